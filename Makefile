@@ -1,0 +1,44 @@
+# Aerie: one command to run the platform, one to test it.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint format bench schemas install clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: embedded PostgreSQL + broker, services, relay, worker, gateway, demo data
+run: $(STAMP)
+	@$(BIN)/aerie run
+
+## make test: installs what it needs, lints, runs the whole suite
+test: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+## make bench: throughput and latency, printed with the machine they ran on
+bench: $(STAMP)
+	@$(BIN)/python -m tests.perf.bench
+
+## make schemas: regenerate the checked-in JSON Schemas and the GraphQL SDL
+schemas: $(STAMP)
+	@$(BIN)/aerie schemas export
+
+clean:
+	rm -rf .aerie
