@@ -1,0 +1,57 @@
+"""The envelope every event travels in, on every topic."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A committed event as consumers see it.
+
+    ``occurred_at`` is when it happened at the source; ``recorded_at`` when the
+    event store committed it; ``position`` its place in its context's
+    notification log (ascending, not necessarily contiguous). ``employee_id``
+    is the subject, absent for an anonymous issue. ``policy_version`` names
+    the rule set that decided the event, so replay never recomputes decisions.
+    """
+
+    event_id: UUID
+    type: str
+    schema_version: int
+    occurred_at: str
+    recorded_at: str
+    position: int
+    context: str
+    site_id: str | None
+    employee_id: str | None
+    actor: dict[str, str]
+    source: dict[str, str]
+    correlation_id: str
+    causation_id: str | None
+    policy_version: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The Kafka key: the subject employee, or the event itself when there is none."""
+        return self.employee_id or str(self.payload.get("issue_id") or self.event_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["event_id"] = str(self.event_id)
+        return data
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), separators=(",", ":"), sort_keys=True).encode()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Envelope:
+        return cls(**{**data, "event_id": UUID(data["event_id"])})
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> Envelope:
+        return cls.from_dict(json.loads(raw))

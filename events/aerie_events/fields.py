@@ -1,0 +1,266 @@
+"""Field specifications: one description drives validation and JSON Schema.
+
+A payload is a flat mapping of named fields. Each field is described once by a
+``Field``; from that description the catalog both checks incoming data (with a
+message a person can act on: which field, what was wrong, what is allowed) and
+exports the JSON Schema that integrators read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with one field of an input."""
+
+    field: str
+    problem: str
+    allowed: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.problem} (allowed: {self.allowed})"
+
+
+class PayloadInvalid(ValueError):
+    """Raised when data does not match an event type's payload; lists every problem."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one payload field looks: its kind, whether it is required, its limits."""
+
+    kind: str  # "id", "text", "int", "decimal", "bool", "date", "datetime", "enum", "scores"
+    description: str
+    required: bool = True
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    personal: bool = False
+    nullable: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def allowed(self) -> str:
+        """Say, for a person, what values this field accepts."""
+        match self.kind:
+            case "id":
+                return "an identifier of 1-64 letters, digits, '.', '_', ':' or '-'"
+            case "text":
+                return f"text of at most {self.max_length} characters"
+            case "int":
+                return f"a whole number from {_num(self.minimum)} to {_num(self.maximum)}"
+            case "decimal":
+                return (
+                    f"a number greater than {_num(self.minimum)} and at most {_num(self.maximum)}"
+                )
+            case "bool":
+                return "true or false"
+            case "date":
+                return "a date as YYYY-MM-DD"
+            case "datetime":
+                return "a date-time as ISO 8601 with a time zone, e.g. 2026-03-01T09:30:00+08:00"
+            case "enum":
+                return "one of " + ", ".join(self.choices)
+            case "scores":
+                return (
+                    "an object of up to 20 driver names (identifiers) to whole numbers "
+                    f"from {_num(self.minimum)} to {_num(self.maximum)}"
+                )
+        raise AssertionError(self.kind)
+
+    def clean(self, name: str, value: Any) -> tuple[Any, FieldProblem | None]:
+        """Return the value in its stored (JSON) form, or the problem with it."""
+        if value is None:
+            if self.nullable or not self.required:
+                return None, None
+            return None, FieldProblem(name, "is missing", self.allowed())
+        try:
+            return _CLEANERS[self.kind](self, value), None
+        except (ValueError, TypeError, InvalidOperation) as exc:
+            return None, FieldProblem(name, str(exc) or "is not valid", self.allowed())
+
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema fragment of this field."""
+        schema = _SCHEMAS[self.kind](self)
+        schema["description"] = self.description
+        if self.personal:
+            schema["x-personal-data"] = True
+        if self.nullable:
+            schema = {"anyOf": [schema, {"type": "null"}], "description": self.description}
+        return schema
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _clean_id(spec: Field, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(ID_PATTERN, value):
+        raise ValueError(f"{value!r} is not a valid identifier")
+    return value
+
+
+def _clean_text(spec: Field, value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError("is empty")
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise ValueError(f"is {len(value)} characters long")
+    return value
+
+
+def _clean_int(spec: Field, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected a whole number, got {value!r}")
+    _check_range(spec, value)
+    return value
+
+
+def _clean_decimal(spec: Field, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise TypeError(f"expected a number, got {value!r}")
+    number = Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    if spec.minimum is not None and number <= Decimal(str(spec.minimum)):
+        raise ValueError(f"{value} is too small")
+    if spec.maximum is not None and number > Decimal(str(spec.maximum)):
+        raise ValueError(f"{value} is too large")
+    return str(number.quantize(Decimal("0.01")))
+
+
+def _clean_bool(spec: Field, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {value!r}")
+    return value
+
+
+def _clean_date(spec: Field, value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        raise TypeError("expected a date without a time")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError(f"{value!r} is not a date")
+    return dt.date.fromisoformat(value).isoformat()
+
+
+def _clean_datetime(spec: Field, value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date-time") from None
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"expected a date-time, got {value!r}")
+    if value.tzinfo is None:
+        raise ValueError("has no time zone")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _clean_enum(spec: Field, value: Any) -> str:
+    if value not in spec.choices:
+        raise ValueError(f"{value!r} is not one of the choices")
+    return value
+
+
+def _clean_scores(spec: Field, value: Any) -> dict[str, int]:
+    if not isinstance(value, dict) or not value or len(value) > 20:
+        raise ValueError("expected a non-empty object of at most 20 drivers")
+    cleaned: dict[str, int] = {}
+    for driver, score in sorted(value.items()):
+        _clean_id(spec, driver)
+        cleaned[driver] = _clean_int(spec, score)
+    return cleaned
+
+
+def _check_range(spec: Field, value: float) -> None:
+    if spec.minimum is not None and value < spec.minimum:
+        raise ValueError(f"{value} is too small")
+    if spec.maximum is not None and value > spec.maximum:
+        raise ValueError(f"{value} is too large")
+
+
+_CLEANERS = {
+    "id": _clean_id,
+    "text": _clean_text,
+    "int": _clean_int,
+    "decimal": _clean_decimal,
+    "bool": _clean_bool,
+    "date": _clean_date,
+    "datetime": _clean_datetime,
+    "enum": _clean_enum,
+    "scores": _clean_scores,
+}
+
+
+def _bounds(spec: Field) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    if spec.minimum is not None:
+        bounds["minimum"] = spec.minimum
+    if spec.maximum is not None:
+        bounds["maximum"] = spec.maximum
+    return bounds
+
+
+_SCHEMAS = {
+    "id": lambda s: {"type": "string", "pattern": ID_PATTERN},
+    "text": lambda s: {"type": "string", "minLength": 1, "maxLength": s.max_length},
+    "int": lambda s: {"type": "integer", **_bounds(s)},
+    "decimal": lambda s: {
+        "type": "string",
+        "pattern": r"^-?\d+\.\d{2}$",
+        "x-exclusive-minimum": s.minimum,
+        "x-maximum": s.maximum,
+    },
+    "bool": lambda s: {"type": "boolean"},
+    "date": lambda s: {"type": "string", "format": "date"},
+    "datetime": lambda s: {"type": "string", "format": "date-time"},
+    "enum": lambda s: {"type": "string", "enum": list(s.choices)},
+    "scores": lambda s: {
+        "type": "object",
+        "minProperties": 1,
+        "maxProperties": 20,
+        "propertyNames": {"pattern": ID_PATTERN},
+        "additionalProperties": {"type": "integer", **_bounds(s)},
+    },
+}
+
+
+def clean_payload(fields: dict[str, Field], data: Any) -> dict[str, Any]:
+    """Check ``data`` against ``fields``; return the stored form or raise ``PayloadInvalid``.
+
+    Every problem is reported at once: unknown fields, missing fields, wrong values.
+    """
+    if not isinstance(data, dict):
+        raise PayloadInvalid([FieldProblem("payload", "is not an object", "a JSON object")])
+    problems = [
+        FieldProblem(name, "is not a field of this event", "fields: " + ", ".join(fields))
+        for name in data
+        if name not in fields
+    ]
+    cleaned: dict[str, Any] = {}
+    for name, spec in fields.items():
+        value, problem = spec.clean(name, data.get(name))
+        if problem:
+            problems.append(problem)
+        elif value is not None or name in data:
+            cleaned[name] = value
+    if problems:
+        raise PayloadInvalid(problems)
+    return cleaned

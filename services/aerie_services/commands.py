@@ -1,0 +1,89 @@
+"""What a caller may ask for, and how its input is checked.
+
+A command's fields are its event type's payload fields less those the domain
+decides (a transfer's origin, a promotion's starting star, a coupon's limit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aerie_events.catalog import event_type
+from aerie_events.fields import ID_PATTERN, Field, FieldProblem, PayloadInvalid, clean_payload
+
+from aerie_services.base import Command, utc_now_iso
+
+DECIDED_BY_DOMAIN: dict[str, frozenset[str]] = {
+    "employee.transferred": frozenset({"from_site_id", "from_team_id"}),
+    "star.promoted": frozenset({"from_star"}),
+    "coupon.granted": frozenset({"limit"}),
+}
+
+_ENVELOPE_FIELDS = {
+    "command_id": Field("id", "Idempotency key: a retry with the same id records nothing new."),
+    "employee_id": Field("id", "The employee the event is about."),
+    "occurred_at": Field("datetime", "When it happened at the source.", required=False),
+}
+_HIRE_SITE = {"site_id": Field("id", "The site that hires.")}
+
+
+def command_fields(kind: str) -> dict[str, Field]:
+    """The data fields a command of ``kind`` takes (raises for an unknown kind)."""
+    fields = event_type(kind).fields
+    decided = DECIDED_BY_DOMAIN.get(kind, frozenset())
+    return {name: spec for name, spec in fields.items() if name not in decided}
+
+
+def build_command(
+    kind: str,
+    *,
+    command_id: Any,
+    employee_id: Any,
+    data: Any,
+    occurred_at: Any = None,
+    site_id: Any = None,
+    actor: dict[str, str] | None = None,
+    source: dict[str, str] | None = None,
+    correlation_id: str | None = None,
+    causation_id: str | None = None,
+) -> Command:
+    """Check every input at once; return the command.
+
+    Raises ``PayloadInvalid`` (or ``UnknownEventType``) listing every problem.
+    """
+    fields = command_fields(kind)
+    problems: list[FieldProblem] = []
+    envelope_fields = {**_ENVELOPE_FIELDS, **(_HIRE_SITE if kind == "employee.hired" else {})}
+    envelope_input = {
+        "command_id": command_id,
+        "employee_id": employee_id,
+        "occurred_at": occurred_at,
+        **({"site_id": site_id} if kind == "employee.hired" else {}),
+    }
+    envelope: dict[str, Any] = {}
+    try:
+        envelope = clean_payload(envelope_fields, envelope_input)
+    except PayloadInvalid as invalid:
+        problems += invalid.problems
+    cleaned: dict[str, Any] = {}
+    try:
+        cleaned = clean_payload(fields, data)
+    except PayloadInvalid as invalid:
+        problems += invalid.problems
+    if problems:
+        raise PayloadInvalid(problems)
+    return Command(
+        kind=kind,
+        command_id=envelope["command_id"],
+        employee_id=envelope["employee_id"],
+        data=cleaned,
+        occurred_at=envelope.get("occurred_at") or utc_now_iso(),
+        actor=actor or {"kind": "system", "id": "aerie"},
+        source=source or {"system": "aerie"},
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        site_id=envelope.get("site_id"),
+    )
+
+
+__all__ = ["ID_PATTERN", "build_command", "command_fields"]

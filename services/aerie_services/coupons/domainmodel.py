@@ -1,0 +1,46 @@
+"""Coupon authority: agents compensate customers within a limit set by policy."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from eventsourcing.domain import event
+
+from aerie_services.base import AerieAggregate, stable_id
+from aerie_services.errors import AlreadyRecorded, CouponOverLimit
+
+
+class CouponGrant(AerieAggregate):
+    """One coupon an agent granted a customer."""
+
+    @staticmethod
+    def id_for(coupon_id: str) -> Any:
+        return stable_id("coupon", coupon_id)
+
+    @staticmethod
+    def create_id(payload: dict) -> Any:
+        return CouponGrant.id_for(payload["coupon_id"])
+
+    @event("Granted")
+    def __init__(self, employee_id: str, meta: dict, payload: dict) -> None:
+        self.employee_id = employee_id
+        self.amount = payload["amount"]
+        self.remember(meta, "coupon.granted", 1)
+
+    @classmethod
+    def grant(
+        cls,
+        existing: CouponGrant | None,
+        employee_id: str,
+        star: int,
+        limit: Decimal,
+        meta: dict,
+        data: dict,
+    ) -> CouponGrant:
+        if existing is not None:
+            raise AlreadyRecorded(f"coupon {data['coupon_id']!r}", "couponId")
+        if Decimal(data["amount"]) > limit:
+            raise CouponOverLimit(data["amount"], str(limit), star)
+        payload = {**data, "limit": str(limit)}
+        return cls(employee_id=employee_id, meta=meta, payload=payload)

@@ -1,0 +1,147 @@
+"""Named domain errors. Each carries a code, the field at fault and what is allowed.
+
+The gateway shows these to people as they are (message, code, field,
+allowed); every other exception is masked.
+"""
+
+from __future__ import annotations
+
+from aerie_events.fields import FieldProblem, PayloadInvalid
+
+
+class DomainError(Exception):
+    """A command that the domain refuses, with a message a person can act on."""
+
+    code = "DOMAIN_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None, allowed: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.allowed = allowed
+
+    @property
+    def problems(self) -> list[FieldProblem]:
+        if self.field is None:
+            return []
+        return [FieldProblem(self.field, self.message, self.allowed or "")]
+
+
+class InvalidInput(DomainError):
+    """The command's data does not have the shape its event type requires."""
+
+    code = "INVALID_INPUT"
+
+    def __init__(self, invalid: PayloadInvalid) -> None:
+        first = invalid.problems[0]
+        super().__init__(str(invalid), field=first.field, allowed=first.allowed)
+        self.code = invalid.code
+        self._problems = invalid.problems
+
+    @property
+    def problems(self) -> list[FieldProblem]:
+        return self._problems
+
+
+class UnknownEmployee(DomainError):
+    code = "UNKNOWN_EMPLOYEE"
+
+    def __init__(self, employee_id: str) -> None:
+        super().__init__(
+            f"no employee {employee_id!r} has been hired",
+            field="employeeId",
+            allowed="the id of a hired employee",
+        )
+
+
+class EmployeeAlreadyHired(DomainError):
+    code = "EMPLOYEE_ALREADY_HIRED"
+
+    def __init__(self, employee_id: str) -> None:
+        super().__init__(
+            f"employee {employee_id!r} is already on the roster",
+            field="employeeId",
+            allowed="an id no one else has",
+        )
+
+
+class EmployeeHasLeft(DomainError):
+    code = "EMPLOYEE_HAS_LEFT"
+
+    def __init__(self, employee_id: str) -> None:
+        super().__init__(
+            f"employee {employee_id!r} has left the company",
+            field="employeeId",
+            allowed="an employee who is still on the roster",
+        )
+
+
+class NotATransfer(DomainError):
+    code = "NOT_A_TRANSFER"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the employee is already in that team",
+            field="toTeamId",
+            allowed="a team other than the current one",
+        )
+
+
+class ScoreBelowPassMark(DomainError):
+    code = "SCORE_BELOW_PASS_MARK"
+
+    def __init__(self, score: int, pass_mark: int) -> None:
+        super().__init__(
+            f"a score of {score} does not pass (pass mark {pass_mark})",
+            field="score",
+            allowed=f"a score of at least {pass_mark}",
+        )
+
+
+class StarLevelMismatch(DomainError):
+    code = "STAR_LEVEL_MISMATCH"
+
+    def __init__(self, current: int, to_star: int) -> None:
+        super().__init__(
+            f"a promotion goes one star up: the agent is at {current} stars, not {to_star - 1}",
+            field="toStar",
+            allowed=f"{current + 1}" if current < 5 else "nothing: 5 stars is the top",
+        )
+
+
+class CouponOverLimit(DomainError):
+    code = "COUPON_OVER_LIMIT"
+
+    def __init__(self, amount: str, limit: str, star: int) -> None:
+        super().__init__(
+            f"a coupon of {amount} is over the {limit} limit of a {star}-star agent",
+            field="amount",
+            allowed=f"at most {limit}",
+        )
+
+
+class AlreadyRecorded(DomainError):
+    """A second, different command for something that can happen only once."""
+
+    code = "ALREADY_RECORDED"
+
+    def __init__(self, what: str, field: str) -> None:
+        super().__init__(f"{what} was already recorded", field=field, allowed="a new identifier")
+
+
+class CommandIdReused(DomainError):
+    code = "COMMAND_ID_REUSED"
+
+    def __init__(self, command_id: str) -> None:
+        super().__init__(
+            f"command id {command_id!r} was already used for a different command",
+            field="commandId",
+            allowed="a new command id for a new command; the same one only to retry",
+        )
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+    def __init__(self) -> None:
+        super().__init__("too many concurrent changes to the same record; try again")

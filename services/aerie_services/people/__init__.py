@@ -1,0 +1,1 @@
+"""The people bounded context."""

@@ -1,0 +1,1 @@
+"""The surveys bounded context."""
