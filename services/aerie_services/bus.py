@@ -65,8 +65,8 @@ class Aerie:
     ) -> list[Outcome]:
         """Record many commands, creations in one transaction per context.
 
-        Each request is ``(kind, inputs)`` as for ``handle``. Any request that
-        is refused is dead-lettered and raised, after the others are stored.
+        Each request is ``(kind, inputs)`` as for ``handle``. A refused request
+        raises its ``DomainError``; a batch is for trusted bulk loads.
         """
         outcomes: list[Outcome] = []
         batches: dict[str, list[Any]] = defaultdict(list)

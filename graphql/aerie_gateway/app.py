@@ -1,0 +1,83 @@
+"""The ASGI application: GraphQL over HTTP with GraphiQL at /graphql."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aerie_services.bootstrap import bootstrap
+from aerie_services.bus import Aerie
+from aerie_services.settings import Settings
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Mount, Route
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from aerie_gateway.dataloaders import Loaders, build_loaders
+from aerie_gateway.errors import coded
+from aerie_gateway.schema import schema
+
+
+@dataclass
+class Context:
+    pool: AsyncConnectionPool
+    bus: Aerie
+    loaders: Loaders
+    actor: dict[str, str] = field(default_factory=lambda: {"kind": "integration", "id": "graphql"})
+    request: Any = None
+    response: Any = None
+
+
+class AerieGraphQL(GraphQL):
+    def __init__(self, pool: AsyncConnectionPool, bus: Aerie) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.pool = pool
+        self.bus = bus
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return Context(
+            self.pool, self.bus, build_loaders(self.pool), request=request, response=response
+        )
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data = await super().process_result(request, result)
+        if data.get("errors"):
+            data["errors"] = [coded(error) for error in data["errors"]]
+        return data
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    database_url = settings.require_database()
+    pool = AsyncConnectionPool(database_url, min_size=2, max_size=10, open=False)
+    bus = bootstrap(database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await pool.open()
+        try:
+            yield
+        finally:
+            await pool.close()
+            bus.apps.close()
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def home(_request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/health", health),
+            Mount("/graphql", AerieGraphQL(pool, bus)),
+        ],
+        lifespan=lifespan,
+    )

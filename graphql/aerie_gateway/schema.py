@@ -1,0 +1,32 @@
+"""The schema, built once with its validation rules (depth, tokens, aliases).
+
+Building validation extensions once, not per request, keeps graphql-core's
+validation cache effective.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from aerie_gateway.mutations import Mutation
+from aerie_gateway.queries import Query
+
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[
+        QueryDepthLimiter(max_depth=8),
+        MaxTokensLimiter(max_token_count=2000),
+        MaxAliasesLimiter(max_alias_count=30),
+        MaskErrors(),
+    ],
+)
+
+
+def sdl() -> str:
+    return schema.as_str() + "\n"

@@ -1,0 +1,121 @@
+"""GraphQL types of the employee-experience view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+
+@strawberry.type(description="A course assessment the employee passed.")
+class TrainingPassed:
+    course_id: str
+    course_title: str
+    score: int
+    passed_on: dt.date
+
+
+@strawberry.type(description="An issue the employee raised by name (anonymous ones are not shown).")
+class Issue:
+    issue_id: str
+    department: str
+    title: str
+    status: str
+    raised_at: dt.datetime
+
+
+@strawberry.type(description="Coupons the agent granted customers.")
+class CouponSummary:
+    count: int
+    total_amount: Decimal
+
+
+@strawberry.type(description="The employee's most recent survey answer.")
+class SurveyAnswer:
+    survey_id: str
+    overall: int
+    answered_at: dt.datetime
+
+
+@strawberry.type(description="One employee across every context: roster, growth, learning, voice.")
+class Employee:
+    id: strawberry.ID
+    site_id: str | None
+    team_id: str | None
+    display_name: str | None
+    role: str | None
+    status: str | None
+    hired_on: dt.date | None
+    left_on: dt.date | None
+    star_level: int
+    trainings_passed_count: int
+    open_issue_count: int
+    coupons_granted: CouponSummary
+    last_survey: SurveyAnswer | None
+    updated_at: dt.datetime
+
+    @strawberry.field(description="Courses passed, oldest first.")
+    async def trainings_passed(self, info: Info) -> list[TrainingPassed]:
+        return await info.context.loaders.trainings.load(str(self.id))
+
+    @strawberry.field(description="Issues raised by name and still open, oldest first.")
+    async def open_issues(self, info: Info) -> list[Issue]:
+        return await info.context.loaders.open_issues.load(str(self.id))
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Employee:
+        survey = None
+        if row["last_survey_id"]:
+            survey = SurveyAnswer(
+                survey_id=row["last_survey_id"],
+                overall=row["last_survey_overall"],
+                answered_at=row["last_survey_at"],
+            )
+        return cls(
+            id=strawberry.ID(row["employee_id"]),
+            site_id=row["site_id"],
+            team_id=row["team_id"],
+            display_name=row["display_name"],
+            role=row["role"],
+            status=row["status"],
+            hired_on=row["hired_on"],
+            left_on=row["left_on"],
+            star_level=row["star_level"],
+            trainings_passed_count=row["trainings_passed"],
+            open_issue_count=row["open_issues"],
+            coupons_granted=CouponSummary(
+                count=row["coupons_granted"], total_amount=row["coupon_total"]
+            ),
+            last_survey=survey,
+            updated_at=row["updated_at"],
+        )
+
+
+@strawberry.type
+class EmployeeEdge:
+    cursor: str
+    node: Employee
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(description="A page of employees, ordered by id.")
+class EmployeeConnection:
+    edges: list[EmployeeEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="What a command recorded (or had recorded, when retried).")
+class CommandResult:
+    event_id: strawberry.ID
+    type: str
+    context: str
+    position: int | None
+    duplicate: bool

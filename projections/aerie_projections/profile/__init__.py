@@ -1,0 +1,1 @@
+"""The employee profile: the unified view of one employee across every context."""

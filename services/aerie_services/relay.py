@@ -1,0 +1,310 @@
+"""The relay: committed events, from the event store's notification logs to Kafka.
+
+Contract:
+
+- One topic per bounded context, key = employee id (an anonymous issue is
+  keyed by its issue id), value = the JSON envelope.
+- At-least-once: a batch is sent, the broker's acknowledgement awaited, and
+  only then is the relay's position saved in PostgreSQL. A crash re-sends the
+  unacknowledged tail.
+- Each message carries the header ``aerie-seq``: its number within its
+  partition (1, 2, 3, ...). The partition is chosen by the relay
+  (murmur2(key) mod partitions) so the numbering is deterministic: re-sending
+  from any saved position yields the same numbers. Consumers skip numbers
+  they applied and rewind when they see a gap.
+- A broker that lost its data (a topic is gone, or a partition ends before the
+  relay's last acknowledged offset) is detected and the relay republishes
+  everything from the event store, with the same numbering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from aerie_events.envelope import Envelope
+from aerie_events.topics import CONTEXTS, DEAD_LETTER, topic_for
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
+from psycopg.rows import dict_row
+
+from aerie_services.base import event_id_of
+from aerie_services.bus import Applications
+
+log = logging.getLogger("aerie.relay")
+
+SEQ_HEADER = "aerie-seq"
+
+
+def partition_of(key: str, partitions: int) -> int:
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+def envelope_of(app: Any, notification: Any) -> Envelope | None:
+    """The envelope of a stored event, or ``None`` for the store's internal events."""
+    event = app.mapper.to_domain_event(notification)
+    meta = getattr(event, "meta", None)
+    if meta is None:
+        return None
+    from aerie_events.catalog import CATALOG
+
+    return Envelope(
+        event_id=event_id_of(event.originator_id, event.originator_version),
+        type=meta["type"],
+        schema_version=CATALOG[meta["type"]].schema_version,
+        occurred_at=meta["occurred_at"],
+        recorded_at=event.timestamp.isoformat(),
+        position=notification.id,
+        context=app.context,
+        site_id=meta["site_id"],
+        employee_id=meta["employee_id"],
+        actor=meta["actor"],
+        source=meta["source"],
+        correlation_id=meta["correlation_id"],
+        causation_id=meta["causation_id"],
+        policy_version=meta["policy_version"],
+        payload=event.payload,
+    )
+
+
+@dataclass
+class Outgoing:
+    position: int
+    key: str
+    value: bytes
+
+
+class Relay:
+    """Publishes every context's committed events, and the dead letters, to Kafka."""
+
+    def __init__(
+        self, database_url: str, apps: Applications, bootstrap: str, partitions: int = 3
+    ) -> None:
+        self.database_url = database_url
+        self.apps = apps.by_context()
+        self.bootstrap = bootstrap
+        self.partitions = partitions
+        self.batch_size = 5000
+        self._producer: KafkaProducer | None = None
+        self._last_reset_check = 0.0
+
+    # -- the loop -------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Relay until ``stop`` is set; survive broker and database outages."""
+        listener = self._listen()
+        while not stop.is_set():
+            try:
+                self.check_broker()
+                moved = self.pump()
+            except (KafkaError, OSError, psycopg.OperationalError) as error:
+                log.warning("relay paused: %s; retrying in 1s", error)
+                self._drop_producer()
+                self._last_reset_check = 0.0
+                stop.wait(1.0)
+                continue
+            if not moved:
+                self._wait_for_commits(listener, 0.5)
+        self._drop_producer()
+        listener.close()
+
+    def pump(self) -> int:
+        """Send what is new in every source once; return how many messages were sent."""
+        sent = 0
+        for context, app in self.apps.items():
+            sent += self._pump_context(context, app)
+        sent += self._pump_dead_letters()
+        return sent
+
+    def catch_up(self) -> int:
+        """Send everything committed so far (used by tools and tests)."""
+        total = 0
+        self.check_broker(force=True)
+        while moved := self.pump():
+            total += moved
+        return total
+
+    # -- sources --------------------------------------------------------------
+
+    def _pump_context(self, context: str, app: Any) -> int:
+        position = self._position(context)
+        notifications = app.recorder.select_notifications(
+            start=position, limit=self.batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        outgoing = []
+        for notification in notifications:
+            envelope = envelope_of(app, notification)
+            if envelope is not None:
+                outgoing.append(Outgoing(notification.id, envelope.key, envelope.to_json()))
+        self._send(topic_for(context), outgoing, notifications[-1].id, context)
+        return len(outgoing) or 1
+
+    def _pump_dead_letters(self) -> int:
+        position = self._position(DEAD_LETTER)
+        with psycopg.connect(self.database_url, row_factory=dict_row) as conn:
+            rows = conn.execute(
+                "SELECT id, received_at, source, kind, input, code, reason "
+                "FROM aerie_dead_letters WHERE id > %s ORDER BY id LIMIT %s",
+                (position, self.batch_size),
+            ).fetchall()
+        if not rows:
+            return 0
+        outgoing = [
+            Outgoing(
+                row["id"],
+                str(row["kind"] or "unknown"),
+                json.dumps({**row, "received_at": row["received_at"].isoformat()}).encode(),
+            )
+            for row in rows
+        ]
+        self._send(topic_for(DEAD_LETTER), outgoing, rows[-1]["id"], DEAD_LETTER)
+        return len(outgoing)
+
+    # -- sending --------------------------------------------------------------
+
+    def _send(self, topic: str, outgoing: list[Outgoing], last_position: int, source: str) -> None:
+        """Send, await every acknowledgement, then save numbering and position together."""
+        seqs = self._partition_seqs(topic)
+        offsets: dict[int, int] = {}
+        futures = []
+        producer = self._get_producer()
+        for message in outgoing:
+            partition = partition_of(message.key, self.partitions)
+            seqs[partition] = seqs.get(partition, 0) + 1
+            futures.append(
+                (
+                    partition,
+                    producer.send(
+                        topic,
+                        key=message.key.encode(),
+                        value=message.value,
+                        partition=partition,
+                        headers=[(SEQ_HEADER, str(seqs[partition]).encode())],
+                    ),
+                )
+            )
+        producer.flush()
+        for partition, future in futures:
+            metadata = future.get(timeout=30)
+            offsets[partition] = max(offsets.get(partition, -1), metadata.offset)
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            for partition, offset in offsets.items():
+                conn.execute(
+                    "INSERT INTO aerie_relay_partition (topic, partition, seq, kafka_offset) "
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (topic, partition) "
+                    "DO UPDATE SET seq = excluded.seq, kafka_offset = excluded.kafka_offset",
+                    (topic, partition, seqs[partition], offset),
+                )
+            conn.execute(
+                "INSERT INTO aerie_relay_position (source, position) VALUES (%s, %s) "
+                "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
+                (source, last_position),
+            )
+
+    def _position(self, source: str) -> int:
+        with psycopg.connect(self.database_url) as conn:
+            row = conn.execute(
+                "SELECT position FROM aerie_relay_position WHERE source = %s", (source,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _partition_seqs(self, topic: str) -> dict[int, int]:
+        with psycopg.connect(self.database_url) as conn:
+            rows = conn.execute(
+                "SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,)
+            ).fetchall()
+        return {int(p): int(s) for p, s in rows}
+
+    # -- the broker -----------------------------------------------------------
+
+    def topics(self) -> list[str]:
+        return [topic_for(c) for c in (*CONTEXTS, DEAD_LETTER)]
+
+    def check_broker(self, force: bool = False) -> None:
+        """Create missing topics; if the broker lost data, start over from the store."""
+        if not force and time.monotonic() - self._last_reset_check < 2.0:
+            return
+        self._last_reset_check = time.monotonic()
+        if self._broker_lost_data():
+            log.warning("the broker lost relayed events: republishing from the event store")
+            self.reset()
+        self.ensure_topics()
+
+    def ensure_topics(self) -> None:
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="aerie-relay")
+        try:
+            existing = set(admin.list_topics())
+            missing = [t for t in self.topics() if t not in existing]
+            if missing:
+                with contextlib.suppress(TopicAlreadyExistsError):
+                    admin.create_topics([NewTopic(t, self.partitions, 1) for t in missing])
+        finally:
+            admin.close()
+
+    def _broker_lost_data(self) -> bool:
+        with psycopg.connect(self.database_url) as conn:
+            acked = conn.execute(
+                "SELECT topic, partition, kafka_offset FROM aerie_relay_partition"
+            ).fetchall()
+        if not acked:
+            return False
+        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="aerie-relay-check")
+        try:
+            present = consumer.topics()
+            if any(topic not in present for topic, _p, _o in acked):
+                return True
+            ends = consumer.end_offsets([TopicPartition(t, p) for t, p, _o in acked])
+        finally:
+            consumer.close()
+        return any(ends.get(TopicPartition(t, p), 0) <= offset for t, p, offset in acked)
+
+    def reset(self) -> None:
+        """Forget what was sent: the next pump republishes everything, numbered as before."""
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            conn.execute("DELETE FROM aerie_relay_partition")
+            conn.execute("DELETE FROM aerie_relay_position")
+
+    def _get_producer(self) -> KafkaProducer:
+        if self._producer is None:
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap,
+                client_id="aerie-relay",
+                acks="all",
+                linger_ms=2,
+                batch_size=512 * 1024,
+                max_request_size=8 * 1024 * 1024,
+                retries=5,
+            )
+        return self._producer
+
+    def _drop_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=2)
+            except Exception:
+                log.debug("producer close failed", exc_info=True)
+            self._producer = None
+
+    # -- waking up ------------------------------------------------------------
+
+    def _listen(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.database_url, autocommit=True)
+        for app in self.apps.values():
+            conn.execute(f'LISTEN "{app.recorder.channel_name}"')
+        conn.execute("LISTEN aerie_dead_letters")
+        return conn
+
+    @staticmethod
+    def _wait_for_commits(listener: psycopg.Connection[Any], timeout: float) -> None:
+        for _ in listener.notifies(timeout=timeout, stop_after=1):
+            pass
