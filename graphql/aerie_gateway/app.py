@@ -14,7 +14,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
@@ -77,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/", home),
             Route("/health", health),
-            Mount("/graphql", AerieGraphQL(pool, bus)),
+            Route("/graphql", AerieGraphQL(pool, bus), methods=["GET", "POST"]),
         ],
         lifespan=lifespan,
     )

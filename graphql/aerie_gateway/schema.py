@@ -13,8 +13,15 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 
 from aerie_gateway.mutations import Mutation
 from aerie_gateway.queries import Query
+from graphql import GraphQLError
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask everything but the errors the gateway raised on purpose (they carry a code)."""
+    return not isinstance(error.original_error, GraphQLError)
+
 
 schema = strawberry.Schema(
     query=Query,
@@ -23,7 +30,7 @@ schema = strawberry.Schema(
         QueryDepthLimiter(max_depth=8),
         MaxTokensLimiter(max_token_count=2000),
         MaxAliasesLimiter(max_alias_count=30),
-        MaskErrors(),
+        MaskErrors(should_mask_error=should_mask),
     ],
 )
 

@@ -12,8 +12,7 @@ Contract:
   (murmur2(key) mod partitions) so the numbering is deterministic: re-sending
   from any saved position yields the same numbers. Consumers skip numbers
   they applied and rewind when they see a gap.
-- A broker that lost its data (a topic is gone, or a partition ends before the
-  relay's last acknowledged offset) is detected and the relay republishes
+- A broker that lost its data (its empty epoch topic is gone) is detected and the relay republishes
   everything from the event store, with the same numbering.
 """
 
@@ -30,7 +29,7 @@ from typing import Any
 import psycopg
 from aerie_events.envelope import Envelope
 from aerie_events.topics import CONTEXTS, DEAD_LETTER, topic_for
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
@@ -237,7 +236,6 @@ class Relay:
         self._last_reset_check = time.monotonic()
         if self._broker_lost_data():
             log.warning("the broker lost relayed events: republishing from the event store")
-            self.reset()
         self.ensure_topics()
 
     def ensure_topics(self) -> None:
@@ -252,27 +250,51 @@ class Relay:
             admin.close()
 
     def _broker_lost_data(self) -> bool:
+        """True when the broker no longer has this relay's epoch topic (it restarted empty).
+
+        On start the relay creates an empty topic ``<prefix>.epoch.<id>`` and keeps
+        the id in PostgreSQL; nothing writes to or reads from that topic, so it
+        is never auto-created: if it is gone, so is everything the relay sent.
+        """
         with psycopg.connect(self.database_url) as conn:
-            acked = conn.execute(
-                "SELECT topic, partition, kafka_offset FROM aerie_relay_partition"
-            ).fetchall()
-        if not acked:
-            return False
+            row = conn.execute(
+                "SELECT position FROM aerie_relay_position WHERE source = 'epoch'"
+            ).fetchone()
         consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="aerie-relay-check")
         try:
             present = consumer.topics()
-            if any(topic not in present for topic, _p, _o in acked):
-                return True
-            ends = consumer.end_offsets([TopicPartition(t, p) for t, p, _o in acked])
         finally:
             consumer.close()
-        return any(ends.get(TopicPartition(t, p), 0) <= offset for t, p, offset in acked)
+        if row is not None and self._epoch_topic(int(row[0])) in present:
+            return False
+        self._new_epoch(lost=row is not None)
+        return row is not None
+
+    def _epoch_topic(self, epoch: int) -> str:
+        return f"{topic_for(DEAD_LETTER).rsplit('.', 1)[0]}.epoch.{epoch}"
+
+    def _new_epoch(self, lost: bool) -> None:
+        epoch = time.time_ns()
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="aerie-relay")
+        try:
+            admin.create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
+        finally:
+            admin.close()
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            if lost:
+                conn.execute("DELETE FROM aerie_relay_partition")
+                conn.execute("DELETE FROM aerie_relay_position")
+            conn.execute(
+                "INSERT INTO aerie_relay_position (source, position) VALUES ('epoch', %s) "
+                "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
+                (epoch,),
+            )
 
     def reset(self) -> None:
         """Forget what was sent: the next pump republishes everything, numbered as before."""
         with psycopg.connect(self.database_url) as conn, conn.transaction():
             conn.execute("DELETE FROM aerie_relay_partition")
-            conn.execute("DELETE FROM aerie_relay_position")
+            conn.execute("DELETE FROM aerie_relay_position WHERE source <> 'epoch'")
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:

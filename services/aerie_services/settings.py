@@ -63,7 +63,7 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         "POSTGRES_PORT": str(parts.get("port", "5432")),
         "POSTGRES_USER": str(parts.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(parts.get("password", "")),
-        "POSTGRES_POOL_SIZE": "10",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "7",
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
