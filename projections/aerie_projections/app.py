@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> faust.App:
     database_url = settings.require_database()
     with psycopg.connect(database_url) as conn:
         migrate(conn)
+    settings.home.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.group_id,
         broker=f"kafka://{bootstrap}",

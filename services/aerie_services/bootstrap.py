@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import psycopg
+
 from aerie_services.bus import Aerie, Applications
 from aerie_services.coupons.application import Coupons
 from aerie_services.learning.application import Learning
@@ -19,14 +21,33 @@ APPLICATION_CLASSES = (People, Learning, Performance, Voice, Coupons, Surveys)
 
 
 def build_applications(database_url: str, **overrides: str) -> Applications:
-    """One eventsourcing Application per bounded context, all on ``database_url``."""
-    env: dict[str, Any] = {**eventsourcing_env(database_url), **overrides}
+    """One eventsourcing Application per bounded context, all on ``database_url``.
+
+    Tables are not created here (see ``migrate``): several processes starting
+    at once must not race to create them.
+    """
+    env: dict[str, Any] = {**eventsourcing_env(database_url), "CREATE_TABLE": "n", **overrides}
     if os.environ.get("AERIE_ENABLE_DB_FUNCTIONS"):
         env["POSTGRES_ENABLE_DB_FUNCTIONS"] = os.environ["AERIE_ENABLE_DB_FUNCTIONS"]
     return Applications(*(cls(env=env) for cls in APPLICATION_CLASSES))
 
 
+def migrate(database_url: str) -> None:
+    """Create every table the platform needs, once, whichever process gets here first."""
+    from aerie_projections.readmodels import migrate as migrate_read_models
+
+    with psycopg.connect(database_url, autocommit=True) as lock:
+        lock.execute("SELECT pg_advisory_lock(4241)")
+        try:
+            ensure_platform_tables(database_url)
+            build_applications(database_url, CREATE_TABLE="y").close()
+            with psycopg.connect(database_url) as conn:
+                migrate_read_models(conn)
+        finally:
+            lock.execute("SELECT pg_advisory_unlock(4241)")
+
+
 def bootstrap(database_url: str) -> Aerie:
-    """The write side, ready to take commands."""
-    ensure_platform_tables(database_url)
+    """The write side, ready to take commands (tables created if missing)."""
+    migrate(database_url)
     return Aerie(build_applications(database_url), DeadLetters(database_url))

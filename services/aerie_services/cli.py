@@ -63,7 +63,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from aerie_services.bootstrap import bootstrap as build_bus
 
-    bus = build_bus(database_url)
+    bus = build_bus(database_url)  # creates every table before the parts start
     logs = settings.home / "logs"
     logs.mkdir(exist_ok=True)
     children: dict[str, subprocess.Popen[bytes]] = {}
@@ -140,13 +140,12 @@ def load_demo_if_empty(bus: object, args: argparse.Namespace) -> None:
 
 
 def cmd_relay(_args: argparse.Namespace) -> int:
-    from aerie_services.bootstrap import build_applications
+    from aerie_services.bootstrap import build_applications, migrate
     from aerie_services.relay import Relay
-    from aerie_services.storage import ensure_platform_tables
 
     settings = Settings.from_env()
     database_url = settings.require_database()
-    ensure_platform_tables(database_url)
+    migrate(database_url)
     relay = Relay(
         database_url,
         build_applications(database_url),
@@ -162,13 +161,12 @@ def cmd_relay(_args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
-    from aerie_services.bootstrap import build_applications
+    from aerie_services.bootstrap import build_applications, migrate
     from aerie_services.relay import Relay
-    from aerie_services.storage import ensure_platform_tables
 
     settings = Settings.from_env()
     database_url = settings.require_database()
-    ensure_platform_tables(database_url)
+    migrate(database_url)
     apps = build_applications(database_url)
     Relay(database_url, apps, settings.require_broker(), settings.partitions).ensure_topics()
     apps.close()

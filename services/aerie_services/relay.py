@@ -29,7 +29,7 @@ from typing import Any
 import psycopg
 from aerie_events.envelope import Envelope
 from aerie_events.topics import CONTEXTS, DEAD_LETTER, topic_for
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
@@ -41,6 +41,7 @@ from aerie_services.bus import Applications
 log = logging.getLogger("aerie.relay")
 
 SEQ_HEADER = "aerie-seq"
+BROKER_CHECK_SECONDS = 2.0
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -93,6 +94,7 @@ class Relay:
         self.partitions = partitions
         self.batch_size = 5000
         self._producer: KafkaProducer | None = None
+        self._admin: KafkaAdminClient | None = None
         self._last_reset_check = 0.0
 
     # -- the loop -------------------------------------------------------------
@@ -231,7 +233,7 @@ class Relay:
 
     def check_broker(self, force: bool = False) -> None:
         """Create missing topics; if the broker lost data, start over from the store."""
-        if not force and time.monotonic() - self._last_reset_check < 2.0:
+        if not force and time.monotonic() - self._last_reset_check < BROKER_CHECK_SECONDS:
             return
         self._last_reset_check = time.monotonic()
         if self._broker_lost_data():
@@ -260,11 +262,7 @@ class Relay:
             row = conn.execute(
                 "SELECT position FROM aerie_relay_position WHERE source = 'epoch'"
             ).fetchone()
-        consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="aerie-relay-check")
-        try:
-            present = consumer.topics()
-        finally:
-            consumer.close()
+        present = set(self._get_admin().list_topics())
         if row is not None and self._epoch_topic(int(row[0])) in present:
             return False
         self._new_epoch(lost=row is not None)
@@ -275,11 +273,7 @@ class Relay:
 
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="aerie-relay")
-        try:
-            admin.create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
-        finally:
-            admin.close()
+        self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
         with psycopg.connect(self.database_url) as conn, conn.transaction():
             if lost:
                 conn.execute("DELETE FROM aerie_relay_partition")
@@ -309,7 +303,20 @@ class Relay:
             )
         return self._producer
 
+    def _get_admin(self) -> KafkaAdminClient:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap, client_id="aerie-relay"
+            )
+        return self._admin
+
     def _drop_producer(self) -> None:
+        if self._admin is not None:
+            try:
+                self._admin.close()
+            except Exception:
+                log.debug("admin close failed", exc_info=True)
+            self._admin = None
         if self._producer is not None:
             try:
                 self._producer.close(timeout=2)

@@ -32,12 +32,9 @@ CREATE TABLE IF NOT EXISTS aerie_dead_letters (
 
 
 def ensure_platform_tables(database_url: str) -> None:
+    """Create the relay and dead-letter tables (callers serialise; see ``bootstrap.migrate``)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(4242)")
-        try:
-            conn.execute(DDL)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(4242)")
+        conn.execute(DDL)
 
 
 class DeadLetters:

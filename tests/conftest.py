@@ -1,0 +1,168 @@
+"""Shared fixtures: a real PostgreSQL and a real Kafka-protocol broker for the suite.
+
+By default both are embedded (started from pip packages). ``AERIE_DATABASE_URL``
+and ``AERIE_KAFKA_BOOTSTRAP`` point the suite at real servers instead; it then
+works in a fresh database and under a fresh topic prefix, so runs never mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aerie_services.stack import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    drop_database,
+    ensure_database,
+    free_port,
+)
+
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="aerie-test-"))
+
+
+@pytest.fixture(scope="session")
+def database_url(workdir: Path) -> Iterator[str]:
+    server_url = os.environ.get("AERIE_DATABASE_URL")
+    postgres = None
+    if not server_url:
+        postgres = EmbeddedPostgres(workdir / "pg")
+        server_url = postgres.start()
+    name = f"aerie_test_{RUN_ID}"
+    url = ensure_database(server_url, name)
+    yield url
+    drop_database(server_url, name)
+    if postgres:
+        postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[EmbeddedBroker | str]:
+    external = os.environ.get("AERIE_KAFKA_BOOTSTRAP")
+    if external:
+        yield external
+        return
+    embedded = EmbeddedBroker()
+    embedded.start()
+    yield embedded
+    embedded.stop()
+
+
+def bootstrap_of(broker: EmbeddedBroker | str) -> str:
+    return broker if isinstance(broker, str) else broker.bootstrap
+
+
+class Platform:
+    """The running platform (relay, worker, gateway as real processes) for a test module."""
+
+    def __init__(self, database_url: str, broker: EmbeddedBroker | str, workdir: Path, name: str):
+        self.database_url = database_url
+        self.broker = broker
+        self.port = free_port()
+        self.logs = workdir / f"logs-{name}"
+        self.logs.mkdir(exist_ok=True)
+        self.env = {
+            **os.environ,
+            "AERIE_DATABASE_URL": database_url,
+            "AERIE_KAFKA_BOOTSTRAP": bootstrap_of(broker),
+            "AERIE_TOPIC_PREFIX": f"t{RUN_ID}{name}",
+            "AERIE_GROUP_ID": f"g{RUN_ID}{name}",
+            "AERIE_HTTP_PORT": str(self.port),
+            "AERIE_HOME": str(workdir / f"home-{name}"),
+        }
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, part: str) -> None:
+        with open(self.logs / f"{part}.log", "ab") as log:
+            self.processes[part] = subprocess.Popen(
+                [sys.executable, "-m", "aerie_services.cli", part],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self, part: str) -> None:
+        process = self.processes.pop(part)
+        process.kill()
+        process.wait()
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for process in self.processes.values():
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/graphql",
+            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    def wait_for_gateway(self, timeout: float = 30) -> None:
+        wait_until(lambda: self._healthy(), timeout, "the gateway did not start")
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=1):
+                return True
+        except OSError:
+            return False
+
+
+def wait_until(check: Callable[[], Any], timeout: float, message: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.1)
+    raise AssertionError(message)
+
+
+@pytest.fixture(scope="session")
+def bus(database_url: str) -> Iterator[Any]:
+    from aerie_services.bootstrap import bootstrap
+
+    aerie = bootstrap(database_url)
+    yield aerie
+    aerie.apps.close()
+
+
+def hire(bus: Any, employee_id: str, site_id: str = "site-t") -> Any:
+    return bus.handle(
+        "employee.hired",
+        command_id=f"hire-{employee_id}",
+        employee_id=employee_id,
+        site_id=site_id,
+        data={
+            "display_name": "Test Agent",
+            "team_id": "team-1",
+            "role": "agent",
+            "hired_on": "2026-01-05",
+        },
+    )
+
+
+def new_id(prefix: str = "E") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"

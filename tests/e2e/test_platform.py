@@ -1,0 +1,224 @@
+"""The whole platform as processes: gateway -> store -> relay -> Kafka -> worker -> query."""
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from tests.conftest import Platform, new_id, wait_until
+
+PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainingsPassedCount
+  openIssueCount couponsGranted { count totalAmount } lastSurvey { surveyId overall }
+  trainingsPassed { courseId } } }"""
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir) -> Iterator[Platform]:
+    running = Platform(database_url, broker, workdir, "e2e")
+    for part in ("relay", "worker", "gateway"):
+        running.start(part)
+    running.wait_for_gateway()
+    yield running
+    running.stop()
+
+
+def mutate(platform: Platform, name: str, fields: dict) -> dict:
+    query = f"mutation($input: {name[0].upper() + name[1:]}Input!) {{ {name}(input: $input) {{ eventId type duplicate }} }}"
+    return platform.graphql(query, {"input": fields})
+
+
+def profile(platform: Platform, employee: str) -> dict | None:
+    return platform.graphql(PROFILE, {"id": employee})["data"]["employee"]
+
+
+def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> None:
+    e = new_id()
+    hired = mutate(
+        platform,
+        "hireEmployee",
+        {
+            "commandId": f"h-{e}",
+            "employeeId": e,
+            "siteId": "site-e2e",
+            "teamId": "t1",
+            "displayName": "Zhao Min",
+            "hiredOn": "2026-01-05",
+        },
+    )
+    assert hired["data"]["hireEmployee"]["type"] == "employee.hired"
+    mutate(
+        platform,
+        "passTraining",
+        {
+            "commandId": f"t-{e}",
+            "employeeId": e,
+            "courseId": "C-EMPATHY",
+            "courseTitle": "Empathy",
+            "score": 88,
+            "passMark": 60,
+            "passedOn": "2026-01-10",
+        },
+    )
+    mutate(
+        platform,
+        "promoteStar",
+        {
+            "commandId": f"p-{e}",
+            "employeeId": e,
+            "toStar": 2,
+            "reason": "review",
+            "promotedOn": "2026-02-01",
+        },
+    )
+    mutate(
+        platform,
+        "raiseIssue",
+        {
+            "commandId": f"i-{e}",
+            "employeeId": e,
+            "issueId": f"I-{e}",
+            "department": "it",
+            "title": "Headset",
+            "description": "Cuts out",
+        },
+    )
+    mutate(
+        platform,
+        "grantCoupon",
+        {
+            "commandId": f"k-{e}",
+            "employeeId": e,
+            "couponId": f"K-{e}",
+            "customerRef": "cust-1",
+            "scenario": "late_arrival",
+            "amount": "30",
+        },
+    )
+    result = mutate(
+        platform,
+        "answerSurvey",
+        {
+            "commandId": f"s-{e}",
+            "employeeId": e,
+            "surveyId": "pulse-1",
+            "overall": 4,
+            "drivers": {"coaching": 5},
+        },
+    )
+    assert "errors" not in result, result
+
+    def complete() -> dict | None:
+        view = profile(platform, e)
+        return view if view and view["lastSurvey"] and view["openIssueCount"] == 1 else None
+
+    view = wait_until(complete, 30, "the events did not reach the view")
+    assert view["siteId"] == "site-e2e"
+    assert view["starLevel"] == 2
+    assert view["trainingsPassed"] == [{"courseId": "C-EMPATHY"}]
+    assert view["couponsGranted"] == {"count": 1, "totalAmount": "30.00"}
+    assert view["lastSurvey"] == {"surveyId": "pulse-1", "overall": 4}
+
+
+def test_bad_input_gets_a_coded_error_naming_the_field_and_stores_nothing(
+    platform: Platform,
+) -> None:
+    result = mutate(
+        platform,
+        "passTraining",
+        {
+            "commandId": "bad-1",
+            "employeeId": "NOBODY",
+            "courseId": "C",
+            "courseTitle": "t",
+            "score": 70,
+            "passMark": 60,
+            "passedOn": "2026-02-30",
+        },
+    )
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == "input.passedOn"
+    assert "YYYY-MM-DD" in error["extensions"]["allowed"]
+    assert "Traceback" not in str(result)
+
+
+def test_an_unknown_employee_gets_a_coded_error(platform: Platform) -> None:
+    result = mutate(
+        platform,
+        "passTraining",
+        {
+            "commandId": "bad-2",
+            "employeeId": "NOBODY",
+            "courseId": "C",
+            "courseTitle": "t",
+            "score": 70,
+            "passMark": 60,
+            "passedOn": "2026-02-03",
+        },
+    )
+    assert result["errors"][0]["extensions"]["code"] == "UNKNOWN_EMPLOYEE"
+
+
+def test_an_unknown_event_type_or_extra_field_is_refused(platform: Platform) -> None:
+    query = "mutation($i: PublishEventInput!) { publishEvent(input: $i) { eventId } }"
+    unknown = platform.graphql(
+        query,
+        {"i": {"type": "star.exploded", "commandId": "x", "employeeId": "E-1", "payload": {}}},
+    )
+    assert unknown["errors"][0]["extensions"]["code"] == "UNKNOWN_EVENT_TYPE"
+    extra = mutate(
+        platform,
+        "promoteStar",
+        {
+            "commandId": "y",
+            "employeeId": "E-1",
+            "toStar": 2,
+            "reason": "r",
+            "promotedOn": "2026-02-01",
+            "bonus": 1,
+        },
+    )
+    assert extra["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "bonus" in extra["errors"][0]["message"]
+
+
+def test_employees_are_paged_with_a_bounded_page_size(platform: Platform, bus) -> None:
+    from tests.conftest import hire
+
+    site = new_id("site")
+    for n in range(3):
+        hire(bus, f"{site}-{n}", site_id=site)
+    query = "query($s: ID!, $f: Int!, $a: String) { employees(siteId: $s, first: $f, after: $a) { edges { node { id } } pageInfo { hasNextPage endCursor } } }"
+    wait_until(
+        lambda: (
+            len(platform.graphql(query, {"s": site, "f": 100})["data"]["employees"]["edges"]) == 3
+        ),
+        30,
+        "hires not projected",
+    )
+    first = platform.graphql(query, {"s": site, "f": 2})["data"]["employees"]
+    second = platform.graphql(query, {"s": site, "f": 2, "a": first["pageInfo"]["endCursor"]})[
+        "data"
+    ]["employees"]
+    ids = [e["node"]["id"] for e in first["edges"] + second["edges"]]
+    assert ids == [f"{site}-{n}" for n in range(3)]
+    assert first["pageInfo"]["hasNextPage"] and not second["pageInfo"]["hasNextPage"]
+    too_big = platform.graphql(query, {"s": site, "f": 1000})
+    assert too_big["errors"][0]["extensions"]["code"] == "INVALID_ARGUMENT"
+
+
+def test_replay_rebuilds_read_models_identical_to_the_live_ones(
+    platform: Platform, bus, database_url
+) -> None:
+    from aerie_services.replay import compare, rebuild
+
+    def caught_up() -> bool:
+        with psycopg.connect(database_url) as conn:
+            return not conn.execute(
+                "SELECT 1 FROM aerie_relay_partition r LEFT JOIN aerie_read.projection_position p "
+                "USING (topic, partition) WHERE r.topic NOT LIKE '%%deadletter' AND r.seq > coalesce(p.seq, 0)"
+            ).fetchone()
+
+    wait_until(caught_up, 30, "the projection did not catch up")
+    rebuild(database_url, bus.apps, "aerie_read_verify")
+    assert compare(database_url, "aerie_read_verify") == {}

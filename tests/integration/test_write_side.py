@@ -1,0 +1,101 @@
+"""The write side on the real PostgreSQL: store, idempotency, dead letters, anonymity."""
+
+from typing import Any
+
+import psycopg
+import pytest
+from aerie_services.errors import DomainError
+
+from tests.conftest import hire, new_id
+
+
+def stored_count(database_url: str, table: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def training(bus: Any, employee_id: str, command_id: str, score: int = 80) -> Any:
+    return bus.handle(
+        "training.passed",
+        command_id=command_id,
+        employee_id=employee_id,
+        data={
+            "course_id": "C-1",
+            "course_title": "Basics",
+            "score": score,
+            "pass_mark": 60,
+            "passed_on": "2026-01-10",
+        },
+    )
+
+
+def test_a_repeated_command_returns_the_first_outcome_and_stores_nothing(bus, database_url) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    first = training(bus, employee, f"stmt-{employee}")
+    before = stored_count(database_url, "learning_events")
+    again = training(bus, employee, f"stmt-{employee}")
+    assert again.duplicate and not first.duplicate
+    assert (again.event_id, again.position) == (first.event_id, first.position)
+    assert stored_count(database_url, "learning_events") == before
+
+
+def test_a_command_for_an_unknown_employee_is_refused_and_dead_lettered(bus, database_url) -> None:
+    letters = stored_count(database_url, "aerie_dead_letters")
+    events = stored_count(database_url, "learning_events")
+    with pytest.raises(DomainError) as caught:
+        training(bus, "NOBODY-123", "stmt-nobody")
+    assert caught.value.code == "UNKNOWN_EMPLOYEE"
+    assert stored_count(database_url, "learning_events") == events
+    with psycopg.connect(database_url) as conn:
+        code, reason = conn.execute(
+            "SELECT code, reason FROM aerie_dead_letters ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert stored_count(database_url, "aerie_dead_letters") == letters + 1
+    assert code == "UNKNOWN_EMPLOYEE" and "NOBODY-123" in reason
+
+
+def test_an_anonymous_issue_stores_no_trace_of_its_author(bus, database_url) -> None:
+    author = new_id("ANON")
+    hire(bus, author)
+    issue = new_id("ISSUE")
+    bus.handle(
+        "issue.raised",
+        command_id=f"raise-{issue}",
+        employee_id=author,
+        data={
+            "issue_id": issue,
+            "department": "hr",
+            "title": "Shift pattern",
+            "description": "Too many night shifts in a row.",
+            "anonymous": True,
+        },
+    )
+    with psycopg.connect(database_url) as conn:
+        states = conn.execute("SELECT state FROM voice_events").fetchall()
+    assert states and not any(author.encode() in bytes(state) for (state,) in states)
+
+
+def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    employee = new_id()
+    hire(bus, employee)
+
+    def promote(n: int) -> str:
+        try:
+            bus.handle(
+                "star.promoted",
+                command_id=f"promo-{employee}-{n}",
+                employee_id=employee,
+                data={"to_star": 2, "reason": "review", "promoted_on": "2026-02-01"},
+            )
+            return "recorded"
+        except DomainError as error:
+            return error.code
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(promote, range(4)))
+    assert results.count("recorded") == 1
+    assert set(results) <= {"recorded", "STAR_LEVEL_MISMATCH"}
+    assert bus.apps.performance.star_of(employee) == 2

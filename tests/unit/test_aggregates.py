@@ -1,0 +1,120 @@
+"""Given / when / then on the aggregates, without a database."""
+
+from decimal import Decimal
+
+import pytest
+from aerie_services.base import Command
+from aerie_services.coupons.domainmodel import CouponGrant
+from aerie_services.errors import (
+    CommandIdReused,
+    CouponOverLimit,
+    EmployeeHasLeft,
+    ScoreBelowPassMark,
+    StarLevelMismatch,
+)
+from aerie_services.learning.domainmodel import TrainingPassage
+from aerie_services.people.domainmodel import Employee
+from aerie_services.performance.domainmodel import StarLadder
+
+
+def command(kind: str, command_id: str = "c1", **data: object) -> Command:
+    return Command(kind, command_id, "E-1", dict(data), "2026-01-05T09:00:00+00:00")
+
+
+def promote(ladder: StarLadder, to_star: int, command_id: str) -> None:
+    cmd = command(
+        "star.promoted", command_id, to_star=to_star, reason="r", promoted_on="2026-02-01"
+    )
+    ladder.promote(cmd.meta(site_id="s"), cmd.data)
+
+
+def test_a_new_agent_is_promoted_from_one_star_to_two() -> None:
+    ladder = StarLadder(employee_id="E-1")
+    promote(ladder, 2, "p1")
+    assert ladder.star == 2
+    assert ladder.collect_events()[-1].payload["from_star"] == 1
+
+
+def test_a_promotion_that_skips_a_star_is_refused() -> None:
+    ladder = StarLadder(employee_id="E-1")
+    with pytest.raises(StarLevelMismatch) as caught:
+        promote(ladder, 3, "p1")
+    assert caught.value.allowed == "2"
+
+
+def test_no_promotion_beyond_five_stars() -> None:
+    ladder = StarLadder(employee_id="E-1")
+    for star, cid in zip(range(2, 6), "abcd", strict=True):
+        promote(ladder, star, cid)
+    with pytest.raises(StarLevelMismatch):
+        promote(ladder, 6, "e")
+
+
+def test_a_score_below_the_pass_mark_is_not_a_pass() -> None:
+    cmd = command("training.passed", course_id="C", course_title="t", score=59, pass_mark=60)
+    with pytest.raises(ScoreBelowPassMark):
+        TrainingPassage.record(None, "st-1", "E-1", cmd.meta(site_id="s"), cmd.data)
+
+
+def test_a_coupon_over_the_agents_limit_is_refused() -> None:
+    cmd = command("coupon.granted", coupon_id="K1", amount="80.01")
+    with pytest.raises(CouponOverLimit):
+        CouponGrant.grant(None, "E-1", 2, Decimal("80.00"), cmd.meta(site_id="s"), cmd.data)
+
+
+def test_a_coupon_records_the_limit_that_applied() -> None:
+    data = {
+        "coupon_id": "K1",
+        "customer_ref": "c",
+        "scenario": "other",
+        "amount": "30.00",
+        "currency": "CNY",
+    }
+    cmd = command("coupon.granted", **data)
+    grant = CouponGrant.grant(None, "E-1", 1, Decimal("50.00"), cmd.meta(site_id="s"), cmd.data)
+    assert grant.collect_events()[0].payload["limit"] == "50.00"
+
+
+def hired() -> Employee:
+    data = {"display_name": "A", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
+    cmd = command("employee.hired", "h1", **data)
+    return Employee.hire(None, "E-1", "s1", cmd.meta(site_id="s1"), cmd.data)
+
+
+def test_a_transfer_records_where_the_employee_came_from() -> None:
+    employee = hired()
+    cmd = command(
+        "employee.transferred",
+        "t1",
+        to_site_id="s2",
+        to_team_id="t9",
+        transferred_on="2026-03-01",
+    )
+    employee.transfer(cmd.meta(site_id="s2"), cmd.data)
+    payload = employee.collect_events()[-1].payload
+    assert (payload["from_site_id"], payload["from_team_id"]) == ("s1", "t1")
+    assert employee.site_id == "s2"
+
+
+def test_nothing_can_happen_to_an_employee_who_left() -> None:
+    employee = hired()
+    cmd = command("employee.left", "l1", left_on="2026-03-01", reason="resigned")
+    employee.leave(cmd.meta(site_id="s1"), cmd.data)
+    with pytest.raises(EmployeeHasLeft):
+        employee.leave(cmd.meta(site_id="s1"), cmd.data)
+
+
+def test_a_retried_command_returns_its_first_outcome() -> None:
+    employee = hired()
+    data = {"display_name": "A", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
+    outcome = employee.outcome_of(command("employee.hired", "h1", **data), "people")
+    assert outcome is not None
+    assert outcome.duplicate
+    assert outcome.version == 1
+
+
+def test_a_command_id_reused_for_different_content_is_refused() -> None:
+    employee = hired()
+    data = {"display_name": "B", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
+    with pytest.raises(CommandIdReused):
+        employee.outcome_of(command("employee.hired", "h1", **data), "people")

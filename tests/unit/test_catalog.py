@@ -1,0 +1,84 @@
+import pytest
+from aerie_events.catalog import CATALOG, event_type
+from aerie_events.fields import PayloadInvalid
+from aerie_events.schema import rendered_schemas, schema_drift
+from aerie_gateway.schema import SDL_PATH, sdl
+
+FIVE_CORE_EVENTS = {
+    "issue.raised",
+    "training.passed",
+    "star.promoted",
+    "coupon.granted",
+    "survey.answered",
+}
+
+
+def test_catalog_has_the_five_core_events_and_the_roster_lifecycle() -> None:
+    assert FIVE_CORE_EVENTS | {"employee.hired", "employee.transferred", "employee.left"} <= set(
+        CATALOG
+    )
+
+
+def test_checked_in_json_schemas_match_the_catalog() -> None:
+    assert schema_drift() == [], "run `make schemas` and commit the result"
+
+
+def test_checked_in_graphql_sdl_matches_the_schema() -> None:
+    assert SDL_PATH.read_text() == sdl(), "run `make schemas` and commit the result"
+
+
+def test_a_valid_event_validates_against_its_exported_schema() -> None:
+    import json
+
+    import jsonschema
+
+    schema = json.loads(rendered_schemas()["training.passed.v1.json"])
+    envelope = {
+        "event_id": "6f1c1e44-5d0f-4d1c-9f5b-2b8d9c3f6a10",
+        "type": "training.passed",
+        "schema_version": 1,
+        "occurred_at": "2026-01-02T09:00:00+00:00",
+        "recorded_at": "2026-01-02T09:00:01+00:00",
+        "position": 1,
+        "context": "learning",
+        "site_id": "s1",
+        "employee_id": "e1",
+        "actor": {"kind": "integration", "id": "lms"},
+        "source": {"system": "lms"},
+        "correlation_id": "c",
+        "causation_id": None,
+        "policy_version": None,
+        "payload": event_type("training.passed").clean(
+            {
+                "course_id": "C1",
+                "course_title": "Basics",
+                "score": 80,
+                "pass_mark": 60,
+                "passed_on": "2026-01-02",
+            }
+        ),
+    }
+    jsonschema.validate(envelope, schema)
+
+
+def test_every_problem_of_a_payload_is_reported_with_field_and_allowed_values() -> None:
+    with pytest.raises(PayloadInvalid) as caught:
+        event_type("survey.answered").clean({"survey_id": "bad id", "overall": 9, "extra": 1})
+    problems = {p.field: p for p in caught.value.problems}
+    assert set(problems) == {"extra", "survey_id", "overall", "drivers"}
+    assert "1 to 5" in problems["overall"].allowed
+    assert problems["drivers"].problem == "is missing"
+
+
+def test_a_malformed_date_is_refused_naming_the_format() -> None:
+    with pytest.raises(PayloadInvalid) as caught:
+        event_type("employee.left").clean({"left_on": "31/01/2026", "reason": "resigned"})
+    assert caught.value.problems[0].field == "left_on"
+    assert "YYYY-MM-DD" in caught.value.problems[0].allowed
+
+
+def test_an_unknown_event_type_lists_the_known_ones() -> None:
+    with pytest.raises(PayloadInvalid) as caught:
+        event_type("star.exploded")
+    assert caught.value.code == "UNKNOWN_EVENT_TYPE"
+    assert "star.promoted" in caught.value.problems[0].allowed
