@@ -37,18 +37,35 @@ def workdir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def database_url(workdir: Path) -> Iterator[str]:
+def pg_server(workdir: Path) -> Iterator[str]:
+    """A PostgreSQL server: the one ``AERIE_DATABASE_URL`` names, or an embedded one."""
     server_url = os.environ.get("AERIE_DATABASE_URL")
-    postgres = None
-    if not server_url:
-        postgres = EmbeddedPostgres(workdir / "pg")
-        server_url = postgres.start()
-    name = f"aerie_test_{RUN_ID}"
-    url = ensure_database(server_url, name)
-    yield url
-    drop_database(server_url, name)
-    if postgres:
-        postgres.stop()
+    if server_url:
+        yield server_url
+        return
+    postgres = EmbeddedPostgres(workdir / "pg")
+    yield postgres.start()
+    postgres.stop()
+
+
+@pytest.fixture(scope="session")
+def fresh_database(pg_server: str) -> Iterator[Callable[[str], str]]:
+    """Make a database of its own for a test module; all are dropped at the end."""
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        name = f"aerie_test_{RUN_ID}_{label}"
+        made.append(name)
+        return ensure_database(pg_server, name)
+
+    yield make
+    for name in made:
+        drop_database(pg_server, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database: Callable[[str], str]) -> str:
+    return fresh_database("shared")
 
 
 @pytest.fixture(scope="session")

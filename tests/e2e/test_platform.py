@@ -13,6 +13,20 @@ PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainings
 
 
 @pytest.fixture(scope="module")
+def database_url(fresh_database) -> str:
+    return fresh_database("e2e")
+
+
+@pytest.fixture(scope="module")
+def bus(database_url: str) -> Iterator:
+    from aerie_services.bootstrap import bootstrap
+
+    aerie = bootstrap(database_url)
+    yield aerie
+    aerie.apps.close()
+
+
+@pytest.fixture(scope="module")
 def platform(database_url, broker, workdir) -> Iterator[Platform]:
     running = Platform(database_url, broker, workdir, "e2e")
     for part in ("relay", "worker", "gateway"):
