@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +41,7 @@ class Envelope:
         return self.employee_id or str(self.payload.get("issue_id") or self.event_id)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in FIELD_NAMES}
         data["event_id"] = str(self.event_id)
         return data
 
@@ -55,3 +55,6 @@ class Envelope:
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:
         return cls.from_dict(json.loads(raw))
+
+
+FIELD_NAMES = tuple(f.name for f in fields(Envelope))

@@ -9,6 +9,7 @@ retried command returns the first outcome and stores nothing new.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -148,10 +149,28 @@ class ContextApplication(Application):
             try:
                 recordings = self.save(changed)
             except IntegrityError:
-                self.repository.cache and self.repository.cache.get(aggregate_id, evict=True)
+                self._forget(aggregate_id)
                 continue
             return self._outcome_of(recordings[-1], command)
         raise Conflict()
+
+    def _forget(self, aggregate_id: UUID) -> None:
+        """Drop a cached aggregate that lost a race, so the retry reads the store."""
+        if self.repository.cache is not None:
+            with contextlib.suppress(KeyError):
+                self.repository.cache.get(aggregate_id, evict=True)
+
+    def create(self, aggregate_id: UUID, command: Command, act: Decision) -> Outcome:
+        """Record a creation without reading first; a clash falls back to ``decide``.
+
+        Creation ids come from natural keys, so a retry or a second creation
+        clashes on the store's unique key and is then answered by ``decide``.
+        """
+        try:
+            recordings = self.save(act(None))
+        except IntegrityError:
+            return self.decide(aggregate_id, command, act)
+        return self._outcome_of(recordings[-1], command)
 
     def create_many(self, decisions: Sequence[tuple[UUID, Command, Decision]]) -> list[Outcome]:
         """Record many creations, a chunk per transaction; fall back one by one on any clash.

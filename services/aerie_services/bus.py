@@ -51,6 +51,7 @@ class Aerie:
     def __init__(self, apps: Applications, dead_letters: DeadLetters | None = None) -> None:
         self.apps = apps
         self.dead_letters = dead_letters
+        self._sites: dict[str, str] | None = None
 
     def handle(self, kind: Any, *, source: str = "api", **inputs: Any) -> Outcome:
         """Check and record one command; raise a ``DomainError`` a person can act on."""
@@ -70,6 +71,7 @@ class Aerie:
         """
         outcomes: list[Outcome] = []
         batches: dict[str, list[Any]] = defaultdict(list)
+        self._sites = {}
         for kind, inputs in requests:
             command = self._build(kind, inputs)
             decision = self._creation_decision(command)
@@ -78,6 +80,7 @@ class Aerie:
             else:
                 context, item = decision
                 batches[context].append(item)
+        self._sites = None
         for context, decisions in batches.items():
             outcomes += self.apps.by_context()[context].create_many(decisions)
         return outcomes
@@ -103,7 +106,7 @@ class Aerie:
         decision = self._creation_decision(command)
         assert decision is not None, command.kind
         context, item = decision
-        return apps.by_context()[context].decide(*item)
+        return apps.by_context()[context].create(*item)
 
     def _creation_decision(self, command: Command) -> tuple[str, Any] | None:
         """For kinds that create an aggregate: (context, decision); else ``None``."""
@@ -122,7 +125,17 @@ class Aerie:
         return None
 
     def _site_of(self, command: Command) -> str:
-        return self.apps.people.active_employee(command.employee_id).site_id
+        """The site of the command's employee, who must be on the roster.
+
+        Within one ``handle_many`` call each employee is looked up once.
+        """
+        employee_id = str(command.employee_id)
+        if self._sites is not None and employee_id in self._sites:
+            return self._sites[employee_id]
+        site = self.apps.people.active_employee(command.employee_id).site_id
+        if self._sites is not None:
+            self._sites[employee_id] = site
+        return site
 
     def _dead_letter(
         self, source: str, kind: Any, inputs: dict[str, Any], error: DomainError

@@ -168,7 +168,8 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     database_url = settings.require_database()
     migrate(database_url)
     apps = build_applications(database_url)
-    Relay(database_url, apps, settings.require_broker(), settings.partitions).ensure_topics()
+    relay = Relay(database_url, apps, settings.require_broker(), settings.partitions)
+    wait_for_broker(relay.ensure_topics, settings.require_broker())
     apps.close()
 
     from aerie_projections.app import create_app
@@ -177,6 +178,19 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     app = create_app(settings)
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
     return 0
+
+
+def wait_for_broker(ready: object, bootstrap: str) -> None:
+    """Wait (saying so) until the broker answers, rather than fail at start."""
+    from kafka.errors import KafkaError
+
+    while True:
+        try:
+            ready()  # type: ignore[operator]
+            return
+        except (KafkaError, OSError) as error:
+            say(f"waiting for the broker at {bootstrap}: {error}")
+            time.sleep(1.0)
 
 
 def cmd_gateway(_args: argparse.Namespace) -> int:

@@ -73,7 +73,9 @@ def test_killing_relay_and_worker_and_emptying_the_broker_loses_and_doubles_noth
     platform.start("worker")
     wait_until(lambda: relayed_positions(database_url) > at_crash, 60, "the relay did not resume")
     platform.kill("worker")
+    at_crash = projected(database_url)
     platform.start("worker")
+    wait_until(lambda: projected(database_url) > at_crash, 60, "the worker did not resume")
     loading.join(120)
     assert not loading.is_alive()
     if not isinstance(broker, str):
@@ -96,5 +98,13 @@ def relayed_positions(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "SELECT coalesce(sum(position), 0) FROM aerie_relay_position WHERE source <> 'epoch'"
+        ).fetchone()
+    return int(row[0])
+
+
+def projected(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(seq), 0) FROM aerie_read.projection_position"
         ).fetchone()
     return int(row[0])

@@ -7,10 +7,12 @@ Nothing here reads the wall clock: times come from the events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from typing import Any
 
 from aerie_events.envelope import Envelope
+from psycopg.types.json import Jsonb
 
 LIVE_SCHEMA = "aerie_read"
 
@@ -88,42 +90,39 @@ CREATE TABLE IF NOT EXISTS {s}.projection_position (
 );
 """
 
-_PROFILE_ROW = (
-    "INSERT INTO {s}.employee_profile AS p (employee_id, updated_at) VALUES (%(employee_id)s, "
-    "%(recorded_at)s) ON CONFLICT (employee_id) DO UPDATE SET "
-    "updated_at = GREATEST(p.updated_at, excluded.updated_at)"
+_PROFILE_TOUCH = (
+    "INSERT INTO {s}.employee_profile AS p (employee_id, updated_at, trainings_passed, "
+    "open_issues, coupons_granted, coupon_total) VALUES (%(employee_id)s, %(updated_at)s, "
+    "%(trainings_passed)s, %(open_issues)s, %(coupons_granted)s, %(coupon_total)s) "
+    "ON CONFLICT (employee_id) DO UPDATE SET "
+    "updated_at = GREATEST(p.updated_at, excluded.updated_at), "
+    "trainings_passed = p.trainings_passed + excluded.trainings_passed, "
+    "open_issues = p.open_issues + excluded.open_issues, "
+    "coupons_granted = p.coupons_granted + excluded.coupons_granted, "
+    "coupon_total = p.coupon_total + excluded.coupon_total"
 )
 
+# Statements that set fields, run in event order after the batch's profile touch.
 STATEMENTS: dict[str, list[str]] = {
     "employee.hired": [
-        "INSERT INTO {s}.employee_profile AS p (employee_id, site_id, team_id, display_name, "
-        "role, status, hired_on, updated_at) VALUES (%(employee_id)s, %(site_id)s, %(team_id)s, "
-        "%(display_name)s, %(role)s, 'active', %(hired_on)s, %(recorded_at)s) "
-        "ON CONFLICT (employee_id) DO UPDATE SET site_id = excluded.site_id, "
-        "team_id = excluded.team_id, display_name = excluded.display_name, role = excluded.role, "
-        "status = 'active', hired_on = excluded.hired_on, "
-        "updated_at = GREATEST(p.updated_at, excluded.updated_at)"
+        "UPDATE {s}.employee_profile SET site_id = %(site_id)s, team_id = %(team_id)s, "
+        "display_name = %(display_name)s, role = %(role)s, status = 'active', "
+        "hired_on = %(hired_on)s WHERE employee_id = %(employee_id)s"
     ],
     "employee.transferred": [
-        _PROFILE_ROW,
         "UPDATE {s}.employee_profile SET site_id = %(to_site_id)s, team_id = %(to_team_id)s "
         "WHERE employee_id = %(employee_id)s",
     ],
     "employee.left": [
-        _PROFILE_ROW,
         "UPDATE {s}.employee_profile SET status = 'left', left_on = %(left_on)s "
         "WHERE employee_id = %(employee_id)s",
     ],
     "training.passed": [
-        _PROFILE_ROW,
         "INSERT INTO {s}.training_passed (event_id, employee_id, course_id, course_title, score, "
         "passed_on, position) VALUES (%(event_id)s, %(employee_id)s, %(course_id)s, "
         "%(course_title)s, %(score)s, %(passed_on)s, %(position)s) ON CONFLICT DO NOTHING",
-        "UPDATE {s}.employee_profile SET trainings_passed = trainings_passed + 1 "
-        "WHERE employee_id = %(employee_id)s",
     ],
     "star.promoted": [
-        _PROFILE_ROW,
         "UPDATE {s}.employee_profile SET star_level = %(to_star)s, promoted_on = %(promoted_on)s "
         "WHERE employee_id = %(employee_id)s",
     ],
@@ -133,16 +132,12 @@ STATEMENTS: dict[str, list[str]] = {
         "%(title)s, %(anonymous)s, 'open', %(occurred_at)s) ON CONFLICT DO NOTHING",
     ],
     "coupon.granted": [
-        _PROFILE_ROW,
         "INSERT INTO {s}.coupon_grant (coupon_id, employee_id, site_id, scenario, amount, "
         "currency, limit_amount, policy_version, granted_at) VALUES (%(coupon_id)s, "
         "%(employee_id)s, %(site_id)s, %(scenario)s, %(amount)s, %(currency)s, %(limit)s, "
         "%(policy_version)s, %(occurred_at)s) ON CONFLICT DO NOTHING",
-        "UPDATE {s}.employee_profile SET coupons_granted = coupons_granted + 1, "
-        "coupon_total = coupon_total + %(amount)s WHERE employee_id = %(employee_id)s",
     ],
     "survey.answered": [
-        _PROFILE_ROW,
         "INSERT INTO {s}.survey_answer (survey_id, employee_id, overall, drivers, answered_at) "
         "VALUES (%(survey_id)s, %(employee_id)s, %(overall)s, %(drivers)s, %(occurred_at)s) "
         "ON CONFLICT DO NOTHING",
@@ -153,18 +148,9 @@ STATEMENTS: dict[str, list[str]] = {
     ],
 }
 
-# The author of a named issue sees it among their open issues.
-NAMED_ISSUE = [
-    _PROFILE_ROW,
-    "UPDATE {s}.employee_profile SET open_issues = open_issues + 1 "
-    "WHERE employee_id = %(employee_id)s",
-]
-
 
 def parameters(envelope: Envelope) -> dict[str, Any]:
     """The SQL parameters of one event: envelope facts plus its payload."""
-    from psycopg.types.json import Jsonb
-
     payload = {k: (Jsonb(v) if isinstance(v, dict) else v) for k, v in envelope.payload.items()}
     return {
         **payload,
@@ -178,59 +164,76 @@ def parameters(envelope: Envelope) -> dict[str, Any]:
     }
 
 
-def statements_for(envelope: Envelope) -> list[str]:
-    statements = list(STATEMENTS.get(envelope.type, []))
-    if envelope.type == "issue.raised" and envelope.employee_id:
-        statements += NAMED_ISSUE
-    return statements
+def profile_touches(envelopes: Iterable[Envelope]) -> list[dict[str, Any]]:
+    """One row per employee the batch concerns: latest time and counter increments.
 
-
-def plan(envelopes: Iterable[Envelope], schema: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Statements with their parameter lists, in event order; runs of the same statement merge.
-
-    Running them in order inside one transaction applies the whole batch.
+    Counters commute, so adding a batch's increments at once gives the same
+    rows as adding them one event at a time, in any order.
     """
-    steps: list[tuple[str, dict[str, Any]]] = []
+    touches: dict[str, dict[str, Any]] = {}
     for envelope in envelopes:
-        params = parameters(envelope)
-        # statements of one event stay together, in order
-        for index, statement in enumerate(statements_for(envelope)):
-            steps.append((f"{envelope.type}#{index}:{statement}", params))
-    run_key: str | None = None
-    run: list[dict[str, Any]] = []
-    for key, params in _by_statement_keeping_event_order(steps):
-        if key != run_key and run:
-            yield _sql(run_key, schema), run
-            run = []
-        run_key = key
-        run.append(params)
-    if run:
-        yield _sql(run_key, schema), run
+        employee_id = envelope.employee_id
+        if not employee_id:
+            continue  # an anonymous issue touches no one's profile
+        touch = touches.setdefault(
+            employee_id,
+            {
+                "employee_id": employee_id,
+                "updated_at": envelope.recorded_at,
+                "trainings_passed": 0,
+                "open_issues": 0,
+                "coupons_granted": 0,
+                "coupon_total": Decimal(0),
+            },
+        )
+        touch["updated_at"] = max(touch["updated_at"], envelope.recorded_at)
+        match envelope.type:
+            case "training.passed":
+                touch["trainings_passed"] += 1
+            case "issue.raised":
+                touch["open_issues"] += 1
+            case "coupon.granted":
+                touch["coupons_granted"] += 1
+                touch["coupon_total"] += Decimal(envelope.payload["amount"])
+    return sorted(touches.values(), key=lambda touch: touch["employee_id"])
 
 
-def _by_statement_keeping_event_order(
-    steps: list[tuple[str, dict[str, Any]]],
-) -> list[tuple[str, dict[str, Any]]]:
-    """Group consecutive events of one type statement by statement.
+def plan(envelopes: Sequence[Envelope], schema: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Statements with their parameter lists; running them in order applies the batch.
 
-    Events of one type in a row are applied statement by statement (all profile
-    rows, then all detail rows, then all counters), which keeps each event's
-    own order and the order between events of different types.
+    First every concerned profile row is created or touched (one upsert per
+    employee); then the field-setting statements run in event order, with runs
+    of the same statement merged into one ``executemany``.
     """
-    grouped: list[tuple[str, dict[str, Any]]] = []
-    block: list[tuple[str, dict[str, Any]]] = []
-    block_type: str | None = None
-    for key, params in steps:
-        event_kind = key.split("#", 1)[0]
-        if event_kind != block_type and block:
-            grouped += sorted(block, key=lambda step: int(step[0].split("#", 1)[1].split(":")[0]))
-            block = []
-        block_type = event_kind
-        block.append((key, params))
-    grouped += sorted(block, key=lambda step: int(step[0].split("#", 1)[1].split(":")[0]))
-    return grouped
+    touches = profile_touches(envelopes)
+    if touches:
+        yield _PROFILE_TOUCH.format(s=schema), touches
+    run_statement: str | None = None
+    run: list[dict[str, Any]] = []
+    for statement, params in _ordered_steps(envelopes):
+        if statement != run_statement and run:
+            yield run_statement.format(s=schema), run  # type: ignore[union-attr]
+            run = []
+        run_statement = statement
+        run.append(params)
+    if run and run_statement:
+        yield run_statement.format(s=schema), run
 
 
-def _sql(key: str | None, schema: str) -> str:
-    assert key is not None
-    return key.split(":", 1)[1].format(s=schema)
+def _ordered_steps(envelopes: Sequence[Envelope]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each event's statements, events in order; a run of one type goes statement by statement.
+
+    Within a run of events of one type, applying all first statements, then
+    all second ones, keeps each event's own order and merges well.
+    """
+    index = 0
+    while index < len(envelopes):
+        kind = envelopes[index].type
+        end = index
+        while end < len(envelopes) and envelopes[end].type == kind:
+            end += 1
+        block = [parameters(e) for e in envelopes[index:end]]
+        for statement in STATEMENTS.get(kind, []):
+            for params in block:
+                yield statement, params
+        index = end
