@@ -52,6 +52,38 @@ class AerieGraphQL(GraphQL):
         return data
 
 
+MAX_BODY_BYTES = 1_000_000
+
+
+class BodyLimit:
+    """Refuse request bodies over ``MAX_BODY_BYTES`` with a message, before parsing them."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            length = dict(scope.get("headers", [])).get(b"content-length", b"0")
+            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                response = JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": f"request body over {MAX_BODY_BYTES} bytes",
+                                "extensions": {
+                                    "code": "REQUEST_TOO_LARGE",
+                                    "allowed": f"at most {MAX_BODY_BYTES} bytes",
+                                },
+                            }
+                        ]
+                    },
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database_url = settings.require_database()
@@ -73,7 +105,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def home(_request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/", home),
             Route("/health", health),
@@ -81,3 +113,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit)
+    return app

@@ -100,6 +100,7 @@ class Relay:
         self.batch_size = 5000
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdminClient | None = None
+        self._db: psycopg.Connection[Any] | None = None
         self._last_reset_check = 0.0
 
     # -- the loop -------------------------------------------------------------
@@ -114,12 +115,14 @@ class Relay:
             except (KafkaError, OSError, psycopg.OperationalError) as error:
                 log.warning("relay paused: %s; retrying in 1s", error)
                 self._drop_producer()
+                self._drop_bookkeeping()
                 self._last_reset_check = 0.0
                 stop.wait(1.0)
                 continue
             if not moved:
                 self._wait_for_commits(listener, 0.5)
         self._drop_producer()
+        self._drop_bookkeeping()
         listener.close()
 
     def pump(self) -> int:
@@ -157,7 +160,7 @@ class Relay:
 
     def _pump_dead_letters(self) -> int:
         position = self._position(DEAD_LETTER)
-        with psycopg.connect(self.database_url, row_factory=dict_row) as conn:
+        with self._bookkeeping().cursor(row_factory=dict_row) as conn:
             rows = conn.execute(
                 "SELECT id, received_at, source, kind, input, code, reason "
                 "FROM aerie_dead_letters WHERE id > %s ORDER BY id LIMIT %s",
@@ -203,7 +206,8 @@ class Relay:
         for partition, future in futures:
             metadata = future.get(timeout=30)
             offsets[partition] = max(offsets.get(partition, -1), metadata.offset)
-        with psycopg.connect(self.database_url) as conn, conn.transaction():
+        conn = self._bookkeeping()
+        with conn.transaction():
             for partition, offset in offsets.items():
                 conn.execute(
                     "INSERT INTO aerie_relay_partition (topic, partition, seq, kafka_offset) "
@@ -217,18 +221,24 @@ class Relay:
                 (source, last_position),
             )
 
+    def _bookkeeping(self) -> psycopg.Connection[Any]:
+        """The relay's own connection for its positions (it is their only writer)."""
+        if self._db is None or self._db.closed:
+            self._db = psycopg.connect(self.database_url, autocommit=True)
+        return self._db
+
     def _position(self, source: str) -> int:
-        with psycopg.connect(self.database_url) as conn:
-            row = conn.execute(
-                "SELECT position FROM aerie_relay_position WHERE source = %s", (source,)
-            ).fetchone()
+        conn = self._bookkeeping()
+        row = conn.execute(
+            "SELECT position FROM aerie_relay_position WHERE source = %s", (source,)
+        ).fetchone()
         return int(row[0]) if row else 0
 
     def _partition_seqs(self, topic: str) -> dict[int, int]:
-        with psycopg.connect(self.database_url) as conn:
-            rows = conn.execute(
-                "SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,)
-            ).fetchall()
+        conn = self._bookkeeping()
+        rows = conn.execute(
+            "SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,)
+        ).fetchall()
         return {int(p): int(s) for p, s in rows}
 
     # -- the broker -----------------------------------------------------------
@@ -263,10 +273,11 @@ class Relay:
         the id in PostgreSQL; nothing writes to or reads from that topic, so it
         is never auto-created: if it is gone, so is everything the relay sent.
         """
-        with psycopg.connect(self.database_url) as conn:
-            row = conn.execute(
-                "SELECT position FROM aerie_relay_position WHERE source = 'epoch'"
-            ).fetchone()
+        row = (
+            self._bookkeeping()
+            .execute("SELECT position FROM aerie_relay_position WHERE source = 'epoch'")
+            .fetchone()
+        )
         present = set(self._get_admin().list_topics())
         if row is not None and self._epoch_topic(int(row[0])) in present:
             return False
@@ -279,7 +290,8 @@ class Relay:
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
         self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
-        with psycopg.connect(self.database_url) as conn, conn.transaction():
+        conn = self._bookkeeping()
+        with conn.transaction():
             if lost:
                 conn.execute("DELETE FROM aerie_relay_partition")
                 conn.execute("DELETE FROM aerie_relay_position")
@@ -291,7 +303,8 @@ class Relay:
 
     def reset(self) -> None:
         """Forget what was sent: the next pump republishes everything, numbered as before."""
-        with psycopg.connect(self.database_url) as conn, conn.transaction():
+        conn = self._bookkeeping()
+        with conn.transaction():
             conn.execute("DELETE FROM aerie_relay_partition")
             conn.execute("DELETE FROM aerie_relay_position WHERE source <> 'epoch'")
 
@@ -307,6 +320,11 @@ class Relay:
                 retries=5,
             )
         return self._producer
+
+    def _drop_bookkeeping(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def _get_admin(self) -> KafkaAdminClient:
         if self._admin is None:

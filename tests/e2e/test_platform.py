@@ -236,3 +236,20 @@ def test_replay_rebuilds_read_models_identical_to_the_live_ones(
     wait_until(caught_up, 30, "the projection did not catch up")
     rebuild(database_url, bus.apps, "aerie_read_verify")
     assert compare(database_url, "aerie_read_verify") == {}
+
+
+def test_an_oversized_request_is_refused_with_a_clear_error(platform: Platform) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"query": "{ __typename }", "pad": "x" * 2_000_000}).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{platform.port}/graphql",
+        data=body,
+        headers={"content-type": "application/json"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=30)
+    assert caught.value.code == 413
+    assert json.loads(caught.value.read())["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
