@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import psycopg
@@ -27,8 +26,6 @@ def build_applications(database_url: str, **overrides: str) -> Applications:
     at once must not race to create them.
     """
     env: dict[str, Any] = {**eventsourcing_env(database_url), "CREATE_TABLE": "n", **overrides}
-    if os.environ.get("AERIE_ENABLE_DB_FUNCTIONS"):
-        env["POSTGRES_ENABLE_DB_FUNCTIONS"] = os.environ["AERIE_ENABLE_DB_FUNCTIONS"]
     return Applications(*(cls(env=env) for cls in APPLICATION_CLASSES))
 
 

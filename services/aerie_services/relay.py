@@ -30,18 +30,21 @@ import psycopg
 from aerie_events.catalog import CATALOG
 from aerie_events.envelope import Envelope
 from aerie_events.topics import CONTEXTS, DEAD_LETTER, topic_for
+from eventsourcing.persistence import Notification
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
-from psycopg.rows import dict_row
 
 from aerie_services.base import event_id_of
 from aerie_services.bus import Applications
+from aerie_services.committed import CommittedLog
 
 log = logging.getLogger("aerie.relay")
 
 SEQ_HEADER = "aerie-seq"
+STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
+DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
 BROKER_CHECK_SECONDS = 2.0
 
 
@@ -80,6 +83,16 @@ def envelope_of(app: Any, notification: Any) -> Envelope | None:
     )
 
 
+def notification_of(row: dict[str, Any]) -> Notification:
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
 @dataclass
 class Outgoing:
     position: int
@@ -102,6 +115,11 @@ class Relay:
         self._admin: KafkaAdminClient | None = None
         self._db: psycopg.Connection[Any] | None = None
         self._last_reset_check = 0.0
+        self._logs = {
+            context: CommittedLog(app.recorder.events_table_name, "notification_id", STORED_COLUMNS)
+            for context, app in self.apps.items()
+        }
+        self._logs[DEAD_LETTER] = CommittedLog("aerie_dead_letters", "id", DEAD_LETTER_COLUMNS)
 
     # -- the loop -------------------------------------------------------------
 
@@ -145,28 +163,21 @@ class Relay:
 
     def _pump_context(self, context: str, app: Any) -> int:
         position = self._position(context)
-        notifications = app.recorder.select_notifications(
-            start=position, limit=self.batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+        batch = self._logs[context].read(self._bookkeeping(), position, self.batch_size)
+        if batch.position == position:
             return 0
         outgoing = []
-        for notification in notifications:
-            envelope = envelope_of(app, notification)
+        for row in batch.rows:
+            envelope = envelope_of(app, notification_of(row))
             if envelope is not None:
-                outgoing.append(Outgoing(notification.id, envelope.key, envelope.to_json()))
-        self._send(topic_for(context), outgoing, notifications[-1].id, context)
+                outgoing.append(Outgoing(row["notification_id"], envelope.key, envelope.to_json()))
+        self._send(topic_for(context), outgoing, batch.position, context)
         return len(outgoing) or 1
 
     def _pump_dead_letters(self) -> int:
         position = self._position(DEAD_LETTER)
-        with self._bookkeeping().cursor(row_factory=dict_row) as conn:
-            rows = conn.execute(
-                "SELECT id, received_at, source, kind, input, code, reason "
-                "FROM aerie_dead_letters WHERE id > %s ORDER BY id LIMIT %s",
-                (position, self.batch_size),
-            ).fetchall()
-        if not rows:
+        batch = self._logs[DEAD_LETTER].read(self._bookkeeping(), position, self.batch_size)
+        if batch.position == position:
             return 0
         outgoing = [
             Outgoing(
@@ -174,10 +185,10 @@ class Relay:
                 str(row["kind"] or "unknown"),
                 json.dumps({**row, "received_at": row["received_at"].isoformat()}).encode(),
             )
-            for row in rows
+            for row in batch.rows
         ]
-        self._send(topic_for(DEAD_LETTER), outgoing, rows[-1]["id"], DEAD_LETTER)
-        return len(outgoing)
+        self._send(topic_for(DEAD_LETTER), outgoing, batch.position, DEAD_LETTER)
+        return len(outgoing) or 1
 
     # -- sending --------------------------------------------------------------
 

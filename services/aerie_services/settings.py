@@ -13,6 +13,8 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
+from aerie_services.eventstore import RECORDER_TOPIC
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -66,4 +68,5 @@ def eventsourcing_env(database_url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": "1",
         "POSTGRES_MAX_OVERFLOW": "7",
         "POSTGRES_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": RECORDER_TOPIC,
     }

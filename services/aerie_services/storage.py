@@ -44,7 +44,8 @@ class DeadLetters:
         self.database_url = database_url
 
     def record(self, *, source: str, kind: str | None, data: Any, code: str, reason: str) -> None:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
+        with psycopg.connect(self.database_url) as conn, conn.transaction():
+            conn.execute("SELECT pg_current_xact_id()")  # before the id: see committed.py
             conn.execute(
                 "INSERT INTO aerie_dead_letters (source, kind, input, code, reason) "
                 "VALUES (%s, %s, %s, %s, %s)",
