@@ -77,7 +77,11 @@ def create_app(settings: Settings) -> faust.App:
 
     @app.timer(interval=WATCHDOG_SECONDS)
     async def watchdog() -> None:
-        stalled = await projector.stalled_partitions()
+        try:
+            stalled = await projector.stalled_partitions()
+        except psycopg.Error as error:
+            log.warning("watchdog could not read positions: %s", error)
+            return
         assigned = {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
         stalled = [key for key in stalled if key in assigned]
         if stalled and progress["applied"] == 0:

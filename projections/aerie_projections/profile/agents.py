@@ -44,11 +44,19 @@ class ProfileProjector:
         self.schema = schema
         self.rewinding: set[tuple[str, int]] = set()
         self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._watch: psycopg.AsyncConnection[Any] | None = None
 
     async def connection(self) -> psycopg.AsyncConnection[Any]:
+        """The connection batches are applied on (only ``apply`` uses it)."""
         if self._conn is None or self._conn.closed:
             self._conn = await psycopg.AsyncConnection.connect(self.database_url)
         return self._conn
+
+    async def watch_connection(self) -> psycopg.AsyncConnection[Any]:
+        """A connection of the watchdog's own: it runs while a batch is mid-transaction."""
+        if self._watch is None or self._watch.closed:
+            self._watch = await psycopg.AsyncConnection.connect(self.database_url, autocommit=True)
+        return self._watch
 
     async def apply(self, events: Sequence[Any]) -> list[tuple[str, int]]:
         """Apply a batch; return the partitions that must be rewound to offset 0."""
@@ -114,7 +122,7 @@ class ProfileProjector:
 
     async def stalled_partitions(self) -> list[tuple[str, int]]:
         """Partitions where the relay has sent more than this projection applied."""
-        conn = await self.connection()
+        conn = await self.watch_connection()
         cur = await conn.execute(
             "SELECT r.topic, r.partition FROM aerie_relay_partition r "
             f"LEFT JOIN {self.schema}.projection_position p "
@@ -122,7 +130,6 @@ class ProfileProjector:
             "WHERE r.topic NOT LIKE '%%.deadletter' AND r.seq > coalesce(p.seq, 0)"
         )
         rows = await cur.fetchall()
-        await conn.commit()
         return [(t, p) for t, p in rows]
 
 
