@@ -18,9 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Recording
 
 from aerie_services.errors import CommandIdReused, Conflict
 
@@ -125,6 +129,23 @@ class ContextApplication(Application):
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
+
+    def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Append the pending events of ``aggregates``, atomically; return their recordings.
+
+        The library's ``save`` also takes bare events and tells them apart with
+        ``isinstance`` against runtime protocols, which costs about 15 µs per
+        object on Python 3.11; Aerie only ever saves aggregates.
+        """
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for aggregate in aggregates:
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def find(self, aggregate_id: UUID) -> Any:
         """The aggregate with that id, or ``None``."""

@@ -38,7 +38,7 @@ class AerieRecorder(PostgresApplicationRecorder):
         self.check_identifier_length(self.append_function)
         schema = Identifier(self.datastore.schema)
         function = Identifier(self.append_function)
-        self.append_statement = SQL("SELECT {schema}.{function}(%s) AS notification_id").format(
+        self.append_statement = SQL("SELECT {schema}.{function}(%b) AS notification_id").format(
             schema=schema, function=function
         )
         self.sql_create_statements[self.create_insert_function_statement_index] = SQL(

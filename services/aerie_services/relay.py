@@ -325,7 +325,7 @@ class Relay:
                 bootstrap_servers=self.bootstrap,
                 client_id="aerie-relay",
                 acks="all",
-                linger_ms=2,
+                linger_ms=1000,
                 batch_size=512 * 1024,
                 max_request_size=8 * 1024 * 1024,
                 retries=5,
