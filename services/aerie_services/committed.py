@@ -57,6 +57,11 @@ class CommittedLog:
             id=Identifier(id_column),
         )
 
+    @property
+    def waiting(self) -> bool:
+        """True while an id is missing that may still commit."""
+        return self._gap is not None and not self._gap.settled
+
     def read(self, conn: psycopg.Connection[Any], after: int, limit: int) -> Batch:
         """Rows after ``after`` that can be handled now; ``conn`` must be in autocommit."""
         self._settle(conn)

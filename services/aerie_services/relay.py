@@ -43,6 +43,7 @@ from aerie_services.committed import CommittedLog
 log = logging.getLogger("aerie.relay")
 
 SEQ_HEADER = "aerie-seq"
+DEAD_LETTER_CHANNEL = "aerie_dead_letters"
 STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
 DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
 BROKER_CHECK_SECONDS = 2.0
@@ -124,32 +125,52 @@ class Relay:
     # -- the loop -------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Relay until ``stop`` is set; survive broker and database outages."""
-        listener = self._listen()
+        """Relay until ``stop`` is set; survive broker and database outages.
+
+        After a pass it sends again at once from the sources that moved; the
+        others wait for their NOTIFY (sent on commit), or 0.5 s, or 10 ms while
+        a log waits on an id still in flight.
+        """
+        listener: psycopg.Connection[Any] | None = None
+        due = self.sources()
         while not stop.is_set():
             try:
+                listener = listener or self._listen()
                 self.check_broker()
-                moved = self.pump()
+                moved = {source for source in due if self.pump_source(source)}
+                waiting = {source for source, log in self._logs.items() if log.waiting}
+                timeout = 0.0 if moved else 0.01 if waiting else 0.5
+                due = moved | waiting | self._notified(listener, timeout)
+                if not due and not moved:
+                    due = self.sources()  # nothing said for 0.5 s: look everywhere
             except (KafkaError, OSError, psycopg.OperationalError) as error:
                 log.warning("relay paused: %s; retrying in 1s", error)
                 self._drop_producer()
                 self._drop_bookkeeping()
+                if listener is not None:
+                    listener.close()
+                    listener = None
                 self._last_reset_check = 0.0
+                due = self.sources()
                 stop.wait(1.0)
-                continue
-            if not moved:
-                self._wait_for_commits(listener, 0.5)
         self._drop_producer()
         self._drop_bookkeeping()
-        listener.close()
+        if listener is not None:
+            listener.close()
+
+    def sources(self) -> set[str]:
+        """Every log the relay publishes: each context's, and the dead letters."""
+        return set(self._logs)
 
     def pump(self) -> int:
         """Send what is new in every source once; return how many messages were sent."""
-        sent = 0
-        for context, app in self.apps.items():
-            sent += self._pump_context(context, app)
-        sent += self._pump_dead_letters()
-        return sent
+        return sum(self.pump_source(source) for source in self._logs)
+
+    def pump_source(self, source: str) -> int:
+        """Send what is new in one log; return how many messages were sent (1 if only skipped)."""
+        if source == DEAD_LETTER:
+            return self._pump_dead_letters()
+        return self._pump_context(source, self.apps[source])
 
     def catch_up(self) -> int:
         """Send everything committed so far (used by tools and tests)."""
@@ -325,7 +346,7 @@ class Relay:
                 bootstrap_servers=self.bootstrap,
                 client_id="aerie-relay",
                 acks="all",
-                linger_ms=1000,
+                linger_ms=2,
                 batch_size=512 * 1024,
                 max_request_size=8 * 1024 * 1024,
                 retries=5,
@@ -364,10 +385,13 @@ class Relay:
         conn = psycopg.connect(self.database_url, autocommit=True)
         for app in self.apps.values():
             conn.execute(f'LISTEN "{app.recorder.channel_name}"')
-        conn.execute("LISTEN aerie_dead_letters")
+        conn.execute(f"LISTEN {DEAD_LETTER_CHANNEL}")
         return conn
 
-    @staticmethod
-    def _wait_for_commits(listener: psycopg.Connection[Any], timeout: float) -> None:
-        for _ in listener.notifies(timeout=timeout, stop_after=1):
-            pass
+    def _notified(self, listener: psycopg.Connection[Any], timeout: float) -> set[str]:
+        """The sources whose channels were notified, waiting up to ``timeout`` for the first."""
+        channels = {app.recorder.channel_name: context for context, app in self.apps.items()}
+        channels[DEAD_LETTER_CHANNEL] = DEAD_LETTER
+        first = list(listener.notifies(timeout=timeout, stop_after=1))
+        rest = list(listener.notifies(timeout=0.0)) if first else []
+        return {channels.get(notify.channel, DEAD_LETTER) for notify in first + rest}

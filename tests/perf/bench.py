@@ -230,6 +230,36 @@ def relay_throughput(bus: Aerie, database_url: str, bootstrap_servers: str) -> R
     return report("relay: store -> broker, acknowledged", count, seconds, "messages/s")
 
 
+def bare_producer(bootstrap_servers: str) -> Result:
+    """kafka-python alone, same sizes and settings as the relay: the ceiling the relay works under."""
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin.create_topics([NewTopic(topic, 3, 1)])
+    admin.close()
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", linger_ms=2, batch_size=512 * 1024
+    )
+    value, count = b"x" * 700, 20000
+
+    def send() -> int:
+        futures = [
+            producer.send(topic, key=b"k%d" % i, value=value, partition=i % 3) for i in range(count)
+        ]
+        producer.flush()
+        for future in futures:
+            future.get(timeout=30)
+        return count
+
+    try:
+        sent, seconds = timed(send)
+    finally:
+        producer.close()
+    return report("kafka-python producer alone, 700 B records", sent, seconds, "messages/s")
+
+
 def projected(database_url: str) -> tuple[int, int]:
     """(messages applied by the projection, messages the relay sent to context topics)."""
     with psycopg.connect(database_url) as conn:
@@ -246,13 +276,12 @@ def projected(database_url: str) -> tuple[int, int]:
 def projection_throughput(aerie: Platform, database_url: str) -> Result:
     """Start the worker on a full backlog; time it from its first commit to the last."""
     aerie.start("worker")
-    first = wait_until(lambda: projected(database_url)[0] > 0, 120, "the worker did not start")
+    wait_until(lambda: projected(database_url)[0] > 0, 120, "the worker did not start")
     start = time.perf_counter()
     base, total = projected(database_url)
     while projected(database_url)[0] < total:
         time.sleep(0.02)
     seconds = time.perf_counter() - start
-    del first
     return report("projection worker: broker -> read model", total - base, seconds, "events/s")
 
 
@@ -373,6 +402,7 @@ def run_benchmarks(bus: Aerie, database_url: str, aerie: Platform) -> list[Resul
     print("relay:", flush=True)
     os.environ["AERIE_TOPIC_PREFIX"] = aerie.env["AERIE_TOPIC_PREFIX"]
     results.append(relay_throughput(bus, database_url, aerie.env["AERIE_KAFKA_BOOTSTRAP"]))
+    results.append(bare_producer(aerie.env["AERIE_KAFKA_BOOTSTRAP"]))
 
     print("projection:", flush=True)
     results.append(projection_throughput(aerie, database_url))
