@@ -47,6 +47,7 @@ DEAD_LETTER_CHANNEL = "aerie_dead_letters"
 STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
 DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
 BROKER_CHECK_SECONDS = 2.0
+SWEEP_SECONDS = 0.5
 
 
 def partition_of(key: str, partitions: int) -> int:
@@ -128,21 +129,23 @@ class Relay:
         """Relay until ``stop`` is set; survive broker and database outages.
 
         After a pass it sends again at once from the sources that moved; the
-        others wait for their NOTIFY (sent on commit), or 0.5 s, or 10 ms while
-        a log waits on an id still in flight.
+        others wait for their NOTIFY (sent on commit), or 10 ms while a log
+        waits on an id still in flight. Every ``SWEEP_SECONDS`` it looks at every
+        source (after a broker reset, all of them start over).
         """
         listener: psycopg.Connection[Any] | None = None
-        due = self.sources()
+        due: set[str] = set()
+        sweep_at = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= sweep_at:
+                    due, sweep_at = self.sources(), time.monotonic() + SWEEP_SECONDS
                 listener = listener or self._listen()
                 self.check_broker()
                 moved = {source for source in due if self.pump_source(source)}
                 waiting = {source for source, log in self._logs.items() if log.waiting}
-                timeout = 0.0 if moved else 0.01 if waiting else 0.5
+                timeout = 0.0 if moved else 0.01 if waiting else SWEEP_SECONDS
                 due = moved | waiting | self._notified(listener, timeout)
-                if not due and not moved:
-                    due = self.sources()  # nothing said for 0.5 s: look everywhere
             except (KafkaError, OSError, psycopg.OperationalError) as error:
                 log.warning("relay paused: %s; retrying in 1s", error)
                 self._drop_producer()
@@ -150,8 +153,7 @@ class Relay:
                 if listener is not None:
                     listener.close()
                     listener = None
-                self._last_reset_check = 0.0
-                due = self.sources()
+                self._last_reset_check = sweep_at = 0.0
                 stop.wait(1.0)
         self._drop_producer()
         self._drop_bookkeeping()
