@@ -19,8 +19,13 @@ SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
 
 
 def should_mask(error: GraphQLError) -> bool:
-    """Mask everything but the errors the gateway raised on purpose (they carry a code)."""
-    return not isinstance(error.original_error, GraphQLError)
+    """Mask exceptions from code; keep GraphQL's own errors and the gateway's coded ones.
+
+    Validation errors (a wrong scalar type, an Int out of range) come from
+    GraphQL itself with no underlying exception: they tell the caller what to fix.
+    """
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
 
 
 schema = strawberry.Schema(

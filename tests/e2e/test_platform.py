@@ -254,3 +254,15 @@ def test_an_oversized_request_is_refused_with_a_clear_error(platform: Platform) 
     assert error["extensions"]["code"] == "REQUEST_TOO_LARGE"
     assert error["extensions"]["allowed"] == "at most 1000000 bytes"
     connection.close()
+
+
+def test_a_wrong_scalar_type_or_huge_number_names_the_problem(platform: Platform) -> None:
+    for score, problem in (('"abc"', "non-integer value"), ("99999999999", "32-bit")):
+        query = (
+            'mutation { passTraining(input: {commandId: "c", employeeId: "E", courseId: "C", '
+            f'courseTitle: "T", score: {score}, passMark: 60, passedOn: "2026-01-01"}}) '
+            "{ eventId } }"
+        )
+        error = platform.graphql(query)["errors"][0]
+        assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        assert problem in error["message"]
