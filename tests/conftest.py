@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aerie_services.stack import (
+from aerie_platform.stack import (
     EmbeddedBroker,
     EmbeddedPostgres,
     drop_database,
@@ -104,10 +104,19 @@ class Platform:
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, part: str) -> None:
+    def migrate(self) -> None:
+        """What ``aerie run`` does before it starts the parts."""
+        subprocess.run(
+            [sys.executable, "-m", "aerie_platform.cli", "migrate"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self, part: str, *args: str) -> None:
         with open(self.logs / f"{part}.log", "ab") as log:
             self.processes[part] = subprocess.Popen(
-                [sys.executable, "-m", "aerie_services.cli", part],
+                [sys.executable, "-m", "aerie_platform.cli", part, *args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -157,13 +166,26 @@ def wait_until(check: Callable[[], Any], timeout: float, message: str) -> Any:
     raise AssertionError(message)
 
 
-@pytest.fixture(scope="session")
-def bus(database_url: str) -> Iterator[Any]:
-    from aerie_services.bootstrap import bootstrap
+def write_side(database_url: str) -> Any:
+    """The write side on ``database_url``, migrated, as ``aerie run`` builds it."""
+    from aerie_platform import compose
+    from aerie_platform.migrations import all_steps, migrate
 
-    aerie = bootstrap(database_url)
-    yield aerie
-    aerie.apps.close()
+    side = compose.write_side(database_url)
+    migrate(database_url, list(all_steps(side, compose.projections())))
+    return side
+
+
+@pytest.fixture(scope="session")
+def side(database_url: str) -> Iterator[Any]:
+    built = write_side(database_url)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def bus(side: Any) -> Any:
+    return side.bus
 
 
 def hire(bus: Any, employee_id: str, site_id: str = "site-t") -> Any:

@@ -102,6 +102,14 @@ _TYPES = [
         anonymous=Field("bool", "True when the author chose not to be named."),
     ),
     _ev(
+        "issue.handed_over",
+        "voice",
+        "A named issue passed to another employee to follow up (e.g. its author left).",
+        issue_id=Field("id", "The issue."),
+        to_employee_id=Field("id", "Who follows the issue up from now on."),
+        reason=Field("text", "Why it was handed over.", max_length=500),
+    ),
+    _ev(
         "coupon.granted",
         "coupons",
         "An agent granted a customer a compensation coupon within their limit.",

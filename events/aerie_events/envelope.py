@@ -37,8 +37,12 @@ class Envelope:
 
     @property
     def key(self) -> str:
-        """The Kafka key: the subject employee, or the event itself when there is none."""
-        return self.employee_id or str(self.payload.get("issue_id") or self.event_id)
+        """The Kafka key: what the event is about, so its events stay in order.
+
+        An issue's events are keyed by the issue (whoever holds it), other
+        events by their subject employee, or by the event itself when there is none.
+        """
+        return str(self.payload.get("issue_id") or self.employee_id or self.event_id)
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in FIELD_NAMES}
@@ -50,7 +54,12 @@ class Envelope:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Envelope:
-        return cls(**{**data, "event_id": UUID(data["event_id"])})
+        """The envelope in ``data``; keys this version does not know are ignored.
+
+        An older consumer thus keeps reading envelopes that gained a field.
+        """
+        known = {name: value for name, value in data.items() if name in _FIELD_SET}
+        return cls(**{**known, "event_id": UUID(data["event_id"])})
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:
@@ -58,3 +67,4 @@ class Envelope:
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Envelope))
+_FIELD_SET = frozenset(FIELD_NAMES)

@@ -15,6 +15,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+PERSONAL_NOTE = (
+    "Personal data, sealed with its person's own key: null once that person's data was erased."
+)
 
 
 @dataclass(frozen=True)
@@ -94,11 +97,19 @@ class Field:
             return None, FieldProblem(name, str(exc) or "is not valid", self.allowed())
 
     def json_schema(self) -> dict[str, Any]:
-        """The JSON Schema fragment of this field."""
+        """The JSON Schema fragment of this field.
+
+        A personal field may be null in any event: it is sealed with its
+        person's key, and reads as null once that key is destroyed (erasure).
+        """
         schema = _SCHEMAS[self.kind](self)
-        schema["description"] = self.description
         if self.personal:
-            schema["x-personal-data"] = True
+            return {
+                "anyOf": [schema, {"type": "null"}],
+                "description": f"{self.description} {PERSONAL_NOTE}",
+                "x-personal-data": True,
+            }
+        schema["description"] = self.description
         if self.nullable:
             schema = {"anyOf": [schema, {"type": "null"}], "description": self.description}
         return schema

@@ -1,18 +1,32 @@
-"""Kafka topic names: one per bounded context, plus the dead-letter topic."""
+"""Kafka topic names: one per bounded context, plus the platform's own topics.
 
-import os
+The prefix is configuration (``AERIE_TOPIC_PREFIX`` at the composition root);
+it is passed in, never read here.
+"""
 
-CONTEXTS: tuple[str, ...] = ("people", "learning", "performance", "voice", "coupons", "surveys")
+from __future__ import annotations
+
+from dataclasses import dataclass
+
 DEAD_LETTER = "deadletter"
+QUARANTINE = "quarantine"
+PLATFORM_TOPICS = (DEAD_LETTER, QUARANTINE)
 
 
-def topic_prefix() -> str:
-    """The prefix every topic name starts with (``AERIE_TOPIC_PREFIX``, default ``aerie``)."""
-    return os.environ.get("AERIE_TOPIC_PREFIX", "aerie")
+@dataclass(frozen=True)
+class Topics:
+    """Topic names under one prefix, e.g. ``aerie.learning``."""
 
+    prefix: str = "aerie"
 
-def topic_for(context: str) -> str:
-    """The topic that carries one bounded context's events, e.g. ``aerie.learning``."""
-    if context not in (*CONTEXTS, DEAD_LETTER):
-        raise ValueError(f"unknown context {context!r}; known: {', '.join(CONTEXTS)}")
-    return f"{topic_prefix()}.{context}"
+    def of(self, context: str) -> str:
+        """The topic that carries one bounded context's events (or a platform topic)."""
+        return f"{self.prefix}.{context}"
+
+    def context_of(self, topic: str) -> str:
+        """The context (or platform topic) a topic name carries."""
+        return topic.removeprefix(f"{self.prefix}.")
+
+    def epoch(self, epoch: int) -> str:
+        """The relay's empty marker topic: when it is gone, the broker lost its data."""
+        return f"{self.prefix}.epoch.{epoch}"

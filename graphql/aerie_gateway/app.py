@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_services.bootstrap import bootstrap
 from aerie_services.bus import Aerie
-from aerie_services.settings import Settings
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -84,11 +82,21 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    settings = settings or Settings.from_env()
-    database_url = settings.require_database()
-    pool = AsyncConnectionPool(database_url, min_size=2, max_size=10, open=False)
-    bus = bootstrap(database_url)
+@dataclass(frozen=True)
+class GatewayConfig:
+    """What the gateway needs, given by the composition root."""
+
+    database_url: str
+    pool_size: int = 10
+
+
+def create_app(
+    config: GatewayConfig, bus: Aerie, on_close: Callable[[], None] | None = None
+) -> Starlette:
+    """The ASGI app: GraphQL (reads through the projections' queries, writes through ``bus``)."""
+    pool = AsyncConnectionPool(
+        config.database_url, min_size=2, max_size=max(config.pool_size, 2), open=False
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -97,7 +105,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
         finally:
             await pool.close()
-            bus.apps.close()
+            if on_close is not None:
+                on_close()
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})

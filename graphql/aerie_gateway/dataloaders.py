@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from psycopg.rows import dict_row
+from aerie_projections.profile import queries as profile
 from psycopg_pool import AsyncConnectionPool
 from strawberry.dataloader import DataLoader
 
 from aerie_gateway.types import Issue, TrainingPassed
-
-SCHEMA = "aerie_read"
-
-
-async def _grouped(pool: AsyncConnectionPool, query: str, keys: list[str]) -> dict[str, list[Any]]:
-    async with pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(query, (keys,))
-        grouped: dict[str, list[Any]] = defaultdict(list)
-        for row in await cur.fetchall():
-            grouped[row.pop("employee_id")].append(row)
-        return grouped
 
 
 @dataclass
@@ -32,21 +19,13 @@ class Loaders:
 
 def build_loaders(pool: AsyncConnectionPool) -> Loaders:
     async def trainings(keys: list[str]) -> list[list[TrainingPassed]]:
-        rows = await _grouped(
-            pool,
-            f"SELECT employee_id, course_id, course_title, score, passed_on FROM {SCHEMA}.training_passed "
-            "WHERE employee_id = ANY(%s) ORDER BY passed_on, position",
-            keys,
-        )
+        async with pool.connection() as conn:
+            rows = await profile.trainings_of(conn, keys)
         return [[TrainingPassed(**r) for r in rows.get(k, [])] for k in keys]
 
     async def open_issues(keys: list[str]) -> list[list[Issue]]:
-        rows = await _grouped(
-            pool,
-            f"SELECT employee_id, issue_id, department, title, status, raised_at FROM {SCHEMA}.issue "
-            "WHERE employee_id = ANY(%s) AND status = 'open' ORDER BY raised_at, issue_id",
-            keys,
-        )
+        async with pool.connection() as conn:
+            rows = await profile.open_issues_of(conn, keys)
         return [[Issue(**r) for r in rows.get(k, [])] for k in keys]
 
     return Loaders(DataLoader(trainings), DataLoader(open_issues))

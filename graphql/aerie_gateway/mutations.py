@@ -132,7 +132,7 @@ async def _handle(
 ) -> CommandResult:
     try:
         outcome: Outcome = await asyncio.to_thread(
-            info.context.bus.handle, kind, source="graphql", actor=info.context.actor, **inputs
+            info.context.bus.handle, kind, channel="graphql", actor=info.context.actor, **inputs
         )
     except DomainError as error:
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None

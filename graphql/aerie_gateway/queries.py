@@ -5,14 +5,13 @@ from __future__ import annotations
 import base64
 
 import strawberry
-from psycopg.rows import dict_row
+from aerie_projections.profile import queries as profile
 from strawberry.types import Info
 
 from aerie_gateway.errors import bad_argument
 from aerie_gateway.types import Employee, EmployeeConnection, EmployeeEdge, PageInfo
 
 MAX_PAGE_SIZE = 100
-SCHEMA = "aerie_read"
 
 
 def encode_cursor(employee_id: str) -> str:
@@ -37,11 +36,8 @@ class Query:
         description="One employee's unified view, or null if no such employee is known."
     )
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        async with info.context.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(
-                f"SELECT * FROM {SCHEMA}.employee_profile WHERE employee_id = %s", (str(id),)
-            )
-            row = await cur.fetchone()
+        async with info.context.pool.connection() as conn:
+            row = await profile.employee(conn, str(id))
         return Employee.from_row(row) if row else None
 
     @strawberry.field(
@@ -53,13 +49,8 @@ class Query:
         if not 1 <= first <= MAX_PAGE_SIZE:
             raise bad_argument("first", f"{first} is out of range", f"1 to {MAX_PAGE_SIZE}")
         start = decode_cursor(after) if after else ""
-        async with info.context.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-            await cur.execute(
-                f"SELECT * FROM {SCHEMA}.employee_profile WHERE site_id = %s AND employee_id > %s "
-                "ORDER BY employee_id LIMIT %s",
-                (str(site_id), start, first + 1),
-            )
-            rows = await cur.fetchall()
+        async with info.context.pool.connection() as conn:
+            rows = await profile.employees_of_site(conn, str(site_id), start, first + 1)
         page = rows[:first]
         edges = [
             EmployeeEdge(cursor=encode_cursor(r["employee_id"]), node=Employee.from_row(r))

@@ -22,9 +22,12 @@ class TrainingPassed:
 class Issue:
     issue_id: str
     department: str
-    title: str
+    title: str | None = strawberry.field(description="Null once its author's data was erased.")
     status: str
     raised_at: dt.datetime
+    holder_id: str | None = strawberry.field(
+        description="Who follows it up: its author, or whom it was handed over to."
+    )
 
 
 @strawberry.type(description="Coupons the agent granted customers.")

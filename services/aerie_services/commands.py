@@ -1,7 +1,8 @@
 """What a caller may ask for, and how its input is checked.
 
 A command's fields are its event type's payload fields less those the domain
-decides (a transfer's origin, a promotion's starting star, a coupon's limit).
+decides (a transfer's origin, a promotion's starting star, a coupon's limit), as
+the context's registry entry declares them.
 """
 
 from __future__ import annotations
@@ -13,25 +14,18 @@ from aerie_events.fields import ID_PATTERN, Field, FieldProblem, PayloadInvalid,
 
 from aerie_services.base import Command, utc_now_iso
 
-DECIDED_BY_DOMAIN: dict[str, frozenset[str]] = {
-    "employee.transferred": frozenset({"from_site_id", "from_team_id"}),
-    "star.promoted": frozenset({"from_star"}),
-    "coupon.granted": frozenset({"limit"}),
-}
-
 _ENVELOPE_FIELDS = {
     "command_id": Field("id", "Idempotency key: a retry with the same id records nothing new."),
     "employee_id": Field("id", "The employee the event is about."),
     "occurred_at": Field("datetime", "When it happened at the source.", required=False),
 }
-_HIRE_SITE = {"site_id": Field("id", "The site that hires.")}
+_SITE = {"site_id": Field("id", "The site the command decides (a hire's).")}
 
 
-def command_fields(kind: str) -> dict[str, Field]:
+def command_fields(kind: str, decided_by_domain: frozenset[str] = frozenset()) -> dict[str, Field]:
     """The data fields a command of ``kind`` takes (raises for an unknown kind)."""
     fields = event_type(kind).fields
-    decided = DECIDED_BY_DOMAIN.get(kind, frozenset())
-    return {name: spec for name, spec in fields.items() if name not in decided}
+    return {name: spec for name, spec in fields.items() if name not in decided_by_domain}
 
 
 def build_command(
@@ -46,19 +40,21 @@ def build_command(
     source: dict[str, str] | None = None,
     correlation_id: str | None = None,
     causation_id: str | None = None,
+    decided_by_domain: frozenset[str] = frozenset(),
+    takes_site: bool = False,
 ) -> Command:
     """Check every input at once; return the command.
 
     Raises ``PayloadInvalid`` (or ``UnknownEventType``) listing every problem.
     """
-    fields = command_fields(kind)
+    fields = command_fields(kind, decided_by_domain)
     problems: list[FieldProblem] = []
-    envelope_fields = {**_ENVELOPE_FIELDS, **(_HIRE_SITE if kind == "employee.hired" else {})}
+    envelope_fields = {**_ENVELOPE_FIELDS, **(_SITE if takes_site else {})}
     envelope_input = {
         "command_id": command_id,
         "employee_id": employee_id,
         "occurred_at": occurred_at,
-        **({"site_id": site_id} if kind == "employee.hired" else {}),
+        **({"site_id": site_id} if takes_site else {}),
     }
     envelope: dict[str, Any] = {}
     try:

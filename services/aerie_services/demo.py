@@ -215,12 +215,12 @@ def load(
     for request in generate(agents, days, seed):
         chunk.append(request)
         if len(chunk) >= batch:
-            total += len(bus.handle_many(chunk, source="demo"))
+            total += len(bus.handle_many(chunk, channel="demo"))
             chunk = []
             if progress:
                 progress(total)
     if chunk:
-        total += len(bus.handle_many(chunk, source="demo"))
+        total += len(bus.handle_many(chunk, channel="demo"))
         if progress:
             progress(total)
     return total

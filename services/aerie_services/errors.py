@@ -145,3 +145,25 @@ class Conflict(DomainError):
 
     def __init__(self) -> None:
         super().__init__("too many concurrent changes to the same record; try again")
+
+
+class UnknownIssue(DomainError):
+    code = "UNKNOWN_ISSUE"
+
+    def __init__(self, issue_id: str, holder: str) -> None:
+        super().__init__(
+            f"no open issue {issue_id!r} is held by {holder!r}",
+            field="issueId",
+            allowed="the id of a named issue the employee holds",
+        )
+
+
+class CannotHandOver(DomainError):
+    code = "CANNOT_HAND_OVER"
+
+    def __init__(self, issue_id: str, why: str) -> None:
+        super().__init__(
+            f"issue {issue_id!r} cannot be handed over: {why}",
+            field="issueId",
+            allowed="an open, named issue, to someone other than its holder",
+        )

@@ -1,4 +1,4 @@
-"""How events are appended to a context's table: one statement, no table lock.
+"""How events are appended to a context's table and read back: no table lock, committed prefix.
 
 The library's default PostgreSQL recorder takes an ``EXCLUSIVE`` lock on the
 events table for every insert, so that notification ids commit in order; that
@@ -14,26 +14,83 @@ and only then draws notification ids. So whoever holds a notification id that
 is not yet visible is listed as in progress in any later snapshot, which is
 what lets readers of the log (``committed.CommittedLog``) tell an id that may
 still commit from one that never will.
+
+Because ids can commit out of order, every reader of the log reads the
+committed prefix: ``AerieRecorder.select_notifications`` does, and
+``AerieRecorder.subscribe`` refuses (read through ``CommittedLog`` instead).
+
+All applications of a process share one connection pool: ``open_datastore``
+makes it, and ``SharedDatastoreFactory`` hands it to each application.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier
+import psycopg
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    BaseInfrastructureFactory,
+    InterfaceError,
+    Notification,
+    OperationalError,
+    StoredEvent,
+    Subscription,
+)
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresFactory,
+)
+from eventsourcing.utils import Environment, EnvType, resolve_topic, retry
+from psycopg import Connection
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow, dict_row, tuple_row
+from psycopg.sql import SQL, Composed, Identifier
+
+from aerie_services.committed import CommittedLog
 
 RECORDER_TOPIC = "aerie_services.eventstore:AerieRecorder"
 
+NOTIFICATION_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
+TOPIC_SCAN_ROWS = 500  # rows read per round trip while filtering by topic
+
+
+class SubscriptionNotSupported(NotImplementedError):
+    """``AerieRecorder`` offers no library subscription; read through ``CommittedLog``."""
+
 
 class AerieRecorder(PostgresApplicationRecorder):
-    """An application recorder that appends without locking the table."""
+    """An application recorder that appends without locking the table.
 
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+    Contract, beyond the library's ``ApplicationRecorder``:
+
+    - ``insert_events`` is one autocommit statement through the table's own
+      append function; it returns the notification ids in the events' order,
+      stores nothing and raises the library's ``IntegrityError`` on a clash of
+      (originator id, version), and notifies the channel named after the table.
+    - ``select_notifications`` returns only the committed prefix: never an id
+      beyond one that may still commit. It may return fewer rows than exist.
+    - ``subscribe`` raises ``SubscriptionNotSupported``.
+    - ``max_notification_id`` is the largest committed id, which may lie beyond
+      the committed prefix: it is no position to continue reading from.
+
+    ``settle_timeout`` bounds how long one ``select_notifications`` call waits
+    for the transactions that could still fill a missing id.
+    """
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        settle_timeout: float = 3.0,
+    ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
+        self.settle_timeout = settle_timeout
         self.append_function = f"aerie_append_{events_table_name}"
         self.check_identifier_length(self.append_function)
         schema = Identifier(self.datastore.schema)
@@ -41,7 +98,7 @@ class AerieRecorder(PostgresApplicationRecorder):
         self.append_statement = SQL("SELECT {schema}.{function}(%b) AS notification_id").format(
             schema=schema, function=function
         )
-        self.sql_create_statements[self.create_insert_function_statement_index] = SQL(
+        self.create_append_function_statement: Composed = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
             "BEGIN "
@@ -60,6 +117,12 @@ class AerieRecorder(PostgresApplicationRecorder):
             table=Identifier(self.events_table_name),
         )
 
+    def create_table(self) -> None:
+        """Create the library's table, index and type, then this table's append function."""
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.create_append_function_statement, prepare=False)
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int]:
         """Append ``stored_events`` atomically; return their notification ids in order.
@@ -76,3 +139,172 @@ class AerieRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self.append_statement, (rows,), prepare=True)
             return [row["notification_id"] for row in curs.fetchall()]
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """Up to ``limit`` notifications of the committed prefix from ``start``, in id order.
+
+        ``start``, ``stop``, ``topics`` and ``inclusive_of_start`` select as in
+        the library. The prefix stops at the first missing id that may still
+        commit; the call waits up to ``settle_timeout`` for the transactions
+        that could hold it to end (then the id is either there or known never
+        to come) and otherwise returns what lies before it. So a caller that
+        continues from the last id returned never misses a notification.
+        """
+        after = 0 if start is None else max(0, start - 1 if inclusive_of_start else start)
+        if limit <= 0 or (stop is not None and stop <= after):
+            return []
+        wanted = set(topics)
+        log = CommittedLog(self.events_table_name, "notification_id", NOTIFICATION_COLUMNS)
+        deadline = time.monotonic() + self.settle_timeout
+        pause = 0.0
+        found: list[Notification] = []
+        with self.datastore.get_connection() as conn, self._reading(conn):
+            while True:
+                chunk = TOPIC_SCAN_ROWS if wanted else limit - len(found)
+                if stop is not None:
+                    chunk = min(chunk, stop - after)
+                batch = log.read(conn, after, chunk)
+                for row in batch.rows:
+                    if stop is not None and row["notification_id"] > stop:
+                        return found
+                    if not wanted or row["topic"] in wanted:
+                        found.append(_notification(row))
+                        if len(found) == limit:
+                            return found
+                after = batch.position
+                if stop is not None and after >= stop:
+                    return found
+                if not log.waiting:
+                    if len(batch.rows) < chunk:
+                        return found  # the end of the log
+                    pause = 0.0
+                    continue
+                if time.monotonic() + pause >= deadline:
+                    return found
+                time.sleep(pause)
+                pause = min(max(2 * pause, 0.002), 0.05)
+
+    @contextmanager
+    def _reading(self, conn: Connection[DictRow]) -> Iterator[None]:
+        """Let ``CommittedLog`` use a pooled connection: tuple rows, this schema first."""
+        row = conn.execute(
+            "SELECT current_setting('search_path') AS previous, "
+            "set_config('search_path', %s, false)",
+            (Identifier(self.datastore.schema).as_string(conn),),
+        ).fetchone()
+        previous = row["previous"] if row else "public"
+        conn.row_factory = tuple_row  # type: ignore[assignment]
+        try:
+            yield
+        finally:
+            conn.row_factory = dict_row
+            with suppress(psycopg.Error):  # a broken connection leaves the pool anyway
+                conn.execute("SELECT set_config('search_path', %s, false)", (previous,))
+
+    def subscribe(
+        self, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> Subscription[ApplicationRecorder]:
+        """Refuse: a library subscription could stall on an aborted id or be misused."""
+        raise SubscriptionNotSupported(
+            f"{type(self).__name__} does not offer subscribe(): notification ids of "
+            f"{self.events_table_name!r} can commit out of order. Read the log through "
+            "aerie_services.committed.CommittedLog (or poll select_notifications, which "
+            "returns only the committed prefix) and wait on LISTEN "
+            f"{self.channel_name!r} for new events."
+        )
+
+
+def _notification(row: dict[str, Any]) -> Notification:
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
+def open_datastore(
+    database_url: str, *, pool_size: int, max_overflow: int, schema: str = ""
+) -> PostgresDatastore:
+    """The process's one PostgreSQL datastore (one psycopg pool) for ``database_url``.
+
+    The pool keeps ``pool_size`` connections and opens up to ``max_overflow``
+    more under load; connections are made on first use. Its owner closes it
+    (``datastore.close()``) when the process is done with every application.
+    """
+    parts = conninfo_to_dict(database_url)
+    return PostgresDatastore(
+        dbname=str(parts.get("dbname", "postgres")),
+        host=str(parts.get("host", "127.0.0.1")),
+        port=str(parts.get("port", "5432")),
+        user=str(parts.get("user", "postgres")),
+        password=str(parts.get("password", "")),
+        connect_timeout=30,
+        idle_in_transaction_session_timeout=5,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        lock_timeout=10,
+        schema=schema,
+    )
+
+
+class SharedDatastoreFactory(PostgresFactory):
+    """A library infrastructure factory that uses a datastore it is given.
+
+    Several applications that return one from ``construct_factory`` share one
+    ``PostgresDatastore`` (one connection pool) instead of opening one each::
+
+        datastore = open_datastore(url, pool_size=4, max_overflow=4)
+
+        class Learning(Application):
+            def construct_factory(self, env):
+                return SharedDatastoreFactory(env, datastore)
+
+    Its application recorder is an ``AerieRecorder`` on ``<app name>_events``
+    (``APPLICATION_RECORDER_TOPIC`` may name a subclass of it); tables are
+    created unless ``CREATE_TABLE`` is false, as with the library's factory.
+    The ``POSTGRES_*`` connection settings are not read: the datastore has them.
+    Closing an application leaves the shared datastore open; its owner closes it.
+    """
+
+    application_recorder_class = AerieRecorder
+
+    def __init__(self, env: Environment | EnvType | None, datastore: PostgresDatastore) -> None:
+        # Not PostgresFactory.__init__: it would build a datastore (a pool) of its own.
+        BaseInfrastructureFactory.__init__(self, env)
+        self.datastore = datastore
+
+    def application_recorder(self) -> AerieRecorder:
+        topic = self.env.get(self.APPLICATION_RECORDER_TOPIC)
+        recorder_class = resolve_topic(topic) if topic else type(self).application_recorder_class
+        if not (isinstance(recorder_class, type) and issubclass(recorder_class, AerieRecorder)):
+            msg = f"{self.APPLICATION_RECORDER_TOPIC}={topic!r} does not name an AerieRecorder"
+            raise TypeError(msg)
+        recorder = recorder_class(
+            datastore=self.datastore,
+            events_table_name=f"{self.env.name.lower() or 'stored'}_events",
+        )
+        if self.env_create_table():
+            recorder.create_table()
+        return recorder
+
+    def __enter__(self) -> SharedDatastoreFactory:
+        BaseInfrastructureFactory.__enter__(self)
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        """Leave the shared datastore open."""
+        BaseInfrastructureFactory.__exit__(self, *exc_info)
+
+    def close(self) -> None:
+        """Leave the shared datastore open: other applications use it."""

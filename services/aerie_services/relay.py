@@ -23,76 +23,48 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from aerie_events.catalog import CATALOG
-from aerie_events.envelope import Envelope
-from aerie_events.topics import CONTEXTS, DEAD_LETTER, topic_for
-from eventsourcing.persistence import Notification
+from aerie_events.codec import EventCodec, StoredFact, Undecodable
+from aerie_events.topics import Topics
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.partitioner.default import murmur2
 
 from aerie_services.base import event_id_of
-from aerie_services.bus import Applications
 from aerie_services.committed import CommittedLog
+from aerie_services.storage import QUARANTINE_TABLE
 
 log = logging.getLogger("aerie.relay")
 
 SEQ_HEADER = "aerie-seq"
-DEAD_LETTER_CHANNEL = "aerie_dead_letters"
-STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
+STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "state"]
 DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
+QUARANTINE_COLUMNS = [
+    "id",
+    "quarantined_at",
+    "stage",
+    "projection",
+    "topic",
+    "partition",
+    "kafka_offset",
+    "position",
+    "reason",
+]
 BROKER_CHECK_SECONDS = 2.0
 SWEEP_SECONDS = 0.5
+PERSONAL_TYPES = frozenset(
+    name for name, t in CATALOG.items() if any(f.personal for f in t.fields.values())
+)
 
 
 def partition_of(key: str, partitions: int) -> int:
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
-
-
-def envelope_of(app: Any, notification: Any) -> Envelope | None:
-    """The envelope of a stored event, or ``None`` for the store's internal events.
-
-    The stored state is read as JSON directly (it is the library's JSON
-    transcoding, uncompressed and unencrypted); reconstructing domain event
-    objects would cost several times more for nothing the envelope needs.
-    """
-    state = json.loads(notification.state)
-    meta = state.get("meta")
-    if meta is None:
-        return None
-    kind = meta["type"]
-    return Envelope(
-        event_id=event_id_of(notification.originator_id, notification.originator_version),
-        type=kind,
-        schema_version=CATALOG[kind].schema_version,
-        occurred_at=meta["occurred_at"],
-        recorded_at=state["timestamp"]["_data_"],
-        position=notification.id,
-        context=app.context,
-        site_id=meta["site_id"],
-        employee_id=meta["employee_id"],
-        actor=meta["actor"],
-        source=meta["source"],
-        correlation_id=meta["correlation_id"],
-        causation_id=meta["causation_id"],
-        policy_version=meta["policy_version"],
-        payload=state["payload"],
-    )
-
-
-def notification_of(row: dict[str, Any]) -> Notification:
-    return Notification(
-        id=row["notification_id"],
-        originator_id=row["originator_id"],
-        originator_version=row["originator_version"],
-        topic=row["topic"],
-        state=bytes(row["state"]),
-    )
 
 
 @dataclass
@@ -102,26 +74,142 @@ class Outgoing:
     value: bytes
 
 
+@dataclass
+class Converted:
+    """A batch of log rows as messages, and the rows that could not be converted."""
+
+    messages: list[Outgoing]
+    quarantined: list[tuple[int, str, bytes]] = field(default_factory=list)
+
+
+class KeysOf:
+    """What the relay needs of the key ring: the live keys of some subjects."""
+
+    def keys_of(self, key_ids: Sequence[str]) -> dict[str, bytes]:  # pragma: no cover
+        raise NotImplementedError
+
+
+@dataclass
+class Source:
+    """One log the relay publishes: a table read in id order, to one topic.
+
+    ``convert`` turns a batch of rows into messages; a row it cannot convert
+    is quarantined (with its reason and original bytes), never skipped in silence.
+    """
+
+    name: str
+    topic: str
+    log: CommittedLog
+    channel: str
+    convert: Callable[[list[dict[str, Any]]], Converted]
+
+
+class ContextEvents:
+    """Converts a context's stored events into envelopes, through the one codec."""
+
+    def __init__(self, context: str, codec: EventCodec, keys: Callable[[], KeysOf]) -> None:
+        self.context = context
+        self.codec = codec
+        self.keys = keys
+
+    def envelopes(self, rows: list[dict[str, Any]]) -> list[Any]:
+        """The rows' envelopes (replay); an undecodable row raises ``Undecodable``."""
+        converted = self._convert(rows, as_json=False)
+        if converted.quarantined:
+            position, reason, _ = converted.quarantined[0]
+            raise Undecodable(f"stored event {self.context}/{position}: {reason}")
+        return [message.value for message in converted.messages]
+
+    def __call__(self, rows: list[dict[str, Any]]) -> Converted:
+        return self._convert(rows, as_json=True)
+
+    def _convert(self, rows: list[dict[str, Any]], *, as_json: bool) -> Converted:
+        converted = Converted([])
+        facts: list[tuple[dict[str, Any], StoredFact]] = []
+        for row in rows:
+            state = bytes(row["state"])
+            try:
+                fact = self.codec.read(state)
+            except Undecodable as error:
+                converted.quarantined.append((row["notification_id"], error.reason, state))
+                continue
+            if fact is not None:
+                facts.append((row, fact))
+        needed = sorted({f.key_id for _, f in facts if f.key_id and f.type in PERSONAL_TYPES})
+        keys = self.keys().keys_of(needed) if needed else {}
+        for row, fact in facts:
+            try:
+                envelope = self.codec.envelope(
+                    fact,
+                    event_id=event_id_of(row["originator_id"], row["originator_version"]),
+                    position=row["notification_id"],
+                    context=self.context,
+                    keys=keys,
+                )
+            except Undecodable as error:
+                converted.quarantined.append(
+                    (row["notification_id"], error.reason, bytes(row["state"]))
+                )
+                continue
+            value: Any = envelope.to_json() if as_json else envelope
+            converted.messages.append(Outgoing(row["notification_id"], envelope.key, value))
+        return converted
+
+
+def dead_letter_messages(rows: list[dict[str, Any]]) -> Converted:
+    return Converted(
+        [
+            Outgoing(
+                row["id"],
+                str(row["kind"] or "unknown"),
+                json.dumps({**row, "received_at": row["received_at"].isoformat()}).encode(),
+            )
+            for row in rows
+        ]
+    )
+
+
+def quarantine_messages(rows: list[dict[str, Any]]) -> Converted:
+    return Converted(
+        [
+            Outgoing(
+                row["id"],
+                str(row["projection"] or row["stage"]),
+                json.dumps({**row, "quarantined_at": row["quarantined_at"].isoformat()}).encode(),
+            )
+            for row in rows
+        ]
+    )
+
+
 class Relay:
-    """Publishes every context's committed events, and the dead letters, to Kafka."""
+    """Publishes some logs (a group of contexts, and perhaps the platform's own) to Kafka.
+
+    Several relays may run at once, each with its own group of sources: each
+    topic has exactly one relay, which numbers its partitions.
+    """
 
     def __init__(
-        self, database_url: str, apps: Applications, bootstrap: str, partitions: int = 3
+        self,
+        database_url: str,
+        sources: Sequence[Source],
+        bootstrap: str,
+        *,
+        topics: Topics,
+        partitions: int = 3,
+        group: str = "all",
     ) -> None:
         self.database_url = database_url
-        self.apps = apps.by_context()
+        self.sources = {source.name: source for source in sources}
         self.bootstrap = bootstrap
+        self.topics_of = topics
         self.partitions = partitions
+        self.group = group
         self.batch_size = 5000
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdminClient | None = None
         self._db: psycopg.Connection[Any] | None = None
         self._last_reset_check = 0.0
-        self._logs = {
-            context: CommittedLog(app.recorder.events_table_name, "notification_id", STORED_COLUMNS)
-            for context, app in self.apps.items()
-        }
-        self._logs[DEAD_LETTER] = CommittedLog("aerie_dead_letters", "id", DEAD_LETTER_COLUMNS)
 
     # -- the loop -------------------------------------------------------------
 
@@ -139,11 +227,11 @@ class Relay:
         while not stop.is_set():
             try:
                 if time.monotonic() >= sweep_at:
-                    due, sweep_at = self.sources(), time.monotonic() + SWEEP_SECONDS
+                    due, sweep_at = set(self.sources), time.monotonic() + SWEEP_SECONDS
                 listener = listener or self._listen()
                 self.check_broker()
-                moved = {source for source in due if self.pump_source(source)}
-                waiting = {source for source, log in self._logs.items() if log.waiting}
+                moved = {name for name in due if self.pump_source(name)}
+                waiting = {name for name, source in self.sources.items() if source.log.waiting}
                 timeout = 0.0 if moved else 0.01 if waiting else SWEEP_SECONDS
                 due = moved | waiting | self._notified(listener, timeout)
             except (KafkaError, OSError, psycopg.OperationalError) as error:
@@ -160,19 +248,20 @@ class Relay:
         if listener is not None:
             listener.close()
 
-    def sources(self) -> set[str]:
-        """Every log the relay publishes: each context's, and the dead letters."""
-        return set(self._logs)
-
     def pump(self) -> int:
         """Send what is new in every source once; return how many messages were sent."""
-        return sum(self.pump_source(source) for source in self._logs)
+        return sum(self.pump_source(name) for name in self.sources)
 
-    def pump_source(self, source: str) -> int:
+    def pump_source(self, name: str) -> int:
         """Send what is new in one log; return how many messages were sent (1 if only skipped)."""
-        if source == DEAD_LETTER:
-            return self._pump_dead_letters()
-        return self._pump_context(source, self.apps[source])
+        source = self.sources[name]
+        position = self._position(name)
+        batch = source.log.read(self._bookkeeping(), position, self.batch_size)
+        if batch.position == position:
+            return 0
+        converted = source.convert(batch.rows)
+        self._send(source, converted, batch.position)
+        return len(converted.messages) or 1
 
     def catch_up(self) -> int:
         """Send everything committed so far (used by tools and tests)."""
@@ -182,46 +271,24 @@ class Relay:
             total += moved
         return total
 
-    # -- sources --------------------------------------------------------------
+    def bookkeeping(self) -> psycopg.Connection[Any]:
+        """The relay's own connection (autocommit) for its positions and key look-ups."""
+        if self._db is None or self._db.closed:
+            self._db = psycopg.connect(self.database_url, autocommit=True)
+        return self._db
 
-    def _pump_context(self, context: str, app: Any) -> int:
-        position = self._position(context)
-        batch = self._logs[context].read(self._bookkeeping(), position, self.batch_size)
-        if batch.position == position:
-            return 0
-        outgoing = []
-        for row in batch.rows:
-            envelope = envelope_of(app, notification_of(row))
-            if envelope is not None:
-                outgoing.append(Outgoing(row["notification_id"], envelope.key, envelope.to_json()))
-        self._send(topic_for(context), outgoing, batch.position, context)
-        return len(outgoing) or 1
-
-    def _pump_dead_letters(self) -> int:
-        position = self._position(DEAD_LETTER)
-        batch = self._logs[DEAD_LETTER].read(self._bookkeeping(), position, self.batch_size)
-        if batch.position == position:
-            return 0
-        outgoing = [
-            Outgoing(
-                row["id"],
-                str(row["kind"] or "unknown"),
-                json.dumps({**row, "received_at": row["received_at"].isoformat()}).encode(),
-            )
-            for row in batch.rows
-        ]
-        self._send(topic_for(DEAD_LETTER), outgoing, batch.position, DEAD_LETTER)
-        return len(outgoing) or 1
+    _bookkeeping = bookkeeping
 
     # -- sending --------------------------------------------------------------
 
-    def _send(self, topic: str, outgoing: list[Outgoing], last_position: int, source: str) -> None:
+    def _send(self, source: Source, converted: Converted, last_position: int) -> None:
         """Send, await every acknowledgement, then save numbering and position together."""
+        topic = source.topic
         seqs = self._partition_seqs(topic)
         offsets: dict[int, int] = {}
         futures = []
         producer = self._get_producer()
-        for message in outgoing:
+        for message in converted.messages:
             partition = partition_of(message.key, self.partitions)
             seqs[partition] = seqs.get(partition, 0) + 1
             futures.append(
@@ -242,43 +309,46 @@ class Relay:
             offsets[partition] = max(offsets.get(partition, -1), metadata.offset)
         conn = self._bookkeeping()
         with conn.transaction():
-            for partition, offset in offsets.items():
+            for position, reason, original in converted.quarantined:
+                log.error("stored event %s/%s quarantined: %s", source.name, position, reason)
                 conn.execute(
+                    f"INSERT INTO {QUARANTINE_TABLE} (stage, projection, topic, position, "
+                    "reason, original) VALUES ('relay', NULL, %s, %s, %s, %s)",
+                    (topic, position, reason, original),
+                )
+            with conn.cursor() as cur:
+                cur.executemany(
                     "INSERT INTO aerie_relay_partition (topic, partition, seq, kafka_offset) "
                     "VALUES (%s, %s, %s, %s) ON CONFLICT (topic, partition) "
                     "DO UPDATE SET seq = excluded.seq, kafka_offset = excluded.kafka_offset",
-                    (topic, partition, seqs[partition], offset),
+                    [(topic, p, seqs[p], offset) for p, offset in offsets.items()],
                 )
             conn.execute(
                 "INSERT INTO aerie_relay_position (source, position) VALUES (%s, %s) "
                 "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
-                (source, last_position),
+                (source.name, last_position),
             )
 
-    def _bookkeeping(self) -> psycopg.Connection[Any]:
-        """The relay's own connection for its positions (it is their only writer)."""
-        if self._db is None or self._db.closed:
-            self._db = psycopg.connect(self.database_url, autocommit=True)
-        return self._db
-
     def _position(self, source: str) -> int:
-        conn = self._bookkeeping()
-        row = conn.execute(
-            "SELECT position FROM aerie_relay_position WHERE source = %s", (source,)
-        ).fetchone()
+        row = (
+            self._bookkeeping()
+            .execute("SELECT position FROM aerie_relay_position WHERE source = %s", (source,))
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def _partition_seqs(self, topic: str) -> dict[int, int]:
-        conn = self._bookkeeping()
-        rows = conn.execute(
-            "SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,)
-        ).fetchall()
+        rows = (
+            self._bookkeeping()
+            .execute("SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,))
+            .fetchall()
+        )
         return {int(p): int(s) for p, s in rows}
 
     # -- the broker -----------------------------------------------------------
 
     def topics(self) -> list[str]:
-        return [topic_for(c) for c in (*CONTEXTS, DEAD_LETTER)]
+        return [source.topic for source in self.sources.values()]
 
     def check_broker(self, force: bool = False) -> None:
         """Create missing topics; if the broker lost data, start over from the store."""
@@ -290,26 +360,24 @@ class Relay:
         self.ensure_topics()
 
     def ensure_topics(self) -> None:
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="aerie-relay")
-        try:
-            existing = set(admin.list_topics())
-            missing = [t for t in self.topics() if t not in existing]
-            if missing:
-                with contextlib.suppress(TopicAlreadyExistsError):
-                    admin.create_topics([NewTopic(t, self.partitions, 1) for t in missing])
-        finally:
-            admin.close()
+        ensure_topics(self.bootstrap, self.topics(), self.partitions)
+
+    @property
+    def _epoch_source(self) -> str:
+        return f"epoch:{self.group}"
 
     def _broker_lost_data(self) -> bool:
         """True when the broker no longer has this relay's epoch topic (it restarted empty).
 
-        On start the relay creates an empty topic ``<prefix>.epoch.<id>`` and keeps
-        the id in PostgreSQL; nothing writes to or reads from that topic, so it
+        On start the relay creates an empty topic ``<prefix>.epoch.<group>-<id>`` and
+        keeps the id in PostgreSQL; nothing writes to or reads from that topic, so it
         is never auto-created: if it is gone, so is everything the relay sent.
         """
         row = (
             self._bookkeeping()
-            .execute("SELECT position FROM aerie_relay_position WHERE source = 'epoch'")
+            .execute(
+                "SELECT position FROM aerie_relay_position WHERE source = %s", (self._epoch_source,)
+            )
             .fetchone()
         )
         present = set(self._get_admin().list_topics())
@@ -319,7 +387,7 @@ class Relay:
         return row is not None
 
     def _epoch_topic(self, epoch: int) -> str:
-        return f"{topic_for(DEAD_LETTER).rsplit('.', 1)[0]}.epoch.{epoch}"
+        return self.topics_of.epoch(epoch).replace(".epoch.", f".epoch.{self.group}-")
 
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
@@ -327,26 +395,30 @@ class Relay:
         conn = self._bookkeeping()
         with conn.transaction():
             if lost:
-                conn.execute("DELETE FROM aerie_relay_partition")
-                conn.execute("DELETE FROM aerie_relay_position")
+                self._forget_sent(conn)
             conn.execute(
-                "INSERT INTO aerie_relay_position (source, position) VALUES ('epoch', %s) "
+                "INSERT INTO aerie_relay_position (source, position) VALUES (%s, %s) "
                 "ON CONFLICT (source) DO UPDATE SET position = excluded.position",
-                (epoch,),
+                (self._epoch_source, epoch),
             )
+
+    def _forget_sent(self, conn: psycopg.Connection[Any]) -> None:
+        conn.execute("DELETE FROM aerie_relay_partition WHERE topic = ANY(%s)", (self.topics(),))
+        conn.execute(
+            "DELETE FROM aerie_relay_position WHERE source = ANY(%s)", (list(self.sources),)
+        )
 
     def reset(self) -> None:
         """Forget what was sent: the next pump republishes everything, numbered as before."""
         conn = self._bookkeeping()
         with conn.transaction():
-            conn.execute("DELETE FROM aerie_relay_partition")
-            conn.execute("DELETE FROM aerie_relay_position WHERE source <> 'epoch'")
+            self._forget_sent(conn)
 
     def _get_producer(self) -> KafkaProducer:
         if self._producer is None:
             self._producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
-                client_id="aerie-relay",
+                client_id=f"aerie-relay-{self.group}",
                 acks="all",
                 linger_ms=2,
                 batch_size=512 * 1024,
@@ -363,7 +435,7 @@ class Relay:
     def _get_admin(self) -> KafkaAdminClient:
         if self._admin is None:
             self._admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap, client_id="aerie-relay"
+                bootstrap_servers=self.bootstrap, client_id=f"aerie-relay-{self.group}"
             )
         return self._admin
 
@@ -385,15 +457,26 @@ class Relay:
 
     def _listen(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.database_url, autocommit=True)
-        for app in self.apps.values():
-            conn.execute(f'LISTEN "{app.recorder.channel_name}"')
-        conn.execute(f"LISTEN {DEAD_LETTER_CHANNEL}")
+        for source in self.sources.values():
+            conn.execute(f'LISTEN "{source.channel}"')
         return conn
 
     def _notified(self, listener: psycopg.Connection[Any], timeout: float) -> set[str]:
         """The sources whose channels were notified, waiting up to ``timeout`` for the first."""
-        channels = {app.recorder.channel_name: context for context, app in self.apps.items()}
-        channels[DEAD_LETTER_CHANNEL] = DEAD_LETTER
+        channels = {source.channel: name for name, source in self.sources.items()}
         first = list(listener.notifies(timeout=timeout, stop_after=1))
         rest = list(listener.notifies(timeout=0.0)) if first else []
-        return {channels.get(notify.channel, DEAD_LETTER) for notify in first + rest}
+        return {channels[n.channel] for n in first + rest if n.channel in channels}
+
+
+def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
+    """Create the topics that do not exist yet (each with ``partitions`` partitions)."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="aerie-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [t for t in topics if t not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+    finally:
+        admin.close()

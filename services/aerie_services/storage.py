@@ -1,4 +1,9 @@
-"""Tables the platform keeps beside the event store: relay progress and dead letters."""
+"""Tables the platform keeps beside the event store, as versioned migrations.
+
+Relay progress, dead letters (rejected input), the quarantine (what could not
+be decoded or applied), idempotency keys and the subjects' keys. The
+platform's migration runner applies ``MIGRATIONS`` once per start.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,14 @@ from typing import Any
 
 import psycopg
 
-DDL = """
+from aerie_services.keyring import KEYRING_DDL
+
+QUARANTINE_TABLE = "aerie_quarantine"
+QUARANTINE_CHANNEL = "aerie_quarantine"
+DEAD_LETTER_TABLE = "aerie_dead_letters"
+DEAD_LETTER_CHANNEL = "aerie_dead_letters"
+
+RELAY_AND_DEAD_LETTERS = """
 CREATE TABLE IF NOT EXISTS aerie_relay_partition (
     topic text NOT NULL,
     partition int NOT NULL,
@@ -30,11 +42,37 @@ CREATE TABLE IF NOT EXISTS aerie_dead_letters (
 );
 """
 
+QUARANTINE = """
+CREATE TABLE IF NOT EXISTS aerie_quarantine (
+    id bigserial PRIMARY KEY,
+    quarantined_at timestamptz NOT NULL DEFAULT now(),
+    stage text NOT NULL,
+    projection text,
+    topic text,
+    partition int,
+    kafka_offset bigint,
+    position bigint,
+    reason text NOT NULL,
+    original bytea,
+    redriven_at timestamptz
+);
+CREATE OR REPLACE FUNCTION aerie_quarantine_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_current_xact_id();
+    NOTIFY aerie_quarantine;
+    RETURN NULL;
+END; $$;
+DROP TRIGGER IF EXISTS aerie_quarantine_notify ON aerie_quarantine;
+CREATE TRIGGER aerie_quarantine_notify BEFORE INSERT ON aerie_quarantine
+    FOR EACH STATEMENT EXECUTE FUNCTION aerie_quarantine_notify();
+"""
 
-def ensure_platform_tables(database_url: str) -> None:
-    """Create the relay and dead-letter tables (callers serialise; see ``bootstrap.migrate``)."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(DDL)
+MIGRATIONS: tuple[tuple[int, str, str], ...] = (
+    (1, "relay positions and dead letters", RELAY_AND_DEAD_LETTERS),
+    (2, "subject keys for personal data", KEYRING_DDL),
+    (3, "quarantine of what could not be decoded or applied", QUARANTINE),
+)
+"""``(version, name, SQL)`` of the platform's own tables, in order."""
 
 
 class DeadLetters:

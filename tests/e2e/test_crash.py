@@ -11,10 +11,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_platform.compose import projections
+from aerie_platform.replay import compare, rebuild
 from aerie_services import demo
-from aerie_services.replay import compare, rebuild
 
-from tests.conftest import Platform, wait_until
+from tests.conftest import Platform, wait_until, write_side
 
 pytestmark = pytest.mark.slow
 
@@ -25,17 +26,21 @@ def database_url(fresh_database) -> str:
 
 
 @pytest.fixture(scope="module")
-def bus(database_url: str) -> Iterator[Any]:
-    from aerie_services.bootstrap import bootstrap
-
-    aerie = bootstrap(database_url)
-    yield aerie
-    aerie.apps.close()
+def side(database_url: str) -> Iterator[Any]:
+    built = write_side(database_url)
+    yield built
+    built.close()
 
 
 @pytest.fixture(scope="module")
-def platform(database_url, broker, workdir) -> Iterator[Platform]:
+def bus(side: Any) -> Any:
+    return side.bus
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir, side) -> Iterator[Platform]:
     running = Platform(database_url, broker, workdir, "crash")
+    running.migrate()
     running.start("relay")
     running.start("worker")
     yield running
@@ -47,19 +52,19 @@ def relayed_everything(database_url: str, bus: Any) -> bool:
         positions = dict(conn.execute("SELECT source, position FROM aerie_relay_position"))
     return all(
         positions.get(context, 0) >= (app.recorder.max_notification_id() or 0)
-        for context, app in bus.apps.by_context().items()
+        for context, app in bus.apps.items()
     )
 
 
-def live_equals_rebuild(database_url: str, bus: Any) -> bool:
-    if not relayed_everything(database_url, bus):
+def live_equals_rebuild(database_url: str, side: Any) -> bool:
+    if not relayed_everything(database_url, side.bus):
         return False
-    rebuild(database_url, bus.apps, "aerie_read_crashcheck")
-    return compare(database_url, "aerie_read_crashcheck") == {}
+    rebuild(database_url, side, projections(), "aerie_read_crashcheck")
+    return compare(database_url, projections(), "aerie_read_crashcheck") == {}
 
 
 def test_killing_relay_and_worker_and_emptying_the_broker_loses_and_doubles_nothing(
-    platform: Platform, bus: Any, database_url: str, broker: Any
+    platform: Platform, side: Any, bus: Any, database_url: str, broker: Any
 ) -> None:
     loading = threading.Thread(
         target=demo.load, kwargs={"bus": bus, "agents": 100, "days": 60, "seed": 11, "batch": 100}
@@ -83,7 +88,7 @@ def test_killing_relay_and_worker_and_emptying_the_broker_loses_and_doubles_noth
     platform.kill("relay")
     platform.start("relay")
 
-    wait_until(lambda: live_equals_rebuild(database_url, bus), 150, "live read models differ")
+    wait_until(lambda: live_equals_rebuild(database_url, side), 150, "live read models differ")
     with psycopg.connect(database_url) as conn:
         stored = conn.execute("SELECT count(*) FROM learning_events").fetchone()[0]
         rows, counted = conn.execute(
@@ -97,7 +102,8 @@ def test_killing_relay_and_worker_and_emptying_the_broker_loses_and_doubles_noth
 def relayed_positions(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
-            "SELECT coalesce(sum(position), 0) FROM aerie_relay_position WHERE source <> 'epoch'"
+            "SELECT coalesce(sum(position), 0) FROM aerie_relay_position "
+            "WHERE source NOT LIKE 'epoch%%'"
         ).fetchone()
     return int(row[0])
 
@@ -105,6 +111,7 @@ def relayed_positions(database_url: str) -> int:
 def projected(database_url: str) -> int:
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
-            "SELECT coalesce(sum(seq), 0) FROM aerie_read.projection_position"
+            "SELECT coalesce(sum(seq), 0) FROM aerie_projection_tracking "
+            "WHERE projection = 'profile'"
         ).fetchone()
     return int(row[0])

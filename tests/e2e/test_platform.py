@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.conftest import Platform, new_id, wait_until
+from tests.conftest import Platform, new_id, wait_until, write_side
 
 PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainingsPassedCount
   openIssueCount couponsGranted { count totalAmount } lastSurvey { surveyId overall }
@@ -18,17 +18,21 @@ def database_url(fresh_database) -> str:
 
 
 @pytest.fixture(scope="module")
-def bus(database_url: str) -> Iterator:
-    from aerie_services.bootstrap import bootstrap
-
-    aerie = bootstrap(database_url)
-    yield aerie
-    aerie.apps.close()
+def side(database_url: str) -> Iterator:
+    built = write_side(database_url)
+    yield built
+    built.close()
 
 
 @pytest.fixture(scope="module")
-def platform(database_url, broker, workdir) -> Iterator[Platform]:
+def bus(side):
+    return side.bus
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir, side) -> Iterator[Platform]:
     running = Platform(database_url, broker, workdir, "e2e")
+    running.migrate()
     for part in ("relay", "worker", "gateway"):
         running.start(part)
     running.wait_for_gateway()
@@ -222,20 +226,26 @@ def test_employees_are_paged_with_a_bounded_page_size(platform: Platform, bus) -
 
 
 def test_replay_rebuilds_read_models_identical_to_the_live_ones(
-    platform: Platform, bus, database_url
+    platform: Platform, side, database_url
 ) -> None:
-    from aerie_services.replay import compare, rebuild
+    from aerie_platform.compose import projections
+    from aerie_platform.replay import compare, rebuild
 
-    def caught_up() -> bool:
-        with psycopg.connect(database_url) as conn:
-            return not conn.execute(
-                "SELECT 1 FROM aerie_relay_partition r LEFT JOIN aerie_read.projection_position p "
-                "USING (topic, partition) WHERE r.topic NOT LIKE '%%deadletter' AND r.seq > coalesce(p.seq, 0)"
-            ).fetchone()
+    wait_until(lambda: caught_up(database_url), 30, "the projection did not catch up")
+    rebuild(database_url, side, projections(), "aerie_read_verify")
+    assert compare(database_url, projections(), "aerie_read_verify") == {}
 
-    wait_until(caught_up, 30, "the projection did not catch up")
-    rebuild(database_url, bus.apps, "aerie_read_verify")
-    assert compare(database_url, "aerie_read_verify") == {}
+
+def caught_up(database_url: str, projection: str = "profile") -> bool:
+    """True when the projection applied everything the relay sent on its topics."""
+    with psycopg.connect(database_url) as conn:
+        return not conn.execute(
+            "SELECT 1 FROM aerie_relay_partition r LEFT JOIN aerie_projection_tracking p "
+            "ON p.projection = %s AND p.topic = r.topic AND p.partition = r.partition "
+            "WHERE r.topic NOT LIKE '%%deadletter' AND r.topic NOT LIKE '%%quarantine' "
+            "AND r.seq > coalesce(p.seq, 0)",
+            (projection,),
+        ).fetchone()
 
 
 def test_an_oversized_request_is_refused_with_a_clear_error(platform: Platform) -> None:

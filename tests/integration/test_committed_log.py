@@ -6,8 +6,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from aerie_services.bootstrap import bootstrap
 from aerie_services.committed import CommittedLog
+
+from tests.conftest import write_side
 
 TABLE = "learning_events"
 APPEND = (
@@ -19,7 +20,7 @@ APPEND = (
 @pytest.fixture(scope="module")
 def url(fresh_database: Any) -> Iterator[str]:
     url = fresh_database("committed")
-    bootstrap(url).apps.close()
+    write_side(url).close()
     yield url
 
 

@@ -1,15 +1,17 @@
-"""The profile projector on the real PostgreSQL: batches, duplicates, and its watchdog."""
+"""Tracked projections on the real PostgreSQL: duplicates, gaps, poison messages, replay."""
 
 import asyncio
 import uuid
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg
 import pytest
 from aerie_events.envelope import Envelope
-from aerie_projections.profile.agents import ProfileProjector
-from aerie_projections.readmodels import migrate
+from aerie_projections.handover import MANAGER as HANDOVER
+from aerie_projections.profile import PROJECTION as PROFILE
+from aerie_projections.tracking import Message, TrackedProjection
+
+from tests.conftest import write_side
 
 TOPIC = "aerie.people"
 
@@ -17,24 +19,18 @@ TOPIC = "aerie.people"
 @pytest.fixture(scope="module")
 def url(fresh_database: Any) -> str:
     url = fresh_database("projector")
-    with psycopg.connect(url) as conn:
-        migrate(conn)
-        conn.execute(
-            "CREATE TABLE IF NOT EXISTS aerie_relay_partition (topic text, partition int, "
-            "seq bigint, kafka_offset bigint, PRIMARY KEY (topic, partition))"
-        )
+    write_side(url).close()
     return url
 
 
-def hired(employee_id: str, seq: int) -> Any:
-    """A consumed message as faust hands it over: topic, partition, headers, value."""
-    envelope = Envelope(
+def envelope(employee_id: str, position: int, **payload: Any) -> Envelope:
+    return Envelope(
         event_id=uuid.uuid4(),
         type="employee.hired",
         schema_version=1,
         occurred_at="2026-01-05T09:00:00+00:00",
         recorded_at="2026-01-05T09:00:01+00:00",
-        position=seq,
+        position=position,
         context="people",
         site_id="site-p",
         employee_id=employee_id,
@@ -43,53 +39,104 @@ def hired(employee_id: str, seq: int) -> Any:
         correlation_id=f"c-{employee_id}",
         causation_id=None,
         policy_version=None,
-        payload={
-            "display_name": "Agent",
-            "team_id": "t1",
-            "role": "agent",
-            "hired_on": "2026-01-05",
-        },
+        payload=payload
+        or {"display_name": "Agent", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"},
     )
-    message = SimpleNamespace(
-        topic=TOPIC,
-        partition=0,
-        headers=[("aerie-seq", str(seq).encode())],
-        value=envelope.to_json(),
-    )
-    return SimpleNamespace(message=message)
 
 
-def profiles(url: str) -> int:
+def message(seq: int | None, value: bytes, offset: int, partition: int = 0) -> Message:
+    headers = [] if seq is None else [("aerie-seq", str(seq).encode())]
+    return Message(TOPIC, partition, offset, headers, value)
+
+
+def hired(employee_id: str, seq: int, partition: int = 0) -> Message:
+    return message(seq, envelope(employee_id, seq).to_json(), offset=seq - 1, partition=partition)
+
+
+def count(url: str, query: str, *params: Any) -> int:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT count(*) FROM aerie_read.employee_profile").fetchone()[0]
+        return conn.execute(query, params).fetchone()[0]
 
 
-def test_the_watchdog_can_look_while_a_batch_is_being_applied(url: str) -> None:
-    async def scenario() -> None:
-        projector = ProfileProjector(url)
-        seq = 0
-        for _ in range(20):
-            batch = []
-            for _ in range(50):
-                seq += 1
-                batch.append(hired(f"P-{seq}", seq))
-            rewound, stalled = await asyncio.gather(
-                projector.apply(batch), projector.stalled_partitions()
-            )
-            assert rewound == [] and stalled == []
+def profiles(url: str, prefix: str) -> int:
+    return count(
+        url,
+        "SELECT count(*) FROM aerie_read.employee_profile WHERE employee_id LIKE %s",
+        prefix + "%",
+    )
 
-    asyncio.run(scenario())
-    assert profiles(url) == 1000
+
+def apply(runner: TrackedProjection, messages: list[Message]) -> Any:
+    return asyncio.run(runner.apply(messages))
 
 
 def test_a_batch_delivered_twice_changes_nothing(url: str) -> None:
-    async def scenario() -> list[Any]:
-        projector = ProfileProjector(url)
-        batch = [hired(f"P-{seq}", seq) for seq in range(990, 1006)]
-        first = await projector.apply(batch)
-        second = await projector.apply(batch)
-        return [first, second]
+    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    batch = [hired(f"D-{seq}", seq, partition=1) for seq in range(1, 6)]
+    assert apply(runner, batch) == []
+    assert apply(runner, batch) == []
+    assert profiles(url, "D-") == 5
 
-    before = profiles(url)
-    assert asyncio.run(scenario()) == [[], []]
-    assert profiles(url) == before + 5
+
+def test_a_gap_reads_the_partition_again_from_just_after_the_last_applied_offset(url: str) -> None:
+    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    apply(runner, [hired(f"G-{seq}", seq, partition=2) for seq in range(1, 4)])
+    seeks = apply(runner, [hired("G-5", 5, partition=2)])
+    assert [(s.partition, s.offset) for s in seeks] == [(2, 3)]
+    assert profiles(url, "G-") == 3
+    apply(runner, [hired("G-4", 4, partition=2), hired("G-5", 5, partition=2)])
+    assert profiles(url, "G-") == 5
+
+
+def test_poison_messages_are_quarantined_and_the_partition_moves_on(url: str) -> None:
+    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    before = count(url, "SELECT count(*) FROM aerie_quarantine")
+    bad_payload = envelope("Q-3", 3, team_id="t1").to_json()  # no role, no hired_on
+    batch = [
+        hired("Q-1", 1, partition=3),
+        message(None, envelope("Q-x", 9).to_json(), offset=1, partition=3),  # no header
+        message(2, b"{not json", offset=2, partition=3),
+        message(3, bad_payload, offset=3, partition=3),
+        hired("Q-4", 4, partition=3),
+    ]
+    assert apply(runner, batch) == []
+    assert profiles(url, "Q-") == 2
+    with psycopg.connect(url) as conn:
+        reasons = [
+            r[0]
+            for r in conn.execute(
+                "SELECT reason FROM aerie_quarantine WHERE id > %s ORDER BY id", (before,)
+            )
+        ]
+        seq = conn.execute(
+            "SELECT seq FROM aerie_projection_tracking WHERE projection = 'profile' "
+            "AND topic = %s AND partition = 3",
+            (TOPIC,),
+        ).fetchone()[0]
+    assert len(reasons) == 3
+    assert "aerie-seq" in reasons[0]
+    assert "not an event envelope" in reasons[1]
+    assert "KeyError" in reasons[2]
+    assert seq == 4
+
+
+def test_each_projection_tracks_its_own_position_on_a_shared_topic(url: str) -> None:
+    profile = TrackedProjection(PROFILE, url, "aerie_read")
+    handover = TrackedProjection(HANDOVER, url, "aerie_read")
+    apply(profile, [hired(f"S-{seq}", seq, partition=4) for seq in range(1, 4)])
+    apply(handover, [hired(f"S-{seq}", seq, partition=4) for seq in range(1, 2)])
+    with psycopg.connect(url) as conn:
+        rows = dict(
+            conn.execute(
+                "SELECT projection, seq FROM aerie_projection_tracking WHERE topic = %s "
+                "AND partition = 4",
+                (TOPIC,),
+            ).fetchall()
+        )
+    assert rows == {"profile": 3, "handover": 1}
+    assert (
+        count(
+            url, "SELECT count(*) FROM aerie_read.handover_member WHERE employee_id LIKE %s", "S-%"
+        )
+        == 1
+    )

@@ -98,4 +98,4 @@ def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
         results = list(pool.map(promote, range(4)))
     assert results.count("recorded") == 1
     assert set(results) <= {"recorded", "STAR_LEVEL_MISMATCH"}
-    assert bus.apps.performance.star_of(employee) == 2
+    assert bus.apps["performance"].star_of(employee) == 2

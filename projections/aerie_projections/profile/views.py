@@ -1,24 +1,34 @@
-"""The employee profile read model: its tables and how each event changes them.
+"""The employee profile read model: its tables and how a batch of events changes them.
 
-Every field is owned by one bounded context, so the rows end the same whatever
+Every column is owned by one bounded context, so the rows end the same whatever
 the interleaving of topics; within a topic partition events arrive in order.
-Nothing here reads the wall clock: times come from the events.
+Each batch becomes a handful of set-based statements: counters are added per
+employee at once (they commute), columns that are set take the batch's last
+value per key, and inserts go in one statement per table. Nothing here reads
+the wall clock: times come from the events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from aerie_events.envelope import Envelope
 from psycopg.types.json import Jsonb
 
-LIVE_SCHEMA = "aerie_read"
+from aerie_projections.kit import (
+    Projection,
+    Statement,
+    insert_rows,
+    last_per_key,
+    patch_rows,
+    update_rows,
+)
 
 TABLES = ("employee_profile", "training_passed", "issue", "coupon_grant", "survey_answer")
 
-DDL = """
+SCHEMA_V1 = """
 CREATE SCHEMA IF NOT EXISTS {s};
 CREATE TABLE IF NOT EXISTS {s}.employee_profile (
     employee_id text PRIMARY KEY,
@@ -56,7 +66,7 @@ CREATE TABLE IF NOT EXISTS {s}.issue (
     employee_id text,
     site_id text,
     department text NOT NULL,
-    title text NOT NULL,
+    title text,
     anonymous boolean NOT NULL,
     status text NOT NULL,
     raised_at timestamptz NOT NULL
@@ -81,19 +91,28 @@ CREATE TABLE IF NOT EXISTS {s}.survey_answer (
     answered_at timestamptz NOT NULL,
     PRIMARY KEY (survey_id, employee_id)
 );
-CREATE TABLE IF NOT EXISTS {s}.projection_position (
-    topic text NOT NULL,
-    partition int NOT NULL,
-    seq bigint NOT NULL,
-    position bigint NOT NULL,
-    PRIMARY KEY (topic, partition)
-);
 """
 
-_PROFILE_TOUCH = (
+HOLDER_V2 = """
+ALTER TABLE {s}.issue ADD COLUMN IF NOT EXISTS holder_id text;
+UPDATE {s}.issue SET holder_id = employee_id WHERE holder_id IS NULL;
+ALTER TABLE {s}.issue ALTER COLUMN title DROP NOT NULL;
+DO $$ BEGIN
+    IF to_regclass('{s}.projection_position') IS NOT NULL THEN
+        INSERT INTO aerie_projection_tracking (projection, topic, partition, seq, kafka_offset,
+            position)
+        SELECT 'profile', topic, partition, seq, -1, position FROM {s}.projection_position
+        ON CONFLICT DO NOTHING;
+        DROP TABLE {s}.projection_position;
+    END IF;
+END $$;
+"""
+
+_PROFILE_COUNTS = (
     "INSERT INTO {s}.employee_profile AS p (employee_id, updated_at, trainings_passed, "
-    "open_issues, coupons_granted, coupon_total) VALUES (%(employee_id)s, %(updated_at)s, "
-    "%(trainings_passed)s, %(open_issues)s, %(coupons_granted)s, %(coupon_total)s) "
+    "open_issues, coupons_granted, coupon_total) "
+    "SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::int[], %s::int[], %s::int[], "
+    "%s::numeric[]) ORDER BY 1 "
     "ON CONFLICT (employee_id) DO UPDATE SET "
     "updated_at = GREATEST(p.updated_at, excluded.updated_at), "
     "trainings_passed = p.trainings_passed + excluded.trainings_passed, "
@@ -102,138 +121,265 @@ _PROFILE_TOUCH = (
     "coupon_total = p.coupon_total + excluded.coupon_total"
 )
 
-# Statements that set fields, run in event order after the batch's profile touch.
-STATEMENTS: dict[str, list[str]] = {
-    "employee.hired": [
-        "UPDATE {s}.employee_profile SET site_id = %(site_id)s, team_id = %(team_id)s, "
-        "display_name = %(display_name)s, role = %(role)s, status = 'active', "
-        "hired_on = %(hired_on)s WHERE employee_id = %(employee_id)s"
-    ],
-    "employee.transferred": [
-        "UPDATE {s}.employee_profile SET site_id = %(to_site_id)s, team_id = %(to_team_id)s "
-        "WHERE employee_id = %(employee_id)s",
-    ],
-    "employee.left": [
-        "UPDATE {s}.employee_profile SET status = 'left', left_on = %(left_on)s "
-        "WHERE employee_id = %(employee_id)s",
-    ],
-    "training.passed": [
-        "INSERT INTO {s}.training_passed (event_id, employee_id, course_id, course_title, score, "
-        "passed_on, position) VALUES (%(event_id)s, %(employee_id)s, %(course_id)s, "
-        "%(course_title)s, %(score)s, %(passed_on)s, %(position)s) ON CONFLICT DO NOTHING",
-    ],
-    "star.promoted": [
-        "UPDATE {s}.employee_profile SET star_level = %(to_star)s, promoted_on = %(promoted_on)s "
-        "WHERE employee_id = %(employee_id)s",
-    ],
-    "issue.raised": [
-        "INSERT INTO {s}.issue (issue_id, employee_id, site_id, department, title, anonymous, "
-        "status, raised_at) VALUES (%(issue_id)s, %(employee_id)s, %(site_id)s, %(department)s, "
-        "%(title)s, %(anonymous)s, 'open', %(occurred_at)s) ON CONFLICT DO NOTHING",
-    ],
-    "coupon.granted": [
-        "INSERT INTO {s}.coupon_grant (coupon_id, employee_id, site_id, scenario, amount, "
-        "currency, limit_amount, policy_version, granted_at) VALUES (%(coupon_id)s, "
-        "%(employee_id)s, %(site_id)s, %(scenario)s, %(amount)s, %(currency)s, %(limit)s, "
-        "%(policy_version)s, %(occurred_at)s) ON CONFLICT DO NOTHING",
-    ],
-    "survey.answered": [
-        "INSERT INTO {s}.survey_answer (survey_id, employee_id, overall, drivers, answered_at) "
-        "VALUES (%(survey_id)s, %(employee_id)s, %(overall)s, %(drivers)s, %(occurred_at)s) "
-        "ON CONFLICT DO NOTHING",
-        "UPDATE {s}.employee_profile SET last_survey_id = %(survey_id)s, "
-        "last_survey_overall = %(overall)s, last_survey_at = %(occurred_at)s "
-        "WHERE employee_id = %(employee_id)s AND (last_survey_at IS NULL "
-        "OR (last_survey_at, last_survey_id) < (%(occurred_at)s, %(survey_id)s))",
-    ],
+ROSTER_COLUMNS = {
+    "site_id": "text",
+    "team_id": "text",
+    "display_name": "text",
+    "role": "text",
+    "status": "text",
+    "hired_on": "date",
+    "left_on": "date",
+    "star_level": "int",
+    "promoted_on": "date",
 }
 
 
-def parameters(envelope: Envelope) -> dict[str, Any]:
-    """The SQL parameters of one event: envelope facts plus its payload."""
-    payload = {k: (Jsonb(v) if isinstance(v, dict) else v) for k, v in envelope.payload.items()}
-    return {
-        **payload,
-        "event_id": envelope.event_id,
-        "employee_id": envelope.employee_id,
-        "site_id": envelope.site_id,
-        "occurred_at": envelope.occurred_at,
-        "recorded_at": envelope.recorded_at,
-        "position": envelope.position,
-        "policy_version": envelope.policy_version,
-    }
+class ProfileProjection(Projection):
+    """One row per employee across every context, with their trainings, issues, coupons, answers."""
+
+    name = "profile"
+    tables = TABLES
+    handles = frozenset(
+        {
+            "employee.hired",
+            "employee.transferred",
+            "employee.left",
+            "training.passed",
+            "star.promoted",
+            "issue.raised",
+            "issue.handed_over",
+            "coupon.granted",
+            "survey.answered",
+        }
+    )
+    migrations = (
+        (1, "employee profile and its lists", SCHEMA_V1),
+        (2, "who holds an issue; erased personal fields may be empty", HOLDER_V2),
+    )
+
+    def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
+        by_type: dict[str, list[Envelope]] = {}
+        for envelope in envelopes:
+            by_type.setdefault(envelope.type, []).append(envelope)
+        statements = [_counts(envelopes)]
+        statements += _roster_patches(envelopes)
+        statements += _inserts(by_type)
+        statements += _holders(by_type.get("issue.handed_over", []))
+        statements += _last_surveys(by_type.get("survey.answered", []))
+        return [s for s in statements if s is not None]
 
 
-def profile_touches(envelopes: Iterable[Envelope]) -> list[dict[str, Any]]:
-    """One row per employee the batch concerns: latest time and counter increments.
-
-    Counters commute, so adding a batch's increments at once gives the same
-    rows as adding them one event at a time, in any order.
-    """
-    touches: dict[str, dict[str, Any]] = {}
+def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
+    """One upsert per employee the batch concerns: latest time and counter increments."""
+    rows: dict[str, list[Any]] = {}
     for envelope in envelopes:
         employee_id = envelope.employee_id
         if not employee_id:
             continue  # an anonymous issue touches no one's profile
-        touch = touches.setdefault(
-            employee_id,
-            {
-                "employee_id": employee_id,
-                "updated_at": envelope.recorded_at,
-                "trainings_passed": 0,
-                "open_issues": 0,
-                "coupons_granted": 0,
-                "coupon_total": Decimal(0),
-            },
+        row = rows.setdefault(employee_id, [employee_id, envelope.recorded_at, 0, 0, 0, Decimal(0)])
+        row[1] = max(row[1], envelope.recorded_at)
+        if envelope.type == "training.passed":
+            row[2] += 1
+        elif envelope.type == "issue.raised":
+            row[3] += 1
+        elif envelope.type == "coupon.granted":
+            row[4] += 1
+            row[5] += Decimal(envelope.payload["amount"])
+    if not rows:
+        return None
+    ordered = [rows[k] for k in sorted(rows)]
+    return Statement(_PROFILE_COUNTS, [list(c) for c in zip(*ordered, strict=True)])
+
+
+def _roster_patch(envelope: Envelope) -> dict[str, Any]:
+    p = envelope.payload
+    match envelope.type:
+        case "employee.hired":
+            return {
+                "site_id": envelope.site_id,
+                "team_id": p["team_id"],
+                "display_name": p.get("display_name"),
+                "role": p["role"],
+                "status": "active",
+                "hired_on": p["hired_on"],
+            }
+        case "employee.transferred":
+            return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
+        case "employee.left":
+            return {"status": "left", "left_on": p["left_on"]}
+        case "star.promoted":
+            return {"star_level": p["to_star"], "promoted_on": p["promoted_on"]}
+    return {}
+
+
+def _roster_patches(envelopes: Sequence[Envelope]) -> list[Statement]:
+    """Columns set by roster and ladder events: the batch's last value per employee and column."""
+    patches: dict[str, dict[str, Any]] = {}
+    for envelope in envelopes:
+        patch = _roster_patch(envelope)
+        if patch and envelope.employee_id:
+            patches.setdefault(envelope.employee_id, {}).update(patch)
+    return patch_rows("employee_profile", ("employee_id", "text"), ROSTER_COLUMNS, patches)
+
+
+def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
+    statements = []
+    if passed := by_type.get("training.passed"):
+        statements.append(
+            insert_rows(
+                "training_passed",
+                [
+                    ("event_id", "uuid"),
+                    ("employee_id", "text"),
+                    ("course_id", "text"),
+                    ("course_title", "text"),
+                    ("score", "int"),
+                    ("passed_on", "date"),
+                    ("position", "bigint"),
+                ],
+                [
+                    (
+                        e.event_id,
+                        e.employee_id,
+                        p["course_id"],
+                        p["course_title"],
+                        p["score"],
+                        p["passed_on"],
+                        e.position,
+                    )
+                    for e in passed
+                    for p in [e.payload]
+                ],
+            )
         )
-        touch["updated_at"] = max(touch["updated_at"], envelope.recorded_at)
-        match envelope.type:
-            case "training.passed":
-                touch["trainings_passed"] += 1
-            case "issue.raised":
-                touch["open_issues"] += 1
-            case "coupon.granted":
-                touch["coupons_granted"] += 1
-                touch["coupon_total"] += Decimal(envelope.payload["amount"])
-    return sorted(touches.values(), key=lambda touch: touch["employee_id"])
+    if raised := by_type.get("issue.raised"):
+        statements.append(
+            insert_rows(
+                "issue",
+                [
+                    ("issue_id", "text"),
+                    ("employee_id", "text"),
+                    ("holder_id", "text"),
+                    ("site_id", "text"),
+                    ("department", "text"),
+                    ("title", "text"),
+                    ("anonymous", "boolean"),
+                    ("status", "text"),
+                    ("raised_at", "timestamptz"),
+                ],
+                [
+                    (
+                        p["issue_id"],
+                        e.employee_id,
+                        e.employee_id,
+                        e.site_id,
+                        p["department"],
+                        p.get("title"),
+                        p["anonymous"],
+                        "open",
+                        e.occurred_at,
+                    )
+                    for e in raised
+                    for p in [e.payload]
+                ],
+            )
+        )
+    if granted := by_type.get("coupon.granted"):
+        statements.append(
+            insert_rows(
+                "coupon_grant",
+                [
+                    ("coupon_id", "text"),
+                    ("employee_id", "text"),
+                    ("site_id", "text"),
+                    ("scenario", "text"),
+                    ("amount", "numeric"),
+                    ("currency", "text"),
+                    ("limit_amount", "numeric"),
+                    ("policy_version", "text"),
+                    ("granted_at", "timestamptz"),
+                ],
+                [
+                    (
+                        p["coupon_id"],
+                        e.employee_id,
+                        e.site_id,
+                        p["scenario"],
+                        p["amount"],
+                        p["currency"],
+                        p["limit"],
+                        e.policy_version,
+                        e.occurred_at,
+                    )
+                    for e in granted
+                    for p in [e.payload]
+                ],
+            )
+        )
+    if answered := by_type.get("survey.answered"):
+        statements.append(
+            insert_rows(
+                "survey_answer",
+                [
+                    ("survey_id", "text"),
+                    ("employee_id", "text"),
+                    ("overall", "int"),
+                    ("drivers", "jsonb"),
+                    ("answered_at", "timestamptz"),
+                ],
+                [
+                    (
+                        p["survey_id"],
+                        e.employee_id,
+                        p["overall"],
+                        Jsonb(p["drivers"]),
+                        e.occurred_at,
+                    )
+                    for e in answered
+                    for p in [e.payload]
+                ],
+            )
+        )
+    return statements
 
 
-def plan(envelopes: Sequence[Envelope], schema: str) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Statements with their parameter lists; running them in order applies the batch.
-
-    First every concerned profile row is created or touched (one upsert per
-    employee); then the field-setting statements run in event order, with runs
-    of the same statement merged into one ``executemany``.
-    """
-    touches = profile_touches(envelopes)
-    if touches:
-        yield _PROFILE_TOUCH.format(s=schema), touches
-    run_statement: str | None = None
-    run: list[dict[str, Any]] = []
-    for statement, params in _ordered_steps(envelopes):
-        if statement != run_statement and run:
-            yield run_statement.format(s=schema), run  # type: ignore[union-attr]
-            run = []
-        run_statement = statement
-        run.append(params)
-    if run and run_statement:
-        yield run_statement.format(s=schema), run
+def _holders(handed_over: list[Envelope]) -> list[Statement]:
+    if not handed_over:
+        return []
+    last = last_per_key([(e.payload["issue_id"], e.payload["to_employee_id"]) for e in handed_over])
+    return [
+        update_rows(
+            "issue",
+            ("issue_id", "text"),
+            [("holder_id", "text")],
+            sorted(last.items()),
+        )
+    ]
 
 
-def _ordered_steps(envelopes: Sequence[Envelope]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each event's statements, events in order; a run of one type goes statement by statement.
-
-    Within a run of events of one type, applying all first statements, then
-    all second ones, keeps each event's own order and merges well.
-    """
-    index = 0
-    while index < len(envelopes):
-        kind = envelopes[index].type
-        end = index
-        while end < len(envelopes) and envelopes[end].type == kind:
-            end += 1
-        block = [parameters(e) for e in envelopes[index:end]]
-        for statement in STATEMENTS.get(kind, []):
-            for params in block:
-                yield statement, params
-        index = end
+def _last_surveys(answered: list[Envelope]) -> list[Statement]:
+    """Each employee's latest answer by (time, survey), kept only if later than the stored one."""
+    latest: dict[str, tuple[str, str, int]] = {}
+    for e in answered:
+        candidate = (e.occurred_at, e.payload["survey_id"], e.payload["overall"])
+        if e.employee_id and (
+            e.employee_id not in latest or candidate[:2] > latest[e.employee_id][:2]
+        ):
+            latest[e.employee_id] = candidate
+    if not latest:
+        return []
+    rows = [(k, *latest[k]) for k in sorted(latest)]
+    return [
+        update_rows(
+            "employee_profile",
+            ("employee_id", "text"),
+            [
+                ("last_survey_at", "timestamptz"),
+                ("last_survey_id", "text"),
+                ("last_survey_overall", "int"),
+            ],
+            rows,
+            where="t.last_survey_at IS NULL OR (t.last_survey_at, t.last_survey_id) "
+            "< (u.last_survey_at, u.last_survey_id)",
+        )
+    ]

@@ -1,1 +1,12 @@
 """The coupons bounded context."""
+
+from aerie_services.context import BoundedContext, Handles
+from aerie_services.coupons.application import Coupons
+
+CONTEXT = BoundedContext(
+    name="coupons",
+    application=Coupons,
+    handles=(
+        Handles("coupon.granted", Coupons.grant_coupon, decided_by_domain=frozenset({"limit"})),
+    ),
+)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from aerie_services.base import Command, ContextApplication, Decision, Outcome
+from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.context import Facts
 from aerie_services.coupons.domainmodel import CouponGrant
-from aerie_services.policies import COUPON_LIMITS, CouponLimits
+from aerie_services.people import EMPLOYEE_SITE
+from aerie_services.performance import EMPLOYEE_STAR
+from aerie_services.policies import COUPON_LIMITS
 
 
 class Coupons(ContextApplication):
-    context = "coupons"
+    """Agents compensate customers within a limit set by policy."""
 
-    def grant_coupon(self, command: Command, site_id: str, star: int) -> Outcome:
-        return self.decide(*self.grant_decision(command, site_id, star))
+    limits = COUPON_LIMITS
 
-    @staticmethod
-    def grant_decision(
-        command: Command, site_id: str, star: int, limits: CouponLimits = COUPON_LIMITS
-    ) -> tuple[object, Command, Decision]:
-        meta = command.meta(site_id=site_id, policy_version=limits.version)
+    def grant_coupon(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)
-        return (
+        site_id = facts.ask(EMPLOYEE_SITE, employee_id)
+        star = facts.ask(EMPLOYEE_STAR, employee_id)
+        limits = self.limits
+        meta = command.meta(site_id=site_id, policy_version=limits.version)
+        return self.create(
             CouponGrant.id_for(command.data["coupon_id"]),
             command,
             lambda existing: CouponGrant.grant(

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from aerie_services.base import Command, ContextApplication, Decision, Outcome
+from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.context import Facts
 from aerie_services.learning.domainmodel import TrainingPassage
+from aerie_services.people import EMPLOYEE_SITE
 
 
 class Learning(ContextApplication):
-    context = "learning"
+    """Assessments passed, as the LMS reports them."""
 
-    def pass_training(self, command: Command, site_id: str) -> Outcome:
-        return self.decide(*self.passage_decision(command, site_id))
-
-    @staticmethod
-    def passage_decision(command: Command, site_id: str) -> tuple[object, Command, Decision]:
-        meta = command.meta(site_id=site_id)
+    def pass_training(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)
-        return (
+        meta = command.meta(site_id=facts.ask(EMPLOYEE_SITE, employee_id))
+        return self.create(
             TrainingPassage.id_for(command.command_id),
             command,
             lambda existing: TrainingPassage.record(

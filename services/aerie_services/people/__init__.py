@@ -1,1 +1,22 @@
-"""The people bounded context."""
+"""The people bounded context: the roster."""
+
+from aerie_services.context import BoundedContext, Handles
+from aerie_services.people.application import People
+
+EMPLOYEE_SITE = "employee.site"
+"""Fact: the site of an employee on the roster (refused for unknown or departed ones)."""
+
+CONTEXT = BoundedContext(
+    name="people",
+    application=People,
+    handles=(
+        Handles("employee.hired", People.hire, takes_site=True),
+        Handles(
+            "employee.transferred",
+            People.transfer,
+            decided_by_domain=frozenset({"from_site_id", "from_team_id"}),
+        ),
+        Handles("employee.left", People.record_leaving),
+    ),
+    facts={EMPLOYEE_SITE: People.site_of_active},
+)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aerie_services.base import Command, ContextApplication, Outcome
 from aerie_services.errors import EmployeeHasLeft, UnknownEmployee
 from aerie_services.people.domainmodel import Employee
 
 
 class People(ContextApplication):
-    context = "people"
+    """Who works where: hires, transfers, leavers."""
 
-    def hire(self, command: Command, site_id: str) -> Outcome:
+    def hire(self, command: Command, _facts: Any) -> Outcome:
         employee_id = str(command.employee_id)
+        site_id = str(command.site_id)
         meta = command.meta(site_id=site_id)
         return self.decide(
             Employee.id_for(employee_id),
@@ -19,7 +22,7 @@ class People(ContextApplication):
             lambda existing: Employee.hire(existing, employee_id, site_id, meta, command.data),
         )
 
-    def transfer(self, command: Command) -> Outcome:
+    def transfer(self, command: Command, _facts: Any) -> Outcome:
         def act(employee: Employee | None) -> Employee:
             employee = self._known(employee, command)
             employee.transfer(command.meta(site_id=command.data["to_site_id"]), command.data)
@@ -27,7 +30,7 @@ class People(ContextApplication):
 
         return self.decide(Employee.id_for(str(command.employee_id)), command, act)
 
-    def record_leaving(self, command: Command) -> Outcome:
+    def record_leaving(self, command: Command, _facts: Any) -> Outcome:
         def act(employee: Employee | None) -> Employee:
             employee = self._known(employee, command)
             employee.leave(command.meta(site_id=employee.site_id), command.data)
@@ -35,8 +38,8 @@ class People(ContextApplication):
 
         return self.decide(Employee.id_for(str(command.employee_id)), command, act)
 
-    def active_employee(self, employee_id: str | None) -> Employee:
-        """The employee, who must be hired and not have left; else a named error."""
+    def site_of_active(self, employee_id: str | None) -> str:
+        """The site of an employee who is hired and has not left; else a named error."""
         if not employee_id:
             raise UnknownEmployee(str(employee_id))
         employee = self.find(Employee.id_for(employee_id))
@@ -44,7 +47,7 @@ class People(ContextApplication):
             raise UnknownEmployee(employee_id)
         if not employee.active:
             raise EmployeeHasLeft(employee_id)
-        return employee
+        return str(employee.site_id)
 
     @staticmethod
     def _known(employee: Employee | None, command: Command) -> Employee:

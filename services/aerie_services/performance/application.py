@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.context import Facts
+from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.performance.domainmodel import FIRST_STAR, StarLadder
 
 
 class Performance(ContextApplication):
-    context = "performance"
+    """The eagle ladder: star levels, one at a time."""
 
-    def promote_star(self, command: Command, site_id: str) -> Outcome:
+    def promote_star(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)
+        site_id = facts.ask(EMPLOYEE_SITE, employee_id)
 
         def act(ladder: StarLadder | None) -> StarLadder:
             ladder = ladder or StarLadder(employee_id=employee_id)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from aerie_services.base import Command, ContextApplication, Decision, Outcome
+from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.context import Facts
+from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.surveys.domainmodel import SurveyResponse
 
 
 class Surveys(ContextApplication):
-    context = "surveys"
+    """Satisfaction surveys: one answer per employee per survey."""
 
-    def answer_survey(self, command: Command, site_id: str) -> Outcome:
-        return self.decide(*self.answer_decision(command, site_id))
-
-    @staticmethod
-    def answer_decision(command: Command, site_id: str) -> tuple[object, Command, Decision]:
-        meta = command.meta(site_id=site_id)
+    def answer_survey(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)
-        return (
+        meta = command.meta(site_id=facts.ask(EMPLOYEE_SITE, employee_id))
+        return self.create(
             SurveyResponse.id_for(command.data["survey_id"], employee_id),
             command,
             lambda existing: SurveyResponse.answer(existing, employee_id, meta, command.data),

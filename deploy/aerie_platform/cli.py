@@ -1,9 +1,11 @@
 """The ``aerie`` command.
 
-aerie run        the whole platform on the embedded default (or on AERIE_* servers)
-aerie demo       load the deterministic demo through the command path
-aerie replay     rebuild read models from the event store; --verify compares digests
-aerie schemas    export or check the event JSON Schemas and the GraphQL SDL
+aerie run          the whole platform on the embedded default (or on AERIE_* servers)
+aerie migrate      apply what is new of the versioned migrations
+aerie demo         load the deterministic demo through the command path
+aerie replay       rebuild read models from the event store; --verify compares digests
+aerie quarantine   list what could not be decoded or applied
+aerie schemas      export or check the event JSON Schemas and the GraphQL SDL
 aerie relay | worker | gateway    one part of the platform, for production
 """
 
@@ -18,8 +20,10 @@ import sys
 import threading
 import time
 import warnings
+from collections.abc import Callable
 
-from aerie_services.settings import Settings
+from aerie_platform import compose
+from aerie_platform.settings import Settings
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
@@ -34,7 +38,7 @@ def say(message: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aerie_services.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
+    from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 
     settings = Settings.from_env()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -61,26 +65,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         AERIE_KAFKA_BOOTSTRAP=bootstrap,
         AERIE_HOME=str(settings.home),
     )
-
-    from aerie_services.bootstrap import bootstrap as build_bus
-
-    bus = build_bus(database_url)  # creates every table before the parts start
+    settings = Settings.from_env(env)
+    side = compose.write_side(database_url, settings)
+    run_migrations(database_url, side)
     logs = settings.home / "logs"
     logs.mkdir(exist_ok=True)
     children: dict[str, subprocess.Popen[bytes]] = {}
+    commands: dict[str, list[str]] = {}
     stopping = threading.Event()
 
     def start(name: str) -> None:
         with open(logs / f"{name}.log", "ab") as log_file:
             children[name] = subprocess.Popen(
-                [sys.executable, "-m", "aerie_services.cli", name],
+                [sys.executable, "-m", "aerie_platform.cli", *commands[name]],
                 env=env,
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
         say(f"started {name} (pid {children[name].pid}, log {logs / (name + '.log')})")
 
-    for name in ("relay", "worker", "gateway"):
+    groups = compose.relay_groups(side, settings)
+    for n in range(len(groups)):
+        commands["relay" if n == 0 else f"relay-{n}"] = ["relay", "--group", str(n)]
+    commands.update(worker=["worker"], gateway=["gateway"])
+    for name in commands:
         start(name)
 
     def stop(*_: object) -> None:
@@ -90,7 +98,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         if not args.no_demo:
-            load_demo_if_empty(bus, args)
+            load_demo_if_empty(side, args)
         port = settings.http_port
         say(f"GraphiQL: http://127.0.0.1:{port}/graphql")
         say(f"try this query there:\n{EXAMPLE_QUERY}")
@@ -99,7 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             for name, child in list(children.items()):
                 if child.poll() is not None and not stopping.is_set():
                     say(
-                        f"{name} exited with {child.returncode}; restarting (see {logs / (name + '.log')})"
+                        f"{name} exited with {child.returncode}; restarting "
+                        f"(see {logs / (name + '.log')})"
                     )
                     start(name)
     finally:
@@ -111,7 +120,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
-        bus.apps.close()
+        side.close()
         if broker:
             broker.stop()
         if postgres:
@@ -120,12 +129,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def load_demo_if_empty(bus: object, args: argparse.Namespace) -> None:
-    from aerie_services import demo
-    from aerie_services.replay import Progress
+def run_migrations(database_url: str, side: compose.WriteSide) -> None:
+    """Apply what is new, saying what; once per start of the platform."""
+    from aerie_platform.migrations import all_steps, migrate
 
-    people = bus.apps.people  # type: ignore[attr-defined]
-    if people.recorder.max_notification_id():
+    applied = migrate(database_url, list(all_steps(side, compose.projections())))
+    for step in applied:
+        say(f"migrated {step.component} ({step.schema}) to v{step.version}: {step.name}")
+    if not applied:
+        say("database schema is up to date")
+
+
+def require_migrated(database_url: str, side: compose.WriteSide) -> None:
+    """A part started alone runs only on a migrated database (``aerie migrate``)."""
+    from aerie_platform.migrations import all_steps, pending
+
+    missing = pending(database_url, list(all_steps(side, compose.projections())))
+    if missing:
+        names = ", ".join(f"{s.component} v{s.version}" for s in missing[:5])
+        raise SystemExit(
+            f"the database needs migrations first ({names}{', ...' if len(missing) > 5 else ''}): "
+            "run `aerie migrate` (`aerie run` does it at start)"
+        )
+
+
+def load_demo_if_empty(side: compose.WriteSide, args: argparse.Namespace) -> None:
+    from aerie_services import demo
+
+    from aerie_platform.replay import Progress
+
+    if side.apps["people"].recorder.max_notification_id():
         say("event store has data: demo not loaded again")
         return
     total = demo.count(args.agents, args.days, args.seed)
@@ -133,61 +166,72 @@ def load_demo_if_empty(bus: object, args: argparse.Namespace) -> None:
         f"loading demo: {args.agents} agents, {args.days} days, seed {args.seed} ({total} commands)"
     )
     bar = Progress("demo", total)
-    demo.load(bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)  # type: ignore[arg-type]
+    demo.load(side.bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)
     bar.done()
 
 
 # -- parts ----------------------------------------------------------------------------
 
 
-def cmd_relay(_args: argparse.Namespace) -> int:
-    from aerie_services.bootstrap import build_applications, migrate
-    from aerie_services.relay import Relay
-
+def part_side() -> tuple[Settings, str, compose.WriteSide]:
     settings = Settings.from_env()
     database_url = settings.require_database()
-    migrate(database_url)
-    relay = Relay(
-        database_url,
-        build_applications(database_url),
-        settings.require_broker(),
-        settings.partitions,
-    )
+    side = compose.write_side(database_url, settings)
+    require_migrated(database_url, side)
+    return settings, database_url, side
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    database_url = settings.require_database()
+    side = compose.write_side(database_url, settings)
+    run_migrations(database_url, side)
+    side.close()
+    return 0
+
+
+def cmd_relay(args: argparse.Namespace) -> int:
+    settings, database_url, side = part_side()
+    relay = compose.build_relay(side, settings, database_url, settings.require_broker(), args.group)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    say(f"relay: event store -> {settings.kafka_bootstrap}")
+    say(f"relay {args.group}: {', '.join(relay.sources)} -> {settings.kafka_bootstrap}")
     relay.run(stop)
+    side.close()
     return 0
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
-    from aerie_services.bootstrap import build_applications, migrate
-    from aerie_services.relay import Relay
-
-    settings = Settings.from_env()
-    database_url = settings.require_database()
-    migrate(database_url)
-    apps = build_applications(database_url)
-    relay = Relay(database_url, apps, settings.require_broker(), settings.partitions)
-    wait_for_broker(relay.ensure_topics, settings.require_broker())
-    apps.close()
-
-    from aerie_projections.app import create_app
+    from aerie_projections.worker import WorkerConfig, create_worker
+    from aerie_services.relay import ensure_topics
     from faust import Worker
 
-    app = create_app(settings)
+    settings, database_url, side = part_side()
+    projections = compose.projections()
+    bootstrap = settings.require_broker()
+    topics = sorted({t for p in projections for t in p.topics(settings.topics)})
+    wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions), bootstrap)
+    config = WorkerConfig(
+        database_url=database_url,
+        bootstrap=bootstrap,
+        topics=settings.topics,
+        partitions=settings.partitions,
+        group_id=settings.group_id,
+        home=settings.home,
+    )
+    app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
     return 0
 
 
-def wait_for_broker(ready: object, bootstrap: str) -> None:
+def wait_for_broker(ready: Callable[[], object], bootstrap: str) -> None:
     """Wait (saying so) until the broker answers, rather than fail at start."""
     from kafka.errors import KafkaError
 
     while True:
         try:
-            ready()  # type: ignore[operator]
+            ready()
             return
         except (KafkaError, OSError) as error:
             say(f"waiting for the broker at {bootstrap}: {error}")
@@ -196,11 +240,15 @@ def wait_for_broker(ready: object, bootstrap: str) -> None:
 
 def cmd_gateway(_args: argparse.Namespace) -> int:
     import uvicorn
-    from aerie_gateway.app import create_app
+    from aerie_gateway.app import GatewayConfig, create_app
 
-    settings = Settings.from_env()
+    settings, database_url, side = part_side()
+    config = GatewayConfig(database_url=database_url, pool_size=settings.pool_size)
     uvicorn.run(
-        create_app(settings), host="127.0.0.1", port=settings.http_port, log_level="warning"
+        create_app(config, side.bus, on_close=side.close),
+        host="127.0.0.1",
+        port=settings.http_port,
+        log_level="warning",
     )
     return 0
 
@@ -210,31 +258,38 @@ def cmd_gateway(_args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from aerie_services import demo
-    from aerie_services.bootstrap import bootstrap
-    from aerie_services.replay import Progress
 
-    bus = bootstrap(Settings.from_env().require_database())
+    from aerie_platform.replay import Progress
+
+    settings = Settings.from_env()
+    database_url = settings.require_database()
+    side = compose.write_side(database_url, settings)
+    run_migrations(database_url, side)
     total = demo.count(args.agents, args.days, args.seed)
     say(
         f"loading demo: {args.agents} agents, {args.days} days, seed {args.seed} ({total} commands)"
     )
     bar = Progress("demo", total)
     started = time.monotonic()
-    demo.load(bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)
+    demo.load(side.bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)
     bar.done()
     say(
-        f"loaded {total} commands in {time.monotonic() - started:.1f}s; the relay and worker project them"
+        f"loaded {total} commands in {time.monotonic() - started:.1f}s; "
+        "the relay and worker project them"
     )
-    bus.apps.close()
+    side.close()
     return 0
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from aerie_services.bootstrap import build_applications
-    from aerie_services.replay import Progress, compare, rebuild
+    from aerie_platform.replay import Progress, compare, rebuild
 
-    database_url = Settings.from_env().require_database()
-    apps = build_applications(database_url)
+    _settings, database_url, side = part_side()
+    known = {p.name: p for p in compose.projections()}
+    if args.projection and args.projection not in known:
+        say(f"no projection {args.projection!r}; known: {', '.join(known)}")
+        return 2
+    chosen = [known[args.projection]] if args.projection else list(known.values())
     bar: Progress | None = None
 
     def progress(done: int, total: int) -> None:
@@ -242,15 +297,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
         bar = bar or Progress(f"replay -> {args.schema}", total)
         bar.update(done)
 
-    count = rebuild(database_url, apps, args.schema, progress=progress)
+    started = time.monotonic()
+    count = rebuild(database_url, side, chosen, args.schema, progress=progress)
     if bar:
         bar.done()
-    apps.close()
-    say(f"rebuilt {args.schema} from {count} stored events")
+    side.close()
+    seconds = time.monotonic() - started
+    names = ", ".join(p.name for p in chosen)
+    say(f"rebuilt {names} into {args.schema} from {count:,} stored events in {seconds:.1f}s")
     if not args.verify:
         say(f"compare with the live read models: aerie replay --verify --schema {args.schema}")
         return 0
-    differences = compare(database_url, args.schema)
+    differences = compare(database_url, chosen, args.schema)
     if not differences:
         say("verified: the rebuilt read models match the live ones, table by table")
         return 0
@@ -258,6 +316,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
         say(f"MISMATCH in {table}: live {live} != rebuilt {rebuilt}")
     say("the live projection may still be catching up: wait and run again on a quiet store")
     return 1
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    import psycopg
+
+    database_url = Settings.from_env().require_database()
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT id, quarantined_at, stage, projection, topic, partition, kafka_offset, "
+            "position, reason, octet_length(original) FROM aerie_quarantine "
+            "ORDER BY id DESC LIMIT %s",
+            (args.limit,),
+        ).fetchall()
+    if not rows:
+        say("the quarantine is empty")
+        return 0
+    for id_, at, stage, projection, topic, partition, offset, position, reason, size in rows:
+        where = f"{topic}[{partition}]@{offset}" if partition is not None else f"{topic}#{position}"
+        say(
+            f"#{id_} {at:%Y-%m-%d %H:%M:%S} {stage} {projection or '-'} {where} ({size} bytes): {reason}"
+        )
+    return 0
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -295,14 +375,21 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--days", type=int, default=90)
         p.add_argument("--seed", type=int, default=7)
     run.add_argument("--no-demo", action="store_true")
+    sub.add_parser("migrate", help="apply what is new of the versioned migrations")
     replay = sub.add_parser("replay", help="rebuild read models from the event store")
     replay.add_argument("--schema", default="aerie_read_replay")
+    replay.add_argument("--projection", help="rebuild only this projection")
     replay.add_argument(
         "--verify", action="store_true", help="compare digests with the live read models"
     )
     schemas = sub.add_parser("schemas", help="export or check JSON Schemas and SDL")
     schemas.add_argument("action", choices=("export", "check"))
-    for name in ("relay", "worker", "gateway"):
+    quarantine = sub.add_parser("quarantine", help="list what could not be decoded or applied")
+    quarantine.add_argument("action", choices=("list",))
+    quarantine.add_argument("--limit", type=int, default=50)
+    relay = sub.add_parser("relay", help="run one relay alone")
+    relay.add_argument("--group", type=int, default=0, help="which AERIE_RELAY_GROUPS group")
+    for name in ("worker", "gateway"):
         sub.add_parser(name, help=f"run the {name} alone")
     args = parser.parse_args(argv)
     handler = globals()[f"cmd_{args.command}"]

@@ -1,0 +1,195 @@
+"""Wiring the parts: the write side, the relays, the worker's projections and sender.
+
+Every part gets its configuration here, as arguments; nothing below this
+package reads the environment or connects at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from aerie_events.codec import EventCodec
+from aerie_events.topics import DEAD_LETTER, QUARANTINE
+from aerie_projections.kit import Projection
+from aerie_projections.manager import CommandRequest, ProcessManager
+from aerie_projections.registry import checked
+from aerie_services.base import ContextApplication
+from aerie_services.bus import Aerie
+from aerie_services.committed import CommittedLog
+from aerie_services.context import ContextRegistry
+from aerie_services.eventstore import SharedDatastoreFactory, open_datastore
+from aerie_services.keyring import PostgresKeyRing
+from aerie_services.registry import registry as context_registry
+from aerie_services.relay import (
+    DEAD_LETTER_COLUMNS,
+    QUARANTINE_COLUMNS,
+    STORED_COLUMNS,
+    ContextEvents,
+    Relay,
+    Source,
+    dead_letter_messages,
+    quarantine_messages,
+)
+from aerie_services.storage import (
+    DEAD_LETTER_CHANNEL,
+    DEAD_LETTER_TABLE,
+    QUARANTINE_CHANNEL,
+    QUARANTINE_TABLE,
+    DeadLetters,
+)
+from eventsourcing.postgres import PostgresDatastore
+
+from aerie_platform.settings import Settings
+
+LIBRARY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "CREATE_TABLE": "n"}
+
+
+@dataclass
+class WriteSide:
+    """The write side of one process: one pool, one key ring, every context's application."""
+
+    datastore: PostgresDatastore
+    keys: PostgresKeyRing
+    registry: ContextRegistry
+    bus: Aerie
+
+    @property
+    def apps(self) -> dict[str, ContextApplication]:
+        return self.bus.apps
+
+    def close(self) -> None:
+        self.bus.close()
+        self.datastore.close()
+
+
+def write_side(database_url: str, settings: Settings | None = None) -> WriteSide:
+    """Every registered context's application on one shared pool, and the command path."""
+    pool_size = settings.pool_size if settings else 8
+    master_key = settings.master_key if settings else None
+    registry = context_registry()
+    datastore = open_datastore(database_url, pool_size=pool_size, max_overflow=pool_size)
+    keys = PostgresKeyRing(datastore.get_connection, master_key=master_key)
+    apps = {
+        name: context.application(
+            name,
+            env=LIBRARY_ENV,
+            factory=lambda env: SharedDatastoreFactory(env, datastore),
+            keys=keys,
+        )
+        for name, context in registry.contexts.items()
+    }
+    bus = Aerie(registry, apps, DeadLetters(database_url))
+    return WriteSide(datastore, keys, registry, bus)
+
+
+def platform_sources(settings: Settings) -> list[Source]:
+    topics = settings.topics
+    return [
+        Source(
+            DEAD_LETTER,
+            topics.of(DEAD_LETTER),
+            CommittedLog(DEAD_LETTER_TABLE, "id", DEAD_LETTER_COLUMNS),
+            DEAD_LETTER_CHANNEL,
+            dead_letter_messages,
+        ),
+        Source(
+            QUARANTINE,
+            topics.of(QUARANTINE),
+            CommittedLog(QUARANTINE_TABLE, "id", QUARANTINE_COLUMNS),
+            QUARANTINE_CHANNEL,
+            quarantine_messages,
+        ),
+    ]
+
+
+def relay_groups(side: WriteSide, settings: Settings) -> list[tuple[str, ...]]:
+    """The groups of contexts, one relay each; every context in exactly one group."""
+    known = side.registry.names()
+    groups = [g for g in settings.relay_groups] or [tuple(known)]
+    named = [c for g in groups for c in g]
+    unknown = sorted(set(named) - set(known))
+    doubled = sorted({c for c in named if named.count(c) > 1})
+    if unknown or doubled:
+        raise SystemExit(
+            "AERIE_RELAY_GROUPS is not allowed: "
+            + (f"unknown contexts {', '.join(unknown)}; " if unknown else "")
+            + (f"contexts in two groups {', '.join(doubled)}; " if doubled else "")
+            + f"known contexts: {', '.join(known)}"
+        )
+    left_out = [c for c in known if c not in named]
+    if left_out:
+        groups.append(tuple(left_out))
+    return groups
+
+
+def build_relay(
+    side: WriteSide, settings: Settings, database_url: str, bootstrap: str, group: int = 0
+) -> Relay:
+    """The relay of one group (the first group also carries dead letters and quarantine)."""
+    contexts = relay_groups(side, settings)[group]
+    ref: list[Relay | None] = [None]
+    sources = _sources(side, settings, contexts, ref)
+    if group == 0:
+        sources += platform_sources(settings)
+    relay = Relay(
+        database_url,
+        sources,
+        bootstrap,
+        topics=settings.topics,
+        partitions=settings.partitions,
+        group=str(group),
+    )
+    ref[0] = relay
+    return relay
+
+
+def _sources(
+    side: WriteSide, settings: Settings, contexts: Sequence[str], ref: list[Relay | None]
+) -> list[Source]:
+    codec = EventCodec()
+    sources = []
+    for name in contexts:
+        recorder: Any = side.apps[name].recorder
+        sources.append(
+            Source(
+                name=name,
+                topic=settings.topics.of(name),
+                log=CommittedLog(recorder.events_table_name, "notification_id", STORED_COLUMNS),
+                channel=recorder.channel_name,
+                convert=ContextEvents(name, codec, lambda: _relay_keys(ref)),
+            )
+        )
+    return sources
+
+
+def _relay_keys(ref: list[Relay | None]) -> PostgresKeyRing:
+    relay = ref[0]
+    assert relay is not None
+    return PostgresKeyRing(lambda: nullcontext(relay.bookkeeping()))
+
+
+def projections() -> list[Projection]:
+    """Every registered projection, checked against the catalog."""
+    return list(checked().values())
+
+
+def command_sender(bus: Aerie) -> Any:
+    """How process managers record commands: through the command path, as themselves."""
+
+    def send(manager: ProcessManager, request: CommandRequest) -> Any:
+        return bus.handle(
+            request.kind,
+            channel=f"manager:{manager.name}",
+            command_id=request.command_id,
+            employee_id=request.employee_id,
+            data=request.data,
+            actor={"kind": "system", "id": f"manager:{manager.name}"},
+            source={"system": "aerie", "manager": manager.name},
+            causation_id=request.causation_id,
+            correlation_id=request.correlation_id or request.causation_id,
+        )
+
+    return send

@@ -1,0 +1,35 @@
+"""Upcasters: how a stored payload of an older schema version reads as the current one.
+
+Every catalog type is at schema version 1 today, so there is none yet.
+
+To change the shape of a type's payload:
+
+1. raise its ``schema_version`` in ``catalog.py`` (say from 1 to 2) and describe
+   its new fields;
+2. add here a function that turns a version-1 payload into a version-2 one and
+   register it under ``(type name, 1)``, the version it reads::
+
+       def _issue_raised_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+           return {**payload, "channel": "web"}
+
+       UPCASTERS[("issue.raised", 1)] = _issue_raised_1_to_2
+
+3. regenerate the JSON Schemas.
+
+An upcaster receives the payload with its personal fields already opened (or
+``None`` when the person's key was destroyed, so it must accept ``None`` there),
+returns a new mapping and never changes its argument. Stored events are never
+rewritten: a version-1 event is upcast step by step (1 to 2, 2 to 3, ...) each
+time it is read. ``EventCodec`` refuses to start when a step is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+"""Turns the payload of version N of an event type into the payload of version N + 1."""
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+"""(type name, the version it reads) -> upcaster to the next version."""

@@ -1,0 +1,72 @@
+"""Read queries of the profile: the functions the gateway calls (it writes no SQL itself)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import AsyncConnection
+from psycopg.rows import dict_row
+
+from aerie_projections.kit import READ_SCHEMA
+
+S = READ_SCHEMA
+
+
+async def employee(conn: AsyncConnection[Any], employee_id: str) -> dict[str, Any] | None:
+    """One employee's profile row, or None."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            f"SELECT * FROM {S}.employee_profile WHERE employee_id = %s", (employee_id,)
+        )
+        return await cur.fetchone()
+
+
+async def employees_of_site(
+    conn: AsyncConnection[Any], site_id: str, after: str, limit: int
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` profiles of a site with ids after ``after``, by id."""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            f"SELECT * FROM {S}.employee_profile WHERE site_id = %s AND employee_id > %s "
+            "ORDER BY employee_id LIMIT %s",
+            (site_id, after, limit),
+        )
+        return await cur.fetchall()
+
+
+async def trainings_of(
+    conn: AsyncConnection[Any], employee_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Courses passed per employee, oldest first."""
+    return await _grouped(
+        conn,
+        f"SELECT employee_id, course_id, course_title, score, passed_on FROM {S}.training_passed "
+        "WHERE employee_id = ANY(%s) ORDER BY passed_on, position",
+        employee_ids,
+    )
+
+
+async def open_issues_of(
+    conn: AsyncConnection[Any], employee_ids: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Open issues each employee raised by name, oldest first, with who holds each."""
+    return await _grouped(
+        conn,
+        f"SELECT employee_id, issue_id, department, title, status, raised_at, holder_id "
+        f"FROM {S}.issue WHERE employee_id = ANY(%s) AND status = 'open' "
+        "ORDER BY raised_at, issue_id",
+        employee_ids,
+    )
+
+
+async def _grouped(
+    conn: AsyncConnection[Any], query: str, keys: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(query, (list(keys),))
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in await cur.fetchall():
+            grouped[row.pop("employee_id")].append(row)
+        return grouped

@@ -1,0 +1,314 @@
+"""Applying a batch of Kafka messages to one projection, exactly once in effect.
+
+Per (projection, topic, partition) a tracking row keeps the last applied
+``aerie-seq``, its Kafka offset and its event position. A batch is applied with
+its tracking rows in one transaction:
+
+- a message numbered at or below the tracked number is a duplicate: skipped;
+- one above the next is a gap (a lost offset, a broker that restarted empty):
+  the partition is sought back to just after the last applied offset;
+- a message that cannot be applied (no sequence header, not an envelope, a
+  payload the plan refuses, a statement the database refuses) is quarantined
+  with its reason and original bytes in the same transaction, and the
+  partition moves on. Transient database errors (a lost connection) are
+  retried with back-off, never quarantined.
+
+Before the tracking rows are locked they are created if missing, so two
+consumers during a rebalance cannot both apply a first batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from aerie_events.envelope import Envelope
+from psycopg import sql
+
+from aerie_projections.kit import QUARANTINE_TABLE, TRACKING_TABLE, Projection, Statement
+
+log = logging.getLogger("aerie.projection")
+
+SEQ_HEADER = "aerie-seq"
+MAX_QUARANTINED_BYTES = 1_000_000
+
+PartitionKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Message:
+    """A consumed Kafka message, as the runner needs it."""
+
+    topic: str
+    partition: int
+    offset: int
+    headers: Any
+    value: bytes | None
+
+
+@dataclass
+class Position:
+    seq: int = 0
+    offset: int = -1
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class Seek:
+    """Where a partition must be read again from, to fill a gap."""
+
+    topic: str
+    partition: int
+    offset: int
+
+
+@dataclass
+class Quarantined:
+    message: Message
+    reason: str
+
+
+@dataclass
+class Sorted:
+    """A batch sorted out against the tracking rows."""
+
+    accepted: list[tuple[Envelope, Message]] = field(default_factory=list)
+    quarantined: list[Quarantined] = field(default_factory=list)
+    seeks: list[Seek] = field(default_factory=list)
+
+
+def seq_of(headers: Any) -> int:
+    """The message's ``aerie-seq`` number; ``ValueError`` when it has none or a bad one."""
+    items = headers.items() if isinstance(headers, dict) else headers or []
+    for name, value in items:
+        if name == SEQ_HEADER:
+            number = int(value)
+            if number < 1:
+                raise ValueError(f"aerie-seq {number} is not a positive number")
+            return number
+    raise ValueError("message without an aerie-seq header")
+
+
+def is_transient(error: BaseException) -> bool:
+    """A database error a retry may cure (connection lost, server restarting, deadlock)."""
+    return isinstance(
+        error,
+        psycopg.OperationalError
+        | psycopg.errors.DeadlockDetected
+        | psycopg.errors.SerializationFailure,
+    )
+
+
+class TrackedProjection:
+    """Applies batches of messages to one projection in the live read schema."""
+
+    def __init__(self, projection: Projection, database_url: str, schema: str) -> None:
+        self.projection = projection
+        self.database_url = database_url
+        self.schema = schema
+        self.quoted = sql.Identifier(schema).as_string(None)
+        self.rewinding: set[PartitionKey] = set()
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self.applied = 0
+
+    async def connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await psycopg.AsyncConnection.connect(self.database_url)
+        return self._conn
+
+    async def apply(self, messages: Sequence[Message]) -> list[Seek]:
+        """Apply a batch; return where partitions with a gap must be read again from.
+
+        Retries transient database errors with back-off until they pass.
+        """
+        delay = 0.1
+        while True:
+            try:
+                return await self._apply(messages)
+            except psycopg.Error as error:
+                if not is_transient(error):
+                    raise
+                log.warning("%s: database unavailable (%s); retrying", self.projection.name, error)
+                await self._drop_connection()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _apply(self, messages: Sequence[Message]) -> list[Seek]:
+        conn = await self.connection()
+        try:
+            async with conn.transaction():
+                sorted_out = await self._sort(conn, messages)
+                await self._run(conn, [env for env, _ in sorted_out.accepted])
+                await self._finish(conn, sorted_out)
+            return self._after(sorted_out)
+        except psycopg.Error as error:
+            if is_transient(error):
+                raise
+            log.warning(
+                "%s: a batch failed (%s); applying it one by one", self.projection.name, error
+            )
+        except Exception as error:  # a plan that refuses a payload
+            log.warning(
+                "%s: a batch failed (%s); applying it one by one", self.projection.name, error
+            )
+        return await self._apply_one_by_one(conn, messages)
+
+    async def _apply_one_by_one(
+        self, conn: psycopg.AsyncConnection[Any], messages: Sequence[Message]
+    ) -> list[Seek]:
+        """Each accepted message in a savepoint of its own; the ones that fail are quarantined."""
+        async with conn.transaction():
+            sorted_out = await self._sort(conn, messages)
+            kept: list[tuple[Envelope, Message]] = []
+            for envelope, message in sorted_out.accepted:
+                try:
+                    async with conn.transaction():
+                        await self._run(conn, [envelope])
+                    kept.append((envelope, message))
+                except psycopg.Error as error:
+                    if is_transient(error):
+                        raise
+                    sorted_out.quarantined.append(Quarantined(message, _reason(error)))
+                except Exception as error:
+                    sorted_out.quarantined.append(Quarantined(message, _reason(error)))
+            sorted_out.accepted = kept
+            await self._finish(conn, sorted_out)
+        return self._after(sorted_out)
+
+    async def _sort(
+        self, conn: psycopg.AsyncConnection[Any], messages: Sequence[Message]
+    ) -> Sorted:
+        by_partition: dict[PartitionKey, list[Message]] = defaultdict(list)
+        for message in messages:
+            by_partition[(message.topic, message.partition)].append(message)
+        self._tracked = await self._lock_tracking(conn, list(by_partition))
+        sorted_out = Sorted()
+        for key, partition_messages in by_partition.items():
+            self._sort_partition(key, partition_messages, self._tracked[key], sorted_out)
+        return sorted_out
+
+    def _sort_partition(
+        self, key: PartitionKey, messages: list[Message], at: Position, out: Sorted
+    ) -> None:
+        for message in messages:
+            try:
+                seq = seq_of(message.headers)
+            except ValueError as error:
+                out.quarantined.append(Quarantined(message, str(error)))
+                continue
+            if seq <= at.seq:
+                continue
+            if seq > at.seq + 1:
+                if key not in self.rewinding:
+                    offset = at.offset + 1 if at.offset + 1 < message.offset else 0
+                    out.seeks.append(Seek(key[0], key[1], offset))
+                break
+            at.seq, at.offset = seq, message.offset
+            try:
+                envelope = Envelope.from_json(message.value or b"")
+            except Exception as error:
+                out.quarantined.append(
+                    Quarantined(message, f"not an event envelope: {_reason(error)}")
+                )
+                continue
+            at.position = envelope.position
+            if envelope.type in self.projection.handles:
+                out.accepted.append((envelope, message))
+
+    async def _lock_tracking(
+        self, conn: psycopg.AsyncConnection[Any], keys: list[PartitionKey]
+    ) -> dict[PartitionKey, Position]:
+        topics, partitions = [k[0] for k in keys], [k[1] for k in keys]
+        name = self.projection.name
+        await conn.execute(
+            f"INSERT INTO {TRACKING_TABLE} (projection, topic, partition, seq, kafka_offset, "
+            "position) SELECT %s, t, p, 0, -1, 0 FROM unnest(%s::text[], %s::int[]) AS u(t, p) "
+            "ORDER BY t, p ON CONFLICT DO NOTHING",
+            (name, topics, partitions),
+        )
+        cur = await conn.execute(
+            f"SELECT topic, partition, seq, kafka_offset, position FROM {TRACKING_TABLE} "
+            "WHERE projection = %s AND (topic, partition) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::int[])) ORDER BY topic, partition FOR UPDATE",
+            (name, topics, partitions),
+        )
+        return {(t, p): Position(s, o, pos) for t, p, s, o, pos in await cur.fetchall()}
+
+    async def _run(self, conn: psycopg.AsyncConnection[Any], envelopes: list[Envelope]) -> None:
+        if not envelopes:
+            return
+        statements: list[Statement] = self.projection.plan(envelopes)
+        async with conn.cursor() as cur:
+            for statement in statements:
+                await cur.execute(statement.render(self.quoted), statement.params)
+
+    async def _finish(self, conn: psycopg.AsyncConnection[Any], sorted_out: Sorted) -> None:
+        """Quarantine what could not be applied; save the tracking rows (same transaction)."""
+        if sorted_out.quarantined:
+            async with conn.cursor() as cur:
+                await cur.executemany(
+                    f"INSERT INTO {QUARANTINE_TABLE} (stage, projection, topic, partition, "
+                    "kafka_offset, reason, original) VALUES ('projection', %s, %s, %s, %s, %s, %s)",
+                    [
+                        (
+                            self.projection.name,
+                            q.message.topic,
+                            q.message.partition,
+                            q.message.offset,
+                            q.reason[:2000],
+                            (q.message.value or b"")[:MAX_QUARANTINED_BYTES],
+                        )
+                        for q in sorted_out.quarantined
+                    ],
+                )
+            for q in sorted_out.quarantined:
+                log.error(
+                    "%s: quarantined %s[%d]@%d: %s",
+                    self.projection.name,
+                    q.message.topic,
+                    q.message.partition,
+                    q.message.offset,
+                    q.reason,
+                )
+        rows = [(t, p, at.seq, at.offset, at.position) for (t, p), at in self._tracked.items()]
+        async with conn.cursor() as cur:
+            await cur.execute(
+                f"UPDATE {TRACKING_TABLE} AS t SET seq = u.seq, kafka_offset = u.o, "
+                "position = u.pos FROM unnest(%s::text[], %s::int[], %s::bigint[], %s::bigint[], "
+                "%s::bigint[]) AS u(topic, partition, seq, o, pos) WHERE t.projection = %s "
+                "AND t.topic = u.topic AND t.partition = u.partition",
+                (*[list(c) for c in zip(*rows, strict=True)], self.projection.name),
+            )
+
+    def _after(self, sorted_out: Sorted) -> list[Seek]:
+        for envelope_message in sorted_out.accepted:
+            message = envelope_message[1]
+            self.rewinding.discard((message.topic, message.partition))
+        self.rewinding.update((s.topic, s.partition) for s in sorted_out.seeks)
+        self.applied += len(sorted_out.accepted)
+        return sorted_out.seeks
+
+    async def stalled(self, watch: psycopg.AsyncConnection[Any], topics: list[str]) -> list[Seek]:
+        """Partitions where the relay has sent more than this projection applied."""
+        cur = await watch.execute(
+            f"SELECT r.topic, r.partition, coalesce(t.kafka_offset, -1) FROM aerie_relay_partition r "
+            f"LEFT JOIN {TRACKING_TABLE} t ON t.projection = %s AND t.topic = r.topic "
+            "AND t.partition = r.partition WHERE r.topic = ANY(%s) AND r.seq > coalesce(t.seq, 0)",
+            (self.projection.name, topics),
+        )
+        return [Seek(t, p, o + 1) for t, p, o in await cur.fetchall()]
+
+    async def _drop_connection(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{type(error).__name__}: {text}"[:2000]
