@@ -70,6 +70,8 @@ GIVEN = [
     "Kai",
 ]
 START = dt.date(2026, 1, 5)
+LEAVING_CHANCE = 0.001
+LEAVING = ("resigned", "contract_ended", "other")
 
 
 def generate(
@@ -82,7 +84,8 @@ def generate(
         site = SITES[n % len(SITES)]
         employee_id = f"{site.split('-')[1][0].upper()}-{n + 1:04d}"
         hired_on = START - dt.timedelta(days=rng.randint(0, 400))
-        roster.append({"employee_id": employee_id, "site": site, "star": 1})
+        team_id = f"{site}-team-{n % 25 // 3 + 1:02d}"
+        roster.append({"employee_id": employee_id, "site": site, "team_id": team_id, "star": 1})
         yield (
             "employee.hired",
             {
@@ -92,16 +95,52 @@ def generate(
                 "occurred_at": _at(hired_on, 9),
                 "data": {
                     "display_name": f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}",
-                    "team_id": f"{site}-team-{n % 25 // 3 + 1:02d}",
+                    "team_id": team_id,
                     "role": "agent",
                     "hired_on": hired_on.isoformat(),
                 },
             },
         )
+    yield from _team_leads(seed, {a["team_id"]: a["site"] for a in roster})
+    fate = random.Random(seed + 1)
     for day in range(days):
         date = START + dt.timedelta(days=day)
         for agent in roster:
+            if agent.get("left"):
+                continue
             yield from _a_day(rng, seed, agent, date, day, days)
+            if fate.random() < LEAVING_CHANCE:
+                agent["left"] = True
+                yield (
+                    "employee.left",
+                    {
+                        "command_id": f"demo-{seed}-{agent['employee_id']}-{day}-left",
+                        "employee_id": agent["employee_id"],
+                        "occurred_at": _at(date, 19),
+                        "data": {"left_on": date.isoformat(), "reason": fate.choice(LEAVING)},
+                    },
+                )
+
+
+def _team_leads(seed: int, teams: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """One team lead per team, hired before the period starts."""
+    for n, (team_id, site) in enumerate(sorted(teams.items())):
+        lead = f"{site.split('-')[1][0].upper()}-L{n + 1:03d}"
+        yield (
+            "employee.hired",
+            {
+                "command_id": f"demo-{seed}-hire-{lead}",
+                "employee_id": lead,
+                "site_id": site,
+                "occurred_at": _at(START - dt.timedelta(days=30), 9),
+                "data": {
+                    "display_name": f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[-1 - n % len(GIVEN)]}",
+                    "team_id": team_id,
+                    "role": "team_lead",
+                    "hired_on": (START - dt.timedelta(days=30)).isoformat(),
+                },
+            },
+        )
 
 
 def _a_day(

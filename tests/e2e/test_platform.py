@@ -237,14 +237,16 @@ def test_replay_rebuilds_read_models_identical_to_the_live_ones(
 
 
 def caught_up(database_url: str, projection: str = "profile") -> bool:
-    """True when the projection applied everything the relay sent on its topics."""
+    """True when the projection applied everything the relay sent on the topics it reads."""
+    from aerie_platform.compose import projections
+
+    contexts = next(p for p in projections() if p.name == projection).contexts()
     with psycopg.connect(database_url) as conn:
         return not conn.execute(
             "SELECT 1 FROM aerie_relay_partition r LEFT JOIN aerie_projection_tracking p "
             "ON p.projection = %s AND p.topic = r.topic AND p.partition = r.partition "
-            "WHERE r.topic NOT LIKE '%%deadletter' AND r.topic NOT LIKE '%%quarantine' "
-            "AND r.seq > coalesce(p.seq, 0)",
-            (projection,),
+            "WHERE split_part(r.topic, '.', 2) = ANY(%s) AND r.seq > coalesce(p.seq, 0)",
+            (projection, contexts),
         ).fetchone()
 
 
@@ -276,3 +278,87 @@ def test_a_wrong_scalar_type_or_huge_number_names_the_problem(platform: Platform
         error = platform.graphql(query)["errors"][0]
         assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
         assert problem in error["message"]
+
+
+def test_a_leavers_named_open_issues_are_handed_to_their_team_lead_once(
+    platform: Platform, bus, database_url
+) -> None:
+    from aerie_services.voice.domainmodel import Issue
+
+    from tests.conftest import hire
+
+    team, site = new_id("team"), new_id("site")
+    lead, agent = new_id("LEAD"), new_id("AGENT")
+    for who, role in ((lead, "team_lead"), (agent, "agent")):
+        bus.handle(
+            "employee.hired",
+            command_id=f"h-{who}",
+            employee_id=who,
+            site_id=site,
+            data={"display_name": "A", "team_id": team, "role": role, "hired_on": "2026-01-05"},
+        )
+    named, anonymous = new_id("ISSUE"), new_id("ISSUE")
+    for issue, is_anonymous in ((named, False), (anonymous, True)):
+        bus.handle(
+            "issue.raised",
+            command_id=f"r-{issue}",
+            employee_id=agent,
+            data={
+                "issue_id": issue,
+                "department": "it",
+                "title": "Headset",
+                "description": "Cuts out",
+                "anonymous": is_anonymous,
+            },
+        )
+    bus.handle(
+        "employee.left",
+        command_id=f"l-{agent}",
+        employee_id=agent,
+        data={"left_on": "2026-02-01", "reason": "resigned"},
+    )
+    query = "query($id: ID!) { employee(id: $id) { status openIssues { issueId holderId } } }"
+
+    def handed_over() -> dict | None:
+        view = platform.graphql(query, {"id": agent})["data"]["employee"]
+        return view if view and view["openIssues"][0]["holderId"] == lead else None
+
+    view = wait_until(handed_over, 30, "the leaver's issue was not handed over")
+    assert view == {"status": "left", "openIssues": [{"issueId": named, "holderId": lead}]}
+
+    platform.kill("worker")
+    platform.start("worker")
+    hire(bus, new_id("AFTER"), site_id=site)  # the restarted worker has caught up past this
+    wait_until(lambda: caught_up(database_url) and caught_up(database_url, "handover"), 60, "lag")
+    with psycopg.connect(database_url) as conn:
+        events = conn.execute(
+            "SELECT count(*) FROM voice_events WHERE originator_id = %s", (Issue.id_for(named),)
+        ).fetchone()[0]
+        fired = conn.execute(
+            "SELECT fired_at IS NOT NULL FROM aerie_timers WHERE manager = 'handover' "
+            "AND timer_key = %s",
+            (f"left:{agent}",),
+        ).fetchone()[0]
+    assert events == 2  # raised, handed over: once
+    assert fired
+
+
+def test_a_single_projection_can_be_rebuilt_and_verified_on_its_own(
+    platform: Platform, side, database_url
+) -> None:
+    from aerie_platform.compose import projections
+    from aerie_platform.replay import compare, rebuild
+
+    handover = [p for p in projections() if p.name == "handover"]
+    wait_until(lambda: caught_up(database_url, "handover"), 30, "handover did not catch up")
+    rebuild(database_url, side, handover, "aerie_read_handover")
+    with psycopg.connect(database_url) as conn:
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'aerie_read_handover'"
+            )
+        }
+    assert tables == {"handover_member", "handover_open_issue"}
+    assert compare(database_url, handover, "aerie_read_handover") == {}

@@ -140,3 +140,53 @@ def test_each_projection_tracks_its_own_position_on_a_shared_topic(url: str) -> 
         )
         == 1
     )
+
+
+def event(
+    kind: str, employee_id: str | None, position: int, context: str, **payload: Any
+) -> Envelope:
+    return Envelope(
+        event_id=uuid.uuid4(),
+        type=kind,
+        schema_version=1,
+        occurred_at="2026-01-05T09:00:00+00:00",
+        recorded_at="2026-01-05T09:00:01+00:00",
+        position=position,
+        context=context,
+        site_id="site-p",
+        employee_id=employee_id,
+        actor={"kind": "system", "id": "t"},
+        source={"system": "t"},
+        correlation_id="c",
+        causation_id=None,
+        policy_version=None,
+        payload=payload,
+    )
+
+
+def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> None:
+    from aerie_projections.managed import ManagedProjection
+
+    sent: list[Any] = []
+    runner = ManagedProjection(
+        HANDOVER, url, "aerie_read", lambda _m, request: sent.append(request)
+    )
+    hire = {"display_name": "A", "hired_on": "2026-01-05"}
+    people = [
+        event("employee.hired", "T-LEAD", 1, "people", team_id="T-team", role="team_lead", **hire),
+        event("employee.hired", "T-AGENT", 2, "people", team_id="T-team", role="agent", **hire),
+        event("employee.left", "T-AGENT", 3, "people", left_on="2026-02-01", reason="resigned"),
+    ]
+    raised = event(
+        "issue.raised", "T-AGENT", 1, "voice", issue_id="T-ISSUE", department="it", anonymous=False
+    )
+    messages = [
+        Message("aerie.people", 5, n, [("aerie-seq", str(n + 1).encode())], e.to_json())
+        for n, e in enumerate(people)
+    ] + [Message("aerie.voice", 5, 0, [("aerie-seq", b"1")], raised.to_json())]
+    apply(runner, messages)
+    assert asyncio.run(runner.fire_due()) == 1
+    assert asyncio.run(runner.fire_due()) == 0
+    assert [(r.kind, r.command_id, r.employee_id, r.data["to_employee_id"]) for r in sent] == [
+        ("issue.handed_over", "handover:T-AGENT:T-ISSUE", "T-AGENT", "T-LEAD")
+    ]
