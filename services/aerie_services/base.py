@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from aerie_events.catalog import CATALOG, EventType
@@ -138,11 +138,10 @@ Decision = Callable[[Any], AerieAggregate]
 """Receives the aggregate (``None`` when it does not exist yet) and returns it changed or new."""
 
 
-class SubjectKeys:
+class SubjectKeys(Protocol):
     """What the write side needs of the key ring: the keys of subjects, created if missing."""
 
-    def ensure(self, key_ids: Sequence[str]) -> Mapping[str, bytes]:  # pragma: no cover
-        raise NotImplementedError
+    def ensure(self, key_ids: Sequence[str]) -> Mapping[str, bytes]: ...
 
 
 class SealingMapper(Mapper[UUID]):
@@ -187,7 +186,7 @@ def personal_values(event_type: EventType, payload: Mapping[str, Any]) -> bool:
 
 
 @dataclass
-class _Deferred:
+class Deferred:
     """A creation collected during a batch, answered when the batch is saved."""
 
     aggregate_id: UUID
@@ -220,7 +219,7 @@ class ContextApplication(Application[UUID]):
         self.name = context
         self._factory_for = factory
         self.keys = keys
-        self._batch: list[_Deferred] | None = None
+        self._batch: list[Deferred] | None = None
         super().__init__(env=dict(env))
 
     @property
@@ -283,7 +282,7 @@ class ContextApplication(Application[UUID]):
         Inside ``batch()`` the creation is collected and saved with the others.
         """
         if self._batch is not None:
-            deferred = _Deferred(aggregate_id, command, act)
+            deferred = Deferred(aggregate_id, command, act)
             self._batch.append(deferred)
             return deferred  # type: ignore[return-value]  # answered when the batch is saved
         try:
@@ -293,7 +292,7 @@ class ContextApplication(Application[UUID]):
         return self._outcome_of(recordings[-1], command)
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[list[_Deferred]]:
+    def batch(self) -> Iterator[list[Deferred]]:
         """Collect the creations made inside; save them ``SAVE_CHUNK`` per transaction on exit."""
         self._batch = collected = []
         try:
@@ -303,7 +302,7 @@ class ContextApplication(Application[UUID]):
         for start in range(0, len(collected), SAVE_CHUNK):
             self._create_chunk(collected[start : start + SAVE_CHUNK])
 
-    def _create_chunk(self, chunk: Sequence[_Deferred]) -> None:
+    def _create_chunk(self, chunk: Sequence[Deferred]) -> None:
         try:
             recordings = self.save(*[item.act(None) for item in chunk])
         except IntegrityError:

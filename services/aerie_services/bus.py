@@ -16,7 +16,7 @@ from typing import Any
 from aerie_events.catalog import UnknownEventType
 from aerie_events.fields import PayloadInvalid
 
-from aerie_services.base import Command, ContextApplication, Outcome, _Deferred
+from aerie_services.base import Command, ContextApplication, Deferred, Outcome
 from aerie_services.commands import build_command
 from aerie_services.context import ContextRegistry, Facts, Handles
 from aerie_services.errors import DomainError, InvalidInput
@@ -68,7 +68,7 @@ class Aerie:
                     answers.append(handles.use_case(app, command, self.facts))
         finally:
             self.facts.forget_answers()
-        return [a.outcome if isinstance(a, _Deferred) else a for a in answers]
+        return [a.outcome if isinstance(a, Deferred) else a for a in answers]
 
     def _prepare(
         self, kind: Any, inputs: dict[str, Any]

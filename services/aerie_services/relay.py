@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 from aerie_events.catalog import CATALOG
@@ -82,11 +82,10 @@ class Converted:
     quarantined: list[tuple[int, str, bytes]] = field(default_factory=list)
 
 
-class KeysOf:
+class KeysOf(Protocol):
     """What the relay needs of the key ring: the live keys of some subjects."""
 
-    def keys_of(self, key_ids: Sequence[str]) -> dict[str, bytes]:  # pragma: no cover
-        raise NotImplementedError
+    def keys_of(self, key_ids: Sequence[str]) -> dict[str, bytes]: ...
 
 
 @dataclass
@@ -256,7 +255,7 @@ class Relay:
         """Send what is new in one log; return how many messages were sent (1 if only skipped)."""
         source = self.sources[name]
         position = self._position(name)
-        batch = source.log.read(self._bookkeeping(), position, self.batch_size)
+        batch = source.log.read(self.bookkeeping(), position, self.batch_size)
         if batch.position == position:
             return 0
         converted = source.convert(batch.rows)
@@ -276,8 +275,6 @@ class Relay:
         if self._db is None or self._db.closed:
             self._db = psycopg.connect(self.database_url, autocommit=True)
         return self._db
-
-    _bookkeeping = bookkeeping
 
     # -- sending --------------------------------------------------------------
 
@@ -307,7 +304,7 @@ class Relay:
         for partition, future in futures:
             metadata = future.get(timeout=30)
             offsets[partition] = max(offsets.get(partition, -1), metadata.offset)
-        conn = self._bookkeeping()
+        conn = self.bookkeeping()
         with conn.transaction():
             for position, reason, original in converted.quarantined:
                 log.error("stored event %s/%s quarantined: %s", source.name, position, reason)
@@ -331,7 +328,7 @@ class Relay:
 
     def _position(self, source: str) -> int:
         row = (
-            self._bookkeeping()
+            self.bookkeeping()
             .execute("SELECT position FROM aerie_relay_position WHERE source = %s", (source,))
             .fetchone()
         )
@@ -339,7 +336,7 @@ class Relay:
 
     def _partition_seqs(self, topic: str) -> dict[int, int]:
         rows = (
-            self._bookkeeping()
+            self.bookkeeping()
             .execute("SELECT partition, seq FROM aerie_relay_partition WHERE topic = %s", (topic,))
             .fetchall()
         )
@@ -374,7 +371,7 @@ class Relay:
         is never auto-created: if it is gone, so is everything the relay sent.
         """
         row = (
-            self._bookkeeping()
+            self.bookkeeping()
             .execute(
                 "SELECT position FROM aerie_relay_position WHERE source = %s", (self._epoch_source,)
             )
@@ -392,7 +389,7 @@ class Relay:
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
         self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
-        conn = self._bookkeeping()
+        conn = self.bookkeeping()
         with conn.transaction():
             if lost:
                 self._forget_sent(conn)
@@ -410,7 +407,7 @@ class Relay:
 
     def reset(self) -> None:
         """Forget what was sent: the next pump republishes everything, numbered as before."""
-        conn = self._bookkeeping()
+        conn = self.bookkeeping()
         with conn.transaction():
             self._forget_sent(conn)
 
