@@ -1,47 +1,88 @@
-"""Aerie's benchmark: write side, relay, projection and end-to-end latency.
+"""Aerie's benchmark: write side, replay, relays, projection and end-to-end latency.
 
 Run with ``make bench`` (``python -m tests.perf.bench``). Starts an embedded
 PostgreSQL and Kafka-compatible broker unless ``AERIE_DATABASE_URL`` and/or
 ``AERIE_KAFKA_BOOTSTRAP`` point at existing ones, and runs the relay, the
 projection worker and the gateway as the real processes ``aerie run`` starts.
 Prints the machine, each measurement as it finishes, and a summary table.
+
+Order: the write side's own measurements, then a demo history of at least
+``HISTORY_COMMANDS`` commands through the command path, a full replay of the
+store, one relay and then two relays over the whole store (each relay in a
+process of its own), the bare producer in one and two processes, the projection
+worker on the relayed backlog, and the end-to-end latency under other traffic.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import multiprocessing
 import os
 import platform
+import shutil
 import statistics
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from aerie_services.bootstrap import bootstrap, build_applications
+from aerie_events.topics import Topics
+from aerie_platform import compose
+from aerie_platform.compose import WriteSide
+from aerie_platform.replay import Progress, rebuild
+from aerie_platform.settings import Settings
+from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
+from aerie_services import demo
 from aerie_services.bus import Aerie
-from aerie_services.relay import Relay
-from aerie_services.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
+from aerie_services.commands import build_command
+from aerie_services.learning.domainmodel import TrainingPassage
 
-from tests.conftest import Platform, wait_until
+from tests.conftest import Platform, wait_until, write_side
 
 EMPLOYEES = 400
 SINGLE_COMMANDS = 2400
 BATCH_COMMANDS = 5000
 APPEND_EVENTS = 20000
 APPEND_CHUNK = 1000
+HISTORY_COMMANDS = 200_000
+HISTORY_AGENTS = 9600  # first guess; raised until the demo has HISTORY_COMMANDS commands
+HISTORY_DAYS = 90
+HISTORY_SEED = 7
+REPLAY_SCHEMA = "aerie_bench_replay"
+TWO_GROUPS = "people,learning,performance;voice,coupons,surveys"
+BARE_RECORDS = 40000
+BARE_VALUE = b"x" * 700
 LATENCY_SAMPLES = 200
 BACKGROUND_RATE = 500
 SITE = "S1"
+SPAWN = multiprocessing.get_context("spawn")
 
-Result = tuple[str, int, float, str]
+
+@dataclass(frozen=True)
+class Result:
+    """One line of the summary: ``count`` things in ``seconds``, or a ``value`` as is."""
+
+    label: str
+    count: int
+    seconds: float
+    unit: str
+    target: str = ""
+    value: float | None = None
+
+    @property
+    def rate(self) -> float:
+        if self.value is not None:
+            return self.value
+        return self.count / self.seconds if self.seconds else 0.0
 
 
 def passed(i: int) -> dict[str, Any]:
@@ -64,7 +105,13 @@ def print_machine() -> None:
     print(f"  processor: {platform.processor() or 'unknown'}")
     print(f"  platform:  {platform.platform()}")
     print(f"  python:    {platform.python_version()}")
+    print(f"  date:      {time.strftime('%Y-%m-%d %H:%M %Z')}")
+    print(f"  load:      {load_average()} (1, 5, 15 min, before the run)")
     print()
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 @contextmanager
@@ -77,6 +124,7 @@ def database(stack: ExitStack) -> Iterator[str]:
         yield ensure_database(url, name)
         return
     tmp = Path(tempfile.mkdtemp(prefix="aerie-bench-"))
+    stack.callback(shutil.rmtree, tmp, True)
     pg = EmbeddedPostgres(tmp / "pg")
     stack.callback(pg.stop)
     print(f"database: embedded PostgreSQL in {tmp}")
@@ -96,17 +144,47 @@ def broker_address(stack: ExitStack) -> str:
     return bootstrap_servers
 
 
-def report(label: str, count: int, seconds: float, unit: str) -> Result:
+def report(label: str, count: int, seconds: float, unit: str, target: str = "") -> Result:
     """Print one measurement and return it for the summary."""
-    rate = count / seconds if seconds else 0.0
-    print(f"  {label}: {count} in {seconds:.2f}s = {rate:,.0f} {unit}", flush=True)
-    return label, count, seconds, unit
+    result = Result(label, count, seconds, unit, target)
+    print(f"  {label}: {count:,} in {seconds:.2f}s = {result.rate:,.0f} {unit}", flush=True)
+    return result
 
 
 def timed(action: Callable[[], int]) -> tuple[int, float]:
     start = time.perf_counter()
     count = action()
     return count, time.perf_counter() - start
+
+
+def together(
+    target: Callable[..., None], argument_lists: Sequence[tuple[Any, ...]]
+) -> tuple[int, float]:
+    """Run ``target(*args, ready, go, done)`` in one spawned process per argument list.
+
+    Each process prepares, puts something in ``ready``, waits for ``go`` and
+    puts ``(start, end, count)`` in ``done``. Returns the summed count and the
+    span from the first start to the last end; prints each process's own rate.
+    """
+    ready, go, done = SPAWN.Queue(), SPAWN.Event(), SPAWN.Queue()
+    processes = [
+        SPAWN.Process(target=target, args=(*args, ready, go, done)) for args in argument_lists
+    ]
+    for process in processes:
+        process.start()
+    for _ in processes:
+        ready.get(timeout=300)
+    go.set()
+    spans = [done.get(timeout=900) for _ in processes]
+    for process in processes:
+        process.join()
+    if len(spans) > 1:
+        for n, (start, end, count) in enumerate(sorted(spans)):
+            print(
+                f"    process {n}: {count:,} in {end - start:.2f}s = {count / (end - start):,.0f}/s"
+            )
+    seconds = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
+    return sum(count for _, _, count in spans), seconds
 
 
 # -- write side -------------------------------------------------------------
@@ -133,6 +211,7 @@ def pass_trainings(bus: Aerie, employees: list[str], prefix: str, count: int) ->
     for i in range(count):
         bus.handle(
             "training.passed",
+            channel="bench",
             command_id=f"{prefix}-{i}",
             employee_id=employees[i % len(employees)],
             data=passed(i),
@@ -140,43 +219,32 @@ def pass_trainings(bus: Aerie, employees: list[str], prefix: str, count: int) ->
 
 
 def writer_process(
-    database_url: str, employees: list[str], prefix: str, count: int, go: Any, done: Any
+    database_url: str, employees: list[str], prefix: str, count: int, ready: Any, go: Any, done: Any
 ) -> None:
-    """One writer: its own connections; waits for ``go``, reports (start, end)."""
-    bus = Aerie(build_applications(database_url))
-    pass_trainings(bus, employees, f"{prefix}-warm", 20)
+    """One writer: its own write side and connections; times ``count`` commands after ``go``."""
+    side = compose.write_side(database_url)
+    pass_trainings(side.bus, employees, f"{prefix}-warm", 20)
+    ready.put(prefix)
     go.wait()
     start = time.monotonic()
-    pass_trainings(bus, employees, prefix, count)
-    done.put((start, time.monotonic()))
-    bus.apps.close()
+    pass_trainings(side.bus, employees, prefix, count)
+    done.put((start, time.monotonic(), count))
+    side.close()
 
 
 def concurrent_writes(database_url: str, employees: list[str], writers: int, tag: str) -> Result:
     """``SINGLE_COMMANDS`` commands split over ``writers`` processes, each one per tx."""
-    spawn = multiprocessing.get_context("spawn")
-    go, done = spawn.Event(), spawn.Queue()
     per_writer = SINGLE_COMMANDS // writers
-    processes = [
-        spawn.Process(
-            target=writer_process,
-            args=(database_url, employees, f"w{writers}-{tag}-{n}", per_writer, go, done),
-        )
-        for n in range(writers)
-    ]
-    for process in processes:
-        process.start()
-    time.sleep(3.0)  # let every writer connect and warm up
-    go.set()
-    spans = [done.get(timeout=300) for _ in processes]
-    for process in processes:
-        process.join()
-    seconds = max(end for _, end in spans) - min(start for start, _ in spans)
+    count, seconds = together(
+        writer_process,
+        [(database_url, employees, f"w{writers}-{tag}-{n}", per_writer) for n in range(writers)],
+    )
     return report(
         f"single command/tx, {writers} writer processes",
-        per_writer * writers,
+        count,
         seconds,
         "commands/s",
+        "2,000/s",
     )
 
 
@@ -192,15 +260,13 @@ def batched_commands(bus: Aerie, employees: list[str], tag: str) -> Result:
         )
         for i in range(BATCH_COMMANDS)
     ]
-    count, seconds = timed(lambda: len(bus.handle_many(requests, source="bench")))
+    count, seconds = timed(lambda: len(bus.handle_many(requests, channel="bench")))
     return report("handle_many (check, decide, append)", count, seconds, "commands/s")
 
 
 def batched_appends(bus: Aerie, employees: list[str], tag: str) -> Result:
     """Append ready aggregates' events, ``APPEND_CHUNK`` per transaction."""
-    from aerie_services.commands import build_command
-
-    learning = bus.apps.learning
+    learning = bus.apps["learning"]
     new = []
     for i in range(APPEND_EVENTS):
         command = build_command(
@@ -209,8 +275,15 @@ def batched_appends(bus: Aerie, employees: list[str], tag: str) -> Result:
             employee_id=employees[i % len(employees)],
             data=passed(i),
         )
-        _id, _command, act = learning.passage_decision(command, SITE)
-        new.append(act(None))
+        new.append(
+            TrainingPassage.record(
+                None,
+                command.command_id,
+                str(command.employee_id),
+                command.meta(site_id=SITE),
+                command.data,
+            )
+        )
 
     def append() -> int:
         for start in range(0, len(new), APPEND_CHUNK):
@@ -218,71 +291,228 @@ def batched_appends(bus: Aerie, employees: list[str], tag: str) -> Result:
         return len(new)
 
     count, seconds = timed(append)
-    return report(f"append, {APPEND_CHUNK} events per tx", count, seconds, "events/s")
+    return report(f"append, {APPEND_CHUNK} events per tx", count, seconds, "events/s", "20,000/s")
 
 
-# -- relay and projection ---------------------------------------------------
+# -- history and replay -----------------------------------------------------
 
 
-def relay_throughput(bus: Aerie, database_url: str, bootstrap_servers: str) -> Result:
-    relay = Relay(database_url, bus.apps, bootstrap_servers, partitions=3)
-    count, seconds = timed(relay.catch_up)
-    return report("relay: store -> broker, acknowledged", count, seconds, "messages/s")
+def history_size() -> tuple[int, int]:
+    """(agents, commands): enough demo agents over ``HISTORY_DAYS`` for ``HISTORY_COMMANDS``."""
+    agents = HISTORY_AGENTS
+    while (commands := demo.count(agents, HISTORY_DAYS, HISTORY_SEED)) < HISTORY_COMMANDS:
+        agents = math.ceil(agents * HISTORY_COMMANDS * 1.02 / commands)
+    return agents, commands
 
 
-def bare_producer(bootstrap_servers: str) -> Result:
-    """kafka-python alone, same sizes and settings as the relay: the ceiling the relay works under."""
+def load_history(side: WriteSide) -> Result:
+    """The demo through the command path (``handle_many``, 2,000 commands a call)."""
+    agents, commands = history_size()
+    print(
+        f"  demo: {agents} agents, {HISTORY_DAYS} days, seed {HISTORY_SEED}: {commands:,} commands",
+        flush=True,
+    )
+    bar = Progress("  loading", commands)
+    count, seconds = timed(
+        lambda: demo.load(
+            side.bus, agents=agents, days=HISTORY_DAYS, seed=HISTORY_SEED, progress=bar.update
+        )
+    )
+    bar.done()
+    return report("demo history through handle_many", count, seconds, "commands/s")
+
+
+def stored_events(side: WriteSide, contexts: Sequence[str]) -> int:
+    return sum(side.apps[c].recorder.max_notification_id() or 0 for c in contexts)
+
+
+def full_replay(database_url: str, side: WriteSide) -> Result:
+    """Every projection rebuilt from the whole store into a schema of its own."""
+    projections = compose.projections()
+    contexts = sorted({c for p in projections for c in p.contexts()})
+    bar = Progress("  replaying", stored_events(side, contexts))
+    count, seconds = timed(
+        lambda: rebuild(
+            database_url,
+            side,
+            projections,
+            REPLAY_SCHEMA,
+            progress=lambda done, _total: bar.update(done),
+        )
+    )
+    bar.done()
+    return report(
+        "full replay, every projection", count, seconds, "events/s", "25,000/s on >= 200k"
+    )
+
+
+# -- relay --------------------------------------------------------------------
+
+
+def relay_env(aerie: Platform, prefix: str, groups: str) -> dict[str, str]:
+    """The platform's settings with another topic prefix and relay grouping."""
+    env = {k: v for k, v in aerie.env.items() if k.startswith("AERIE_")}
+    return {**env, "AERIE_TOPIC_PREFIX": prefix, "AERIE_RELAY_GROUPS": groups}
+
+
+def relay_process(
+    env: dict[str, str],
+    database_url: str,
+    bootstrap: str,
+    group: int,
+    ready: Any,
+    go: Any,
+    done: Any,
+) -> None:
+    """One relay (group ``group`` of ``env``'s grouping) over the whole store, from the start."""
+    # Relaying the same store under a new prefix looks to the relay like a broker
+    # that lost its data (its marker topic is under the old prefix): expected here.
+    logging.getLogger("aerie.relay").setLevel(logging.ERROR)
+    settings = Settings.from_env(env)
+    side = compose.write_side(database_url, settings)
+    relay = compose.build_relay(side, settings, database_url, bootstrap, group)
+    relay.reset()
+    relay.check_broker(force=True)
+    producer = relay._get_producer()
+    for topic in relay.topics():
+        producer.partitions_for(topic)  # metadata fetched before the clock starts
+    ready.put(group)
+    go.wait()
+    start = time.monotonic()
+    count = relay.catch_up()
+    done.put((start, time.monotonic(), count))
+    relay._drop_producer()
+    relay._drop_bookkeeping()
+    side.close()
+
+
+def relays(aerie: Platform, database_url: str, prefix: str, groups: str) -> tuple[int, float]:
+    """Relay the whole store with one relay per group, all started together."""
+    settings = Settings.from_env(relay_env(aerie, prefix, groups))
+    side = compose.write_side(database_url, settings)
+    grouping = compose.relay_groups(side, settings)
+    for n, contexts in enumerate(grouping):
+        print(f"    group {n}: {', '.join(contexts)}: {stored_events(side, contexts):,} events")
+    side.close()
+    env = relay_env(aerie, prefix, groups)
+    bootstrap = aerie.env["AERIE_KAFKA_BOOTSTRAP"]
+    return together(
+        relay_process, [(env, database_url, bootstrap, n) for n in range(len(grouping))]
+    )
+
+
+def bare_process(bootstrap: str, count: int, ready: Any, go: Any, done: Any) -> None:
+    """kafka-python alone, the relay's producer settings, ``count`` 700 B records."""
     from kafka import KafkaProducer
     from kafka.admin import KafkaAdminClient, NewTopic
 
     topic = f"bench-bare-{uuid.uuid4().hex[:8]}"
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic(topic, 3, 1)])
     admin.close()
     producer = KafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", linger_ms=2, batch_size=512 * 1024
+        bootstrap_servers=bootstrap, acks="all", linger_ms=2, batch_size=512 * 1024
     )
-    value, count = b"x" * 700, 20000
-
-    def send() -> int:
-        futures = [
-            producer.send(topic, key=b"k%d" % i, value=value, partition=i % 3) for i in range(count)
-        ]
-        producer.flush()
-        for future in futures:
-            future.get(timeout=30)
-        return count
-
-    try:
-        sent, seconds = timed(send)
-    finally:
-        producer.close()
-    return report("kafka-python producer alone, 700 B records", sent, seconds, "messages/s")
+    producer.partitions_for(topic)
+    ready.put(topic)
+    go.wait()
+    start = time.monotonic()
+    futures = [
+        producer.send(topic, key=b"k%d" % i, value=BARE_VALUE, partition=i % 3)
+        for i in range(count)
+    ]
+    producer.flush()
+    for future in futures:
+        future.get(timeout=30)
+    done.put((start, time.monotonic(), count))
+    producer.close()
 
 
-def projected(database_url: str) -> tuple[int, int]:
-    """(messages applied by the projection, messages the relay sent to context topics)."""
+def bare_producers(bootstrap: str, processes: int) -> tuple[int, float]:
+    return together(bare_process, [(bootstrap, BARE_RECORDS)] * processes)
+
+
+def relay_measurements(aerie: Platform, database_url: str) -> list[Result]:
+    """One relay, two relays, the bare producer in one and two processes: same run, same store.
+
+    The two relays publish under the platform's prefix, so the worker started
+    next finds the backlog there; the single relay publishes under another.
+    """
+    prefix = aerie.env["AERIE_TOPIC_PREFIX"]
+    bootstrap = aerie.env["AERIE_KAFKA_BOOTSTRAP"]
+    print("  one relay, every context:", flush=True)
+    count, seconds = relays(aerie, database_url, f"{prefix}one", "")
+    one = report("relay: store -> broker, 1 relay", count, seconds, "messages/s")
+    print("  bare producer, 1 process:", flush=True)
+    count, seconds = bare_producers(bootstrap, 1)
+    bare = report("kafka-python producer alone, 1 process", count, seconds, "messages/s")
+    print(f"  two relays ({TWO_GROUPS}):", flush=True)
+    count, seconds = relays(aerie, database_url, prefix, TWO_GROUPS)
+    two = report("relay: store -> broker, 2 relays", count, seconds, "messages/s")
+    print("  bare producer, 2 processes:", flush=True)
+    count, seconds = bare_producers(bootstrap, 2)
+    bare2 = report("kafka-python producer alone, 2 processes", count, seconds, "messages/s")
+    share = one.rate / bare.rate if bare.rate else 0.0
+    scale = two.rate / one.rate if one.rate else 0.0
+    bare_scale = bare2.rate / bare.rate if bare.rate else 0.0
+    print(
+        f"  1 relay = {share:.0%} of the bare producer; 2 relays = {scale:.2f}x 1 relay; "
+        f"2 bare producers = {bare_scale:.2f}x 1",
+        flush=True,
+    )
+    return [
+        Result(one.label, one.count, one.seconds, one.unit, "90 % of producer"),
+        bare,
+        Result(two.label, two.count, two.seconds, two.unit, "1.6x 1 relay"),
+        bare2,
+        Result("1 relay / bare producer", 0, 0, "%", ">= 90 %", share * 100),
+        Result("2 relays / 1 relay", 0, 0, "x", ">= 1.6x", scale),
+        Result("2 bare producers / 1", 0, 0, "x", "", bare_scale),
+    ]
+
+
+# -- projection ---------------------------------------------------------------
+
+
+def projected(database_url: str, topics: list[str]) -> tuple[int, int]:
+    """(messages the profile projection went past, messages the relay sent to its topics)."""
     with psycopg.connect(database_url) as conn:
         sent = conn.execute(
-            "SELECT coalesce(sum(seq), 0) FROM aerie_relay_partition "
-            "WHERE topic NOT LIKE '%%.deadletter'"
+            "SELECT coalesce(sum(seq), 0) FROM aerie_relay_partition WHERE topic = ANY(%s)",
+            (topics,),
         ).fetchone()
         applied = conn.execute(
-            "SELECT coalesce(sum(seq), 0) FROM aerie_read.projection_position"
+            "SELECT coalesce(sum(seq), 0) FROM aerie_projection_tracking "
+            "WHERE projection = 'profile' AND topic = ANY(%s)",
+            (topics,),
         ).fetchone()
     return int(applied[0] if applied else 0), int(sent[0] if sent else 0)
 
 
 def projection_throughput(aerie: Platform, database_url: str) -> Result:
-    """Start the worker on a full backlog; time it from its first commit to the last."""
+    """Start the worker on the full backlog; time the profile from its first commit to the last."""
+    profile = next(p for p in compose.projections() if p.name == "profile")
+    topics = profile.topics(Topics(aerie.env["AERIE_TOPIC_PREFIX"]))
     aerie.start("worker")
-    wait_until(lambda: projected(database_url)[0] > 0, 120, "the worker did not start")
+    wait_until(lambda: projected(database_url, topics)[0] > 0, 180, "the worker did not start")
     start = time.perf_counter()
-    base, total = projected(database_url)
-    while projected(database_url)[0] < total:
-        time.sleep(0.02)
+    base, total = projected(database_url, topics)
+    bar, shown = Progress("  projecting", total - base), time.monotonic()
+    while (applied := projected(database_url, topics)[0]) < total:
+        if time.monotonic() - shown >= 1.0:
+            bar.update(applied - base)
+            shown = time.monotonic()
+        time.sleep(0.05)
     seconds = time.perf_counter() - start
-    return report("projection worker: broker -> read model", total - base, seconds, "events/s")
+    bar.update(total - base)
+    bar.done()
+    return report(
+        "projection worker: broker -> read model (profile)",
+        total - base,
+        seconds,
+        "events/s",
+        "10,000/s",
+    )
 
 
 # -- end to end -------------------------------------------------------------
@@ -290,11 +520,12 @@ def projection_throughput(aerie: Platform, database_url: str) -> Result:
 
 def background_traffic(database_url: str, employees: list[str], rate: int, stop: Any) -> None:
     """Record ``rate`` commands per second until ``stop`` is set."""
-    bus = Aerie(build_applications(database_url))
+    side = compose.write_side(database_url)
     interval, next_at, i = 1.0 / rate, time.monotonic(), 0
     while not stop.is_set():
-        bus.handle(
+        side.bus.handle(
             "training.passed",
+            channel="bench",
             command_id=f"bg-{uuid.uuid4().hex}",
             employee_id=employees[i % len(employees)],
             data=passed(i),
@@ -304,7 +535,7 @@ def background_traffic(database_url: str, employees: list[str], rate: int, stop:
         delay = next_at - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-    bus.apps.close()
+    side.close()
 
 
 class Client:
@@ -351,19 +582,18 @@ def visible_after_mutation(client: Client, employee_id: str, n: int) -> float:
 
 
 def end_to_end_latency(aerie: Platform, database_url: str, employees: list[str]) -> list[Result]:
-    aerie.start("relay")
+    aerie.start("relay", "--group", "0")
     aerie.start("gateway")
-    aerie.wait_for_gateway()
-    spawn = multiprocessing.get_context("spawn")
-    stop = spawn.Event()
-    load = spawn.Process(
+    aerie.wait_for_gateway(60)
+    stop = SPAWN.Event()
+    load = SPAWN.Process(
         target=background_traffic, args=(database_url, employees[1:], BACKGROUND_RATE, stop)
     )
     load.start()
     time.sleep(3.0)
     client = Client(aerie.port)
     wait_until(
-        lambda: client.graphql(VIEW, {"id": employees[0]})["data"]["employee"], 60, "no view yet"
+        lambda: client.graphql(VIEW, {"id": employees[0]})["data"]["employee"], 120, "no view yet"
     )
     samples = [visible_after_mutation(client, employees[0], n) for n in range(LATENCY_SAMPLES)]
     stop.set()
@@ -377,15 +607,17 @@ def end_to_end_latency(aerie: Platform, database_url: str, employees: list[str])
         flush=True,
     )
     return [
-        ("end-to-end latency p50 (ms)", len(ms), p50 / 1000, "ms"),
-        ("end-to-end latency p99 (ms)", len(ms), p99 / 1000, "ms"),
+        Result("end-to-end latency p50", len(ms), 0, "ms", "50 ms", p50),
+        Result("end-to-end latency p99", len(ms), 0, "ms", "250 ms", p99),
     ]
 
 
 # -- running ------------------------------------------------------------------
 
 
-def run_benchmarks(bus: Aerie, database_url: str, aerie: Platform) -> list[Result]:
+def run_benchmarks(side: WriteSide, database_url: str, aerie: Platform) -> list[Result]:
+    started = time.monotonic()
+    bus = side.bus
     tag = uuid.uuid4().hex[:8]
     employees = [f"B-{tag}-{i}" for i in range(EMPLOYEES)]
     hire(bus, employees)
@@ -399,30 +631,41 @@ def run_benchmarks(bus: Aerie, database_url: str, aerie: Platform) -> list[Resul
     results.append(batched_commands(bus, employees, tag))
     results.append(batched_appends(bus, employees, tag))
 
-    print("relay:", flush=True)
-    os.environ["AERIE_TOPIC_PREFIX"] = aerie.env["AERIE_TOPIC_PREFIX"]
-    results.append(relay_throughput(bus, database_url, aerie.env["AERIE_KAFKA_BOOTSTRAP"]))
-    results.append(bare_producer(aerie.env["AERIE_KAFKA_BOOTSTRAP"]))
+    print(f"\nhistory ({time.monotonic() - started:.0f}s in):", flush=True)
+    results.append(load_history(side))
 
-    print("projection:", flush=True)
+    print(f"\nreplay ({time.monotonic() - started:.0f}s in):", flush=True)
+    results.append(full_replay(database_url, side))
+
+    print(f"\nrelay ({time.monotonic() - started:.0f}s in):", flush=True)
+    results += relay_measurements(aerie, database_url)
+
+    print(f"\nprojection ({time.monotonic() - started:.0f}s in):", flush=True)
     results.append(projection_throughput(aerie, database_url))
 
-    print("end to end:", flush=True)
+    print(f"\nend to end ({time.monotonic() - started:.0f}s in):", flush=True)
     results += end_to_end_latency(aerie, database_url, employees)
+    print(
+        f"\nall measurements in {time.monotonic() - started:.0f}s; "
+        f"load average now {load_average()}"
+    )
     return results
 
 
 def print_summary(results: list[Result]) -> None:
-    print(f"\nsummary ({os.cpu_count()} CPUs):")
-    header = f"{'measurement':<46} {'count':>7} {'seconds':>8} {'rate':>10}  unit"
+    print(f"\nsummary ({os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d')}):")
+    header = f"{'measurement':<50} {'count':>8} {'seconds':>8} {'rate':>10}  {'unit':<11} target"
     print(header)
     print("-" * len(header))
-    for label, count, seconds, unit in results:
-        if unit == "ms":
-            print(f"{label:<46} {count:>7} {'':>8} {seconds * 1000:>10.1f}  ms")
+    for r in results:
+        if r.value is not None:
+            count = f"{r.count:>8}" if r.count else f"{'':>8}"
+            print(f"{r.label:<50} {count} {'':>8} {r.value:>10.2f}  {r.unit:<11} {r.target}")
             continue
-        rate = count / seconds if seconds else 0.0
-        print(f"{label:<46} {count:>7} {seconds:>8.2f} {rate:>10,.0f}  {unit}")
+        print(
+            f"{r.label:<50} {r.count:>8} {r.seconds:>8.2f} {r.rate:>10,.0f}  {r.unit:<11} "
+            f"{r.target}"
+        )
 
 
 def main() -> None:
@@ -430,13 +673,14 @@ def main() -> None:
     print_machine()
     with ExitStack() as stack, database(stack) as database_url:
         bootstrap_servers = broker_address(stack)
-        bus = bootstrap(database_url)
-        stack.callback(bus.apps.close)
+        side = write_side(database_url)
+        stack.callback(side.close)
         workdir = Path(tempfile.mkdtemp(prefix="aerie-bench-run-"))
         aerie = Platform(database_url, bootstrap_servers, workdir, f"b{uuid.uuid4().hex[:6]}")
         stack.callback(aerie.stop)
+        aerie.migrate()
         print(f"logs:     {aerie.logs}\n")
-        results = run_benchmarks(bus, database_url, aerie)
+        results = run_benchmarks(side, database_url, aerie)
     print_summary(results)
 
 
