@@ -163,8 +163,8 @@ def together(
     """Run ``target(*args, ready, go, done)`` in one spawned process per argument list.
 
     Each process prepares, puts something in ``ready``, waits for ``go`` and
-    puts ``(start, end, count)`` in ``done``. Returns the summed count and the
-    span from the first start to the last end; prints each process's own rate.
+    puts ``(start, end, count, name)`` in ``done``. Returns the summed count and
+    the span from the first start to the last end; prints each process's own rate.
     """
     ready, go, done = SPAWN.Queue(), SPAWN.Event(), SPAWN.Queue()
     processes = [
@@ -179,12 +179,10 @@ def together(
     for process in processes:
         process.join()
     if len(spans) > 1:
-        for n, (start, end, count) in enumerate(sorted(spans)):
-            print(
-                f"    process {n}: {count:,} in {end - start:.2f}s = {count / (end - start):,.0f}/s"
-            )
-    seconds = max(end for _, end, _ in spans) - min(start for start, _, _ in spans)
-    return sum(count for _, _, count in spans), seconds
+        for start, end, count, name in sorted(spans, key=lambda span: span[3]):
+            print(f"    {name}: {count:,} in {end - start:.2f}s = {count / (end - start):,.0f}/s")
+    seconds = max(span[1] for span in spans) - min(span[0] for span in spans)
+    return sum(span[2] for span in spans), seconds
 
 
 # -- write side -------------------------------------------------------------
@@ -228,7 +226,7 @@ def writer_process(
     go.wait()
     start = time.monotonic()
     pass_trainings(side.bus, employees, prefix, count)
-    done.put((start, time.monotonic(), count))
+    done.put((start, time.monotonic(), count, prefix))
     side.close()
 
 
@@ -380,7 +378,7 @@ def relay_process(
     go.wait()
     start = time.monotonic()
     count = relay.catch_up()
-    done.put((start, time.monotonic(), count))
+    done.put((start, time.monotonic(), count, f"relay {group}"))
     relay._drop_producer()
     relay._drop_bookkeeping()
     side.close()
@@ -388,13 +386,13 @@ def relay_process(
 
 def relays(aerie: Platform, database_url: str, prefix: str, groups: str) -> tuple[int, float]:
     """Relay the whole store with one relay per group, all started together."""
-    settings = Settings.from_env(relay_env(aerie, prefix, groups))
+    env = relay_env(aerie, prefix, groups)
+    settings = Settings.from_env(env)
     side = compose.write_side(database_url, settings)
     grouping = compose.relay_groups(side, settings)
     for n, contexts in enumerate(grouping):
         print(f"    group {n}: {', '.join(contexts)}: {stored_events(side, contexts):,} events")
     side.close()
-    env = relay_env(aerie, prefix, groups)
     bootstrap = aerie.env["AERIE_KAFKA_BOOTSTRAP"]
     return together(
         relay_process, [(env, database_url, bootstrap, n) for n in range(len(grouping))]
@@ -424,7 +422,7 @@ def bare_process(bootstrap: str, count: int, ready: Any, go: Any, done: Any) -> 
     producer.flush()
     for future in futures:
         future.get(timeout=30)
-    done.put((start, time.monotonic(), count))
+    done.put((start, time.monotonic(), count, topic))
     producer.close()
 
 
