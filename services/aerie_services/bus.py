@@ -66,6 +66,7 @@ class Aerie:
                 for kind, inputs in requests:
                     command, handles, app = self._prepare(kind, inputs)
                     answers.append(handles.use_case(app, command, self.facts))
+                    self.facts.changed(app.context, command.employee_id)
         finally:
             self.facts.forget_answers()
         return [a.outcome if isinstance(a, Deferred) else a for a in answers]

@@ -150,3 +150,11 @@ class Facts:
 
     def forget_answers(self) -> None:
         self._memo = None
+
+    def changed(self, context: str, key: str | None) -> None:
+        """``context`` recorded something about ``key``: its remembered answers may be stale."""
+        if self._memo is None or key is None:
+            return
+        for fact, stale_key in list(self._memo):
+            if stale_key == key and self.registry.facts[fact][0].name == context:
+                del self._memo[(fact, stale_key)]

@@ -99,3 +99,31 @@ def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
     assert results.count("recorded") == 1
     assert set(results) <= {"recorded", "STAR_LEVEL_MISMATCH"}
     assert bus.apps["performance"].star_of(employee) == 2
+
+
+def test_a_bulk_load_refuses_a_command_for_someone_who_left_earlier_in_the_same_load(bus) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    leaving = (
+        "employee.left",
+        {
+            "command_id": f"left-{employee}",
+            "employee_id": employee,
+            "data": {"left_on": "2026-02-01", "reason": "resigned"},
+        },
+    )
+    passed = {"course_id": "C", "course_title": "t", "score": 80, "pass_mark": 60}
+    trainings = [
+        (
+            "training.passed",
+            {
+                "command_id": f"stmt-{employee}-{n}",
+                "employee_id": employee,
+                "data": {**passed, "passed_on": "2026-01-10"},
+            },
+        )
+        for n in range(2)
+    ]
+    with pytest.raises(DomainError) as caught:
+        bus.handle_many([trainings[0], leaving, trainings[1]], channel="test")
+    assert caught.value.code == "EMPLOYEE_HAS_LEFT"
