@@ -8,7 +8,10 @@ every table with the live schema.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
@@ -16,6 +19,7 @@ from typing import Any, TextIO
 
 import psycopg
 from aerie_events.codec import EventCodec
+from aerie_events.envelope import Envelope
 from aerie_projections.kit import READ_SCHEMA, Projection
 from aerie_projections.rebuild import apply_envelopes, digest, drop_schema
 from aerie_services.committed import CommittedLog
@@ -45,6 +49,10 @@ class Progress:
         self.stream.flush()
 
 
+Batch = tuple[list[Envelope], int]
+"""A batch of decoded envelopes and the number of stored events it was read from."""
+
+
 def rebuild(
     database_url: str,
     side: WriteSide,
@@ -54,7 +62,12 @@ def rebuild(
     batch: int = 5000,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Apply every committed event the ``projections`` handle to ``schema`` (dropped first)."""
+    """Apply every committed event the ``projections`` handle to ``schema`` (dropped first).
+
+    Two stages overlap: a reader thread reads and decodes the next batch while
+    this thread applies the current one, so PostgreSQL's work on one batch and
+    the decoding of the next run at the same time.
+    """
     if schema == READ_SCHEMA:
         raise ValueError(f"refusing to rebuild into the live schema {READ_SCHEMA!r}")
     contexts = sorted({c for p in projections for c in p.contexts()})
@@ -64,33 +77,69 @@ def rebuild(
         forget_schema(conn, schema)
         conn.commit()
     migrate(database_url, [s for p in projections for s in projection_steps(p, schema)])
+    batches: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=_read_batches,
+        args=(database_url, side, contexts, batch, batches, stop),
+        name="replay-reader",
+        daemon=True,
+    )
+    reader.start()
     applied = 0
-    with (
-        psycopg.connect(database_url, autocommit=True) as reader,
-        psycopg.connect(database_url) as writer,
-    ):
-        keys = PostgresKeyRing(lambda: nullcontext(reader))
-        for context in contexts:
-            recorder: Any = side.apps[context].recorder
-            log = CommittedLog(recorder.events_table_name, "notification_id", STORED_COLUMNS)
-            convert = ContextEvents(context, EventCodec(), lambda: keys)
-            position = 0
-            while True:
-                read = log.read(reader, position, batch)
-                if read.position == position:
-                    if not log.waiting:
-                        break
-                    time.sleep(0.01)
-                    continue
-                envelopes = convert.envelopes(read.rows)
+    try:
+        with psycopg.connect(database_url) as writer:
+            while (item := batches.get()) is not None:
+                if isinstance(item, BaseException):
+                    raise item
+                envelopes, stored = item
                 with writer.transaction():
                     for projection in projections:
                         apply_envelopes(writer, projection, envelopes, schema)
-                position = read.position
-                applied += len(read.rows)
+                applied += stored
                 if progress:
                     progress(applied, total)
+    finally:
+        stop.set()
+        while reader.is_alive():  # let a reader blocked on a full queue see ``stop``
+            with contextlib.suppress(queue.Empty):
+                batches.get_nowait()
+            reader.join(0.05)
     return applied
+
+
+def _read_batches(
+    database_url: str,
+    side: WriteSide,
+    contexts: Sequence[str],
+    batch: int,
+    out: queue.Queue[Batch | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    """Put each context's committed events on ``out`` as decoded batches; ``None`` at the end.
+
+    Library-internal stored events (no catalog meta, no envelope) count as read.
+    """
+    try:
+        with psycopg.connect(database_url, autocommit=True) as reader:
+            keys = PostgresKeyRing(lambda: nullcontext(reader))
+            for context in contexts:
+                recorder: Any = side.apps[context].recorder
+                log = CommittedLog(recorder.events_table_name, "notification_id", STORED_COLUMNS)
+                convert = ContextEvents(context, EventCodec(), lambda: keys)
+                position = 0
+                while not stop.is_set():
+                    read = log.read(reader, position, batch)
+                    if read.position == position:
+                        if not log.waiting:
+                            break
+                        time.sleep(0.01)
+                        continue
+                    out.put((convert.envelopes(read.rows), len(read.rows)))
+                    position = read.position
+        out.put(None)
+    except BaseException as error:  # handed to the applying thread, which raises it
+        out.put(error)
 
 
 def compare(

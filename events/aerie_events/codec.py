@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -184,13 +185,9 @@ class EventCodec:
         lacks meta keys, payload or timestamp, or a type the catalog does not know.
         """
         try:
-            stored = json.loads(state)
-        except UnicodeDecodeError as error:
-            raise Undecodable(f"is not UTF-8 (byte {error.start})") from None
-        except json.JSONDecodeError as error:
-            raise Undecodable(
-                f"is not JSON ({error.msg} at line {error.lineno} column {error.colno})"
-            ) from None
+            stored = orjson.loads(state)
+        except orjson.JSONDecodeError:
+            stored = _strict_json(state)  # raises, saying what is wrong and where
         if not isinstance(stored, dict):
             raise Undecodable("is not a JSON object")
         meta = stored.get("meta")
@@ -352,6 +349,18 @@ def _cipher_of(fact: StoredFact, key: bytes | None) -> AESGCM | None:
             f"the key {fact.key_id!r} is not an AES key",
             event_type=fact.type,
             schema_version=fact.schema_version,
+        ) from None
+
+
+def _strict_json(state: bytes) -> Any:
+    """``state`` parsed by the standard library, whose errors say where; ``Undecodable``."""
+    try:
+        return json.loads(state)
+    except UnicodeDecodeError as error:
+        raise Undecodable(f"is not UTF-8 (byte {error.start})") from None
+    except json.JSONDecodeError as error:
+        raise Undecodable(
+            f"is not JSON ({error.msg} at line {error.lineno} column {error.colno})"
         ) from None
 
 

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 from uuid import UUID
 
+import orjson
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -58,13 +60,17 @@ class Envelope:
 
         An older consumer thus keeps reading envelopes that gained a field.
         """
-        known = {name: value for name, value in data.items() if name in _FIELD_SET}
-        return cls(**{**known, "event_id": UUID(data["event_id"])})
+        known = {name: data[name] for name in FIELD_NAMES if name in data}
+        known["event_id"] = UUID(data["event_id"])
+        if len(known) < len(FIELD_NAMES):
+            return cls(**known)  # raises for a missing field, or fills the defaults
+        envelope = object.__new__(cls)
+        envelope.__dict__.update(known)  # every field present: skip the frozen __init__
+        return envelope
 
     @classmethod
     def from_json(cls, raw: bytes | str) -> Envelope:
-        return cls.from_dict(json.loads(raw))
+        return cls.from_dict(orjson.loads(raw))
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Envelope))
-_FIELD_SET = frozenset(FIELD_NAMES)

@@ -126,6 +126,8 @@ class TrackedProjection:
 
         Retries transient database errors with back-off until they pass.
         """
+        if not messages:
+            return []
         delay = 0.1
         while True:
             try:

@@ -1,13 +1,15 @@
 """The Faust application: one worker process runs every registered projection.
 
-Each projection is an agent over the topics of the contexts it handles, with
-its own tracking rows; a process manager also fires its due timers. Kafka
-offsets and faust's commits are only a hint: what a projection applied is the
-tracking row it commits with its rows. Run it with ``aerie worker``.
+One agent reads the topics of every projection and hands each batch to each
+projection, which applies its share with its own tracking rows; a process
+manager also fires its due timers. Kafka offsets and faust's commits are only
+a hint: what a projection applied is the tracking row it commits with its rows.
+Run it with ``aerie worker``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,7 +72,7 @@ def message_of(event: Any) -> Message:
 def create_worker(
     config: WorkerConfig, projections: Sequence[Projection], sender: Sender | None
 ) -> faust.App:
-    """The faust app with one agent per projection (managers need ``sender``)."""
+    """The faust app: one agent feeding every projection (managers need ``sender``)."""
     config.home.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         config.group_id,
@@ -86,15 +88,60 @@ def create_worker(
         broker_heartbeat_interval=1,
         datadir=str(config.home / "worker"),
     )
-    for projection in projections:
-        _add_projection(app, config, projection, sender)
+    feeds = [_feed(app, config, projection, sender) for projection in projections]
+    if feeds:
+        _add_agent(app, config, feeds)
     return app
 
 
-def _add_projection(
+@dataclass
+class Feed:
+    """One projection inside the worker: its runner, its topics, what it applied lately."""
+
+    runner: TrackedProjection
+    topics: frozenset[str]
+    applied: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.runner.projection.name
+
+
+def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
+    """One stream over every projection's topics; each batch goes to every projection at once.
+
+    faust's per-message cost is paid once however many projections read a
+    topic; each projection applies its share of a batch on its own connection,
+    with its own tracking rows, concurrently with the others.
+    """
+    topics = sorted({topic for feed in feeds for topic in feed.topics})
+    channel = app.topic(
+        *topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+
+    async def project(stream: Any) -> None:
+        async for events in stream.take_events(BATCH, within=0.005):
+            messages = [message_of(e) for e in events]
+            shares = [[m for m in messages if m.topic in feed.topics] for feed in feeds]
+            results = await asyncio.gather(
+                *(feed.runner.apply(share) for feed, share in zip(feeds, shares, strict=True)),
+                return_exceptions=True,
+            )
+            for feed, share, seeks in zip(feeds, shares, results, strict=True):
+                if not isinstance(seeks, BaseException):
+                    await _seek(app, feed.name, seeks)
+                    feed.applied += len(share)
+            for error in results:
+                if isinstance(error, BaseException):
+                    raise error  # the others' batches are committed; faust restarts the agent
+
+    app.agent(channel, name="projections")(project)
+
+
+def _feed(
     app: faust.App, config: WorkerConfig, projection: Projection, sender: Sender | None
-) -> None:
-    topic_names = projection.topics(config.topics)
+) -> Feed:
+    """The projection's runner, with its watchdog and (for a process manager) its timers."""
     runner: TrackedProjection
     if isinstance(projection, ProcessManager):
         if sender is None:
@@ -102,18 +149,8 @@ def _add_projection(
         runner = ManagedProjection(projection, config.database_url, config.schema, sender)
     else:
         runner = TrackedProjection(projection, config.database_url, config.schema)
-    channel = app.topic(
-        *topic_names, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-    )
-    progress = {"applied": 0}
-
-    async def project(stream: Any) -> None:
-        async for events in stream.take_events(BATCH, within=0.005):
-            seeks = await runner.apply([message_of(e) for e in events])
-            await _seek(app, projection.name, seeks)
-            progress["applied"] += len(events)
-
-    app.agent(channel, name=f"projection-{projection.name}")(project)
+    topic_names = projection.topics(config.topics)
+    feed = Feed(runner, frozenset(topic_names))
     watch: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}
 
     async def watchdog() -> None:
@@ -130,9 +167,9 @@ def _add_projection(
             return
         assigned = {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
         stalled = [s for s in stalled if (s.topic, s.partition) in assigned]
-        if stalled and progress["applied"] == 0:
+        if stalled and feed.applied == 0:
             await _seek(app, projection.name, stalled)
-        progress["applied"] = 0
+        feed.applied = 0
 
     app.timer(interval=WATCHDOG_SECONDS, name=f"watchdog-{projection.name}")(watchdog)
     if isinstance(runner, ManagedProjection):
@@ -147,6 +184,7 @@ def _add_projection(
                 managed._clock = None
 
         app.timer(interval=TIMER_SECONDS, name=f"timers-{projection.name}")(fire_timers)
+    return feed
 
 
 async def _seek(app: faust.App, name: str, seeks: list[Seek]) -> None:

@@ -42,8 +42,12 @@ def stable_id(*parts: str) -> UUID:
 
 
 def event_id_of(aggregate_id: UUID, version: int) -> UUID:
-    """The envelope's ``event_id``: stable across relays and replays."""
-    return uuid5(aggregate_id, str(version))
+    """The envelope's ``event_id``: stable across relays and replays.
+
+    ``uuid5(aggregate_id, str(version))``, computed without its intermediate objects.
+    """
+    digest = hashlib.sha1(aggregate_id.bytes + str(version).encode()).digest()
+    return UUID(bytes=digest[:16], version=5)
 
 
 @dataclass(frozen=True)

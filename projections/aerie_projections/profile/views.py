@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from aerie_events.envelope import Envelope
-from psycopg.types.json import Jsonb
 
 from aerie_projections.kit import (
     Projection,
@@ -23,6 +22,7 @@ from aerie_projections.kit import (
     insert_rows,
     last_per_key,
     patch_rows,
+    unnest,
     update_rows,
 )
 
@@ -108,11 +108,18 @@ DO $$ BEGIN
 END $$;
 """
 
+_COUNT_COLUMNS = (
+    ("employee_id", "text"),
+    ("updated_at", "timestamptz"),
+    ("trainings_passed", "int"),
+    ("open_issues", "int"),
+    ("coupons_granted", "int"),
+    ("coupon_total", "numeric"),
+)
 _PROFILE_COUNTS = (
     "INSERT INTO {s}.employee_profile AS p (employee_id, updated_at, trainings_passed, "
     "open_issues, coupons_granted, coupon_total) "
-    "SELECT * FROM unnest(%s::text[], %s::timestamptz[], %s::int[], %s::int[], %s::int[], "
-    "%s::numeric[]) ORDER BY 1 "
+    "SELECT * FROM {rows} ORDER BY 1 "
     "ON CONFLICT (employee_id) DO UPDATE SET "
     "updated_at = GREATEST(p.updated_at, excluded.updated_at), "
     "trainings_passed = p.trainings_passed + excluded.trainings_passed, "
@@ -188,7 +195,8 @@ def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
     if not rows:
         return None
     ordered = [rows[k] for k in sorted(rows)]
-    return Statement(_PROFILE_COUNTS, [list(c) for c in zip(*ordered, strict=True)])
+    source, params = unnest(_COUNT_COLUMNS, ordered)
+    return Statement(_PROFILE_COUNTS.replace("{rows}", source), params)
 
 
 def _roster_patch(envelope: Envelope) -> dict[str, Any]:
@@ -332,7 +340,7 @@ def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
                         p["survey_id"],
                         e.employee_id,
                         p["overall"],
-                        Jsonb(p["drivers"]),
+                        p["drivers"],
                         e.occurred_at,
                     )
                     for e in answered
