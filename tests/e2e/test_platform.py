@@ -237,11 +237,18 @@ def test_replay_rebuilds_read_models_identical_to_the_live_ones(
 
 
 def caught_up(database_url: str, projection: str = "profile") -> bool:
-    """True when the projection applied everything the relay sent on the topics it reads."""
+    """True when everything stored was relayed and the projection applied all of it."""
     from aerie_platform.compose import projections
 
     contexts = next(p for p in projections() if p.name == projection).contexts()
     with psycopg.connect(database_url) as conn:
+        for context in contexts:
+            stored = conn.execute(f"SELECT max(notification_id) FROM {context}_events").fetchone()
+            relayed = conn.execute(
+                "SELECT position FROM aerie_relay_position WHERE source = %s", (context,)
+            ).fetchone()
+            if (stored[0] or 0) > (relayed[0] if relayed else 0):
+                return False  # the relay has not sent everything stored yet
         return not conn.execute(
             "SELECT 1 FROM aerie_relay_partition r LEFT JOIN aerie_projection_tracking p "
             "ON p.projection = %s AND p.topic = r.topic AND p.partition = r.partition "
@@ -321,7 +328,8 @@ def test_a_leavers_named_open_issues_are_handed_to_their_team_lead_once(
 
     def handed_over() -> dict | None:
         view = platform.graphql(query, {"id": agent})["data"]["employee"]
-        return view if view and view["openIssues"][0]["holderId"] == lead else None
+        issues = view["openIssues"] if view else []
+        return view if issues and issues[0]["holderId"] == lead else None
 
     view = wait_until(handed_over, 30, "the leaver's issue was not handed over")
     assert view == {"status": "left", "openIssues": [{"issueId": named, "holderId": lead}]}
