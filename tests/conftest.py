@@ -113,6 +113,15 @@ class Platform:
             capture_output=True,
         )
 
+    def run_parts(self, *parts: str) -> Platform:
+        """Migrate, start ``parts`` (as ``aerie run`` would) and wait for the gateway if started."""
+        self.migrate()
+        for part in parts:
+            self.start(part)
+        if "gateway" in parts:
+            self.wait_for_gateway()
+        return self
+
     def start(self, part: str, *args: str) -> None:
         with open(self.logs / f"{part}.log", "ab") as log:
             self.processes[part] = subprocess.Popen(
@@ -188,14 +197,15 @@ def bus(side: Any) -> Any:
     return side.bus
 
 
-def hire(bus: Any, employee_id: str, site_id: str = "site-t") -> Any:
+def hire(bus: Any, employee_id: str, name: str = "Test Agent", site_id: str = "site-t") -> Any:
+    """Record an agent's hire (command id ``hire-<employee_id>``); return the outcome."""
     return bus.handle(
         "employee.hired",
         command_id=f"hire-{employee_id}",
         employee_id=employee_id,
         site_id=site_id,
         data={
-            "display_name": "Test Agent",
+            "display_name": name,
             "team_id": "team-1",
             "role": "agent",
             "hired_on": "2026-01-05",

@@ -4,7 +4,7 @@ aerie run          the whole platform on the embedded default (or on AERIE_* ser
 aerie migrate      apply what is new of the versioned migrations
 aerie demo         load the deterministic demo through the command path
 aerie replay       rebuild read models from the event store; --verify compares digests
-aerie quarantine   list what could not be decoded or applied
+aerie quarantine   list what could not be decoded or applied; redrive applies it again
 aerie schemas      export or check the event JSON Schemas and the GraphQL SDL
 aerie relay | worker | gateway    one part of the platform, for production
 """
@@ -219,6 +219,7 @@ def cmd_worker(_args: argparse.Namespace) -> int:
         partitions=settings.partitions,
         group_id=settings.group_id,
         home=settings.home,
+        relay_key=compose.relay_key(settings, database_url),
     )
     app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
@@ -321,7 +322,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import psycopg
 
-    database_url = Settings.from_env().require_database()
+    settings = Settings.from_env()
+    database_url = settings.require_database()
+    if args.action == "redrive":
+        return redrive_quarantine(args, settings, database_url)
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "SELECT id, quarantined_at, stage, projection, topic, partition, kafka_offset, "
@@ -338,6 +342,33 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             f"#{id_} {at:%Y-%m-%d %H:%M:%S} {stage} {projection or '-'} {where} ({size} bytes): {reason}"
         )
     return 0
+
+
+def redrive_quarantine(args: argparse.Namespace, settings: Settings, database_url: str) -> int:
+    from aerie_platform.redrive import Redriven, redrive
+
+    def report(result: Redriven) -> None:
+        say(f"#{result.entry} {'applied' if result.applied else 'kept'}: {result.detail}")
+
+    try:
+        results = redrive(
+            database_url,
+            compose.projections(),
+            settings.topics,
+            compose.context_names(),
+            ids=args.ids,
+            projection=args.projection,
+            report=report,
+        )
+    except ValueError as error:
+        say(str(error))
+        return 2
+    applied = sum(r.applied for r in results)
+    if not results:
+        say("nothing to redrive: no entry waits (`aerie quarantine list` shows them all)")
+    else:
+        say(f"{applied} of {len(results)} applied; the rest stay in quarantine with their reason")
+    return 0 if applied == len(results) else 1
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -384,9 +415,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     schemas = sub.add_parser("schemas", help="export or check JSON Schemas and SDL")
     schemas.add_argument("action", choices=("export", "check"))
-    quarantine = sub.add_parser("quarantine", help="list what could not be decoded or applied")
-    quarantine.add_argument("action", choices=("list",))
-    quarantine.add_argument("--limit", type=int, default=50)
+    quarantine = sub.add_parser(
+        "quarantine", help="list, or apply again, what could not be decoded or applied"
+    )
+    quarantine.add_argument("action", choices=("list", "redrive"))
+    quarantine.add_argument("ids", nargs="*", type=int, help="redrive only these entries (#id)")
+    quarantine.add_argument("--projection", help="redrive only this projection's entries")
+    quarantine.add_argument("--limit", type=int, default=50, help="list at most this many")
     relay = sub.add_parser("relay", help="run one relay alone")
     relay.add_argument("--group", type=int, default=0, help="which AERIE_RELAY_GROUPS group")
     for name in ("worker", "gateway"):

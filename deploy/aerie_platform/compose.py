@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aerie_events.codec import EventCodec
+from aerie_events.signing import RelaySignature
 from aerie_events.topics import DEAD_LETTER, QUARANTINE
 from aerie_projections.kit import Projection
 from aerie_projections.manager import CommandRequest, ProcessManager
@@ -39,6 +40,7 @@ from aerie_services.storage import (
     QUARANTINE_CHANNEL,
     QUARANTINE_TABLE,
     DeadLetters,
+    stored_relay_key,
 )
 from eventsourcing.postgres import PostgresDatastore
 
@@ -125,6 +127,11 @@ def relay_groups(side: WriteSide, settings: Settings) -> list[tuple[str, ...]]:
     return groups
 
 
+def relay_key(settings: Settings, database_url: str) -> bytes:
+    """The key the relay signs with and the worker checks: ``AERIE_RELAY_KEY`` or the stored one."""
+    return settings.relay_key or stored_relay_key(database_url)
+
+
 def build_relay(
     side: WriteSide, settings: Settings, database_url: str, bootstrap: str, group: int = 0
 ) -> Relay:
@@ -139,6 +146,7 @@ def build_relay(
         sources,
         bootstrap,
         topics=settings.topics,
+        signature=RelaySignature(relay_key(settings, database_url)),
         partitions=settings.partitions,
         group=str(group),
     )
@@ -169,6 +177,11 @@ def _relay_keys(ref: list[Relay | None]) -> PostgresKeyRing:
     relay = ref[0]
     assert relay is not None
     return PostgresKeyRing(lambda: nullcontext(relay.bookkeeping()))
+
+
+def context_names() -> list[str]:
+    """The registered bounded contexts, by name."""
+    return list(context_registry().names())
 
 
 def projections() -> list[Projection]:

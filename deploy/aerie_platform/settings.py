@@ -33,6 +33,7 @@ class Settings:
     pool_size: int
     relay_groups: tuple[tuple[str, ...], ...]
     master_key: bytes | None
+    relay_key: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +49,7 @@ class Settings:
             pool_size=_int(env, "AERIE_DB_POOL_SIZE", 8, 1, 200),
             relay_groups=_groups(env.get("AERIE_RELAY_GROUPS", "")),
             master_key=_key(env.get("AERIE_MASTER_KEY", "")),
+            relay_key=_key(env.get("AERIE_RELAY_KEY", ""), "AERIE_RELAY_KEY"),
         )
 
     @property
@@ -86,7 +88,7 @@ def _groups(raw: str) -> tuple[tuple[str, ...], ...]:
     return tuple(g for g in groups if g)
 
 
-def _key(raw: str) -> bytes | None:
+def _key(raw: str, name: str = "AERIE_MASTER_KEY") -> bytes | None:
     if not raw:
         return None
     try:
@@ -94,5 +96,5 @@ def _key(raw: str) -> bytes | None:
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
-        raise SettingsError("AERIE_MASTER_KEY is not allowed: 32 random bytes in base64")
+        raise SettingsError(f"{name} is not allowed: 32 random bytes in base64")
     return key

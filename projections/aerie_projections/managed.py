@@ -10,6 +10,7 @@ from typing import Any
 
 import psycopg
 from aerie_events.envelope import Envelope
+from aerie_events.signing import RelaySignature
 
 from aerie_projections.kit import TIMERS_TABLE
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager
@@ -29,9 +30,14 @@ class ManagedProjection(TrackedProjection):
     """
 
     def __init__(
-        self, manager: ProcessManager, database_url: str, schema: str, sender: Sender
+        self,
+        manager: ProcessManager,
+        database_url: str,
+        schema: str,
+        sender: Sender,
+        signature: RelaySignature,
     ) -> None:
-        super().__init__(manager, database_url, schema)
+        super().__init__(manager, database_url, schema, signature)
         self.manager = manager
         self.sender = sender
         self._clock: psycopg.AsyncConnection[Any] | None = None

@@ -28,16 +28,17 @@ from typing import Any
 
 import psycopg
 from aerie_events.envelope import Envelope
+from aerie_events.signing import SEQ_HEADER, SIGNATURE_HEADER, RelaySignature
 from psycopg import sql
 
 from aerie_projections.kit import QUARANTINE_TABLE, TRACKING_TABLE, Projection, Statement
 
 log = logging.getLogger("aerie.projection")
 
-SEQ_HEADER = "aerie-seq"
 MAX_QUARANTINED_BYTES = 1_000_000
 
 PartitionKey = tuple[str, int]
+NOT_SIGNED = "not signed by the relay (aerie-sig header missing or wrong): forged or altered"
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,25 @@ class Sorted:
 
 def seq_of(headers: Any) -> int:
     """The message's ``aerie-seq`` number; ``ValueError`` when it has none or a bad one."""
+    raw = header(headers, SEQ_HEADER)
+    if raw is None:
+        raise ValueError("message without an aerie-seq header")
+    try:
+        number = int(raw)
+    except ValueError:
+        raise ValueError(f"aerie-seq {raw[:40]!r} is not a number") from None
+    if number < 1:
+        raise ValueError(f"aerie-seq {number} is not a positive number")
+    return number
+
+
+def header(headers: Any, name: str) -> bytes | None:
+    """The value of the header ``name`` (the first one), or ``None``."""
     items = headers.items() if isinstance(headers, dict) else headers or []
-    for name, value in items:
-        if name == SEQ_HEADER:
-            number = int(value)
-            if number < 1:
-                raise ValueError(f"aerie-seq {number} is not a positive number")
-            return number
-    raise ValueError("message without an aerie-seq header")
+    for key, value in items:
+        if key == name:
+            return value
+    return None
 
 
 def is_transient(error: BaseException) -> bool:
@@ -107,8 +119,11 @@ def is_transient(error: BaseException) -> bool:
 class TrackedProjection:
     """Applies batches of messages to one projection in the live read schema."""
 
-    def __init__(self, projection: Projection, database_url: str, schema: str) -> None:
+    def __init__(
+        self, projection: Projection, database_url: str, schema: str, signature: RelaySignature
+    ) -> None:
         self.projection = projection
+        self.signature = signature
         self.database_url = database_url
         self.schema = schema
         self.quoted = sql.Identifier(schema).as_string(None)
@@ -203,6 +218,10 @@ class TrackedProjection:
             except ValueError as error:
                 out.quarantined.append(Quarantined(message, str(error)))
                 continue
+            if not self._signed_by_relay(message, seq):
+                # Not the relay's: it must not take the number of the real event.
+                out.quarantined.append(Quarantined(message, NOT_SIGNED))
+                continue
             if seq <= at.seq:
                 continue
             if seq > at.seq + 1:
@@ -221,6 +240,15 @@ class TrackedProjection:
             at.position = envelope.position
             if envelope.type in self.projection.handles:
                 out.accepted.append((envelope, message))
+
+    def _signed_by_relay(self, message: Message, seq: int) -> bool:
+        return self.signature.verify(
+            message.topic,
+            message.partition,
+            seq,
+            message.value or b"",
+            header(message.headers, SIGNATURE_HEADER),
+        )
 
     async def _lock_tracking(
         self, conn: psycopg.AsyncConnection[Any], keys: list[PartitionKey]

@@ -19,6 +19,7 @@ from typing import Any
 import faust
 import faust.transport.drivers.aiokafka as aiokafka_driver
 import psycopg
+from aerie_events.signing import RelaySignature
 from aerie_events.topics import Topics
 from faust.types import TP
 
@@ -61,6 +62,7 @@ class WorkerConfig:
     partitions: int
     group_id: str
     home: Path
+    relay_key: bytes
     schema: str = READ_SCHEMA
 
 
@@ -146,9 +148,13 @@ def _feed(
     if isinstance(projection, ProcessManager):
         if sender is None:
             raise ValueError(f"process manager {projection.name!r} needs a command sender")
-        runner = ManagedProjection(projection, config.database_url, config.schema, sender)
+        runner = ManagedProjection(
+            projection, config.database_url, config.schema, sender, RelaySignature(config.relay_key)
+        )
     else:
-        runner = TrackedProjection(projection, config.database_url, config.schema)
+        runner = TrackedProjection(
+            projection, config.database_url, config.schema, RelaySignature(config.relay_key)
+        )
     topic_names = projection.topics(config.topics)
     feed = Feed(runner, frozenset(topic_names))
     watch: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}

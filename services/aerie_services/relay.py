@@ -30,6 +30,7 @@ from typing import Any, Protocol
 import psycopg
 from aerie_events.catalog import CATALOG
 from aerie_events.codec import EventCodec, StoredFact, Undecodable
+from aerie_events.signing import SEQ_HEADER, SIGNATURE_HEADER, RelaySignature
 from aerie_events.topics import Topics
 from kafka import KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -42,7 +43,6 @@ from aerie_services.storage import QUARANTINE_TABLE
 
 log = logging.getLogger("aerie.relay")
 
-SEQ_HEADER = "aerie-seq"
 STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "state"]
 DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
 QUARANTINE_COLUMNS = [
@@ -195,10 +195,12 @@ class Relay:
         bootstrap: str,
         *,
         topics: Topics,
+        signature: RelaySignature,
         partitions: int = 3,
         group: str = "all",
     ) -> None:
         self.database_url = database_url
+        self.signature = signature
         self.sources = {source.name: source for source in sources}
         self.bootstrap = bootstrap
         self.topics_of = topics
@@ -287,7 +289,8 @@ class Relay:
         producer = self._get_producer()
         for message in converted.messages:
             partition = partition_of(message.key, self.partitions)
-            seqs[partition] = seqs.get(partition, 0) + 1
+            seq = seqs[partition] = seqs.get(partition, 0) + 1
+            proof = self.signature.sign(topic, partition, seq, message.value)
             futures.append(
                 (
                     partition,
@@ -296,7 +299,7 @@ class Relay:
                         key=message.key.encode(),
                         value=message.value,
                         partition=partition,
-                        headers=[(SEQ_HEADER, str(seqs[partition]).encode())],
+                        headers=[(SEQ_HEADER, str(seq).encode()), (SIGNATURE_HEADER, proof)],
                     ),
                 )
             )

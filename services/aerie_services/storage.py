@@ -67,12 +67,35 @@ CREATE TRIGGER aerie_quarantine_notify BEFORE INSERT ON aerie_quarantine
     FOR EACH STATEMENT EXECUTE FUNCTION aerie_quarantine_notify();
 """
 
+SECRETS = """
+CREATE TABLE IF NOT EXISTS aerie_secrets (
+    name text PRIMARY KEY,
+    value bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO aerie_secrets (name, value)
+    VALUES ('relay-signing', sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())))
+    ON CONFLICT (name) DO NOTHING;
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "relay positions and dead letters", RELAY_AND_DEAD_LETTERS),
     (2, "subject keys for personal data", KEYRING_DDL),
     (3, "quarantine of what could not be decoded or applied", QUARANTINE),
+    (4, "the relay's signing key (used unless AERIE_RELAY_KEY is set)", SECRETS),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
+
+
+def stored_relay_key(database_url: str) -> bytes:
+    """The relay-signing key the platform generated in its database at migration."""
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT value FROM aerie_secrets WHERE name = 'relay-signing'"
+        ).fetchone()
+    if row is None:
+        raise LookupError("no relay-signing key in aerie_secrets: run `aerie migrate` first")
+    return bytes(row[0])
 
 
 class DeadLetters:

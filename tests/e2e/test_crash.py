@@ -15,26 +15,9 @@ from aerie_platform.compose import projections
 from aerie_platform.replay import compare, rebuild
 from aerie_services import demo
 
-from tests.conftest import Platform, wait_until, write_side
+from tests.conftest import Platform, wait_until
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def database_url(fresh_database) -> str:
-    return fresh_database("crash")
-
-
-@pytest.fixture(scope="module")
-def side(database_url: str) -> Iterator[Any]:
-    built = write_side(database_url)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def bus(side: Any) -> Any:
-    return side.bus
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.conftest import Platform, new_id, wait_until, write_side
+from tests.conftest import Platform, new_id, wait_until
 
 PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainingsPassedCount
   openIssueCount couponsGranted { count totalAmount } lastSurvey { surveyId overall }
@@ -13,29 +13,8 @@ PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainings
 
 
 @pytest.fixture(scope="module")
-def database_url(fresh_database) -> str:
-    return fresh_database("e2e")
-
-
-@pytest.fixture(scope="module")
-def side(database_url: str) -> Iterator:
-    built = write_side(database_url)
-    yield built
-    built.close()
-
-
-@pytest.fixture(scope="module")
-def bus(side):
-    return side.bus
-
-
-@pytest.fixture(scope="module")
 def platform(database_url, broker, workdir, side) -> Iterator[Platform]:
-    running = Platform(database_url, broker, workdir, "e2e")
-    running.migrate()
-    for part in ("relay", "worker", "gateway"):
-        running.start(part)
-    running.wait_for_gateway()
+    running = Platform(database_url, broker, workdir, "e2e").run_parts("relay", "worker", "gateway")
     yield running
     running.stop()
 

@@ -9,7 +9,7 @@ from aerie_services.committed import CommittedLog
 from aerie_services.keyring import PostgresKeyRing
 from aerie_services.relay import STORED_COLUMNS, ContextEvents
 
-from tests.conftest import new_id
+from tests.conftest import hire, new_id
 
 
 def stored_hire(database_url: str, employee_id: str) -> Any:
@@ -26,19 +26,9 @@ def stored_hire(database_url: str, employee_id: str) -> Any:
         return ContextEvents("people", EventCodec(), lambda: keys).envelopes(rows.rows)[0]
 
 
-def hire_named(bus: Any, employee_id: str, name: str) -> None:
-    bus.handle(
-        "employee.hired",
-        command_id=f"hire-{employee_id}",
-        employee_id=employee_id,
-        site_id="site-pd",
-        data={"display_name": name, "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"},
-    )
-
-
 def test_a_name_is_stored_sealed_and_read_back_in_clear(bus: Any, database_url: str) -> None:
     employee = new_id()
-    hire_named(bus, employee, "Zhao Xiaoling")
+    hire(bus, employee, "Zhao Xiaoling", site_id="site-pd")
     with psycopg.connect(database_url) as conn:
         states = [bytes(s) for (s,) in conn.execute("SELECT state FROM people_events")]
     assert not any(b"Zhao Xiaoling" in state for state in states)
@@ -49,10 +39,10 @@ def test_destroying_a_persons_key_erases_their_name_and_nobody_elses(
     bus: Any, side: Any, database_url: str
 ) -> None:
     forgotten, kept = new_id(), new_id()
-    hire_named(bus, forgotten, "Qian Duoduo")
-    hire_named(bus, kept, "Sun Lili")
+    hire(bus, forgotten, "Qian Duoduo", site_id="site-pd")
+    hire(bus, kept, "Sun Lili", site_id="site-pd")
     assert side.keys.destroy(forgotten)
     erased = stored_hire(database_url, forgotten)
     assert erased.payload["display_name"] is None
-    assert erased.payload["team_id"] == "t1"
+    assert erased.payload["team_id"] == "team-1"
     assert stored_hire(database_url, kept).payload["display_name"] == "Sun Lili"

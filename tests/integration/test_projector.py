@@ -7,6 +7,7 @@ from typing import Any
 import psycopg
 import pytest
 from aerie_events.envelope import Envelope
+from aerie_events.signing import RelaySignature
 from aerie_projections.handover import MANAGER as HANDOVER
 from aerie_projections.profile import PROJECTION as PROFILE
 from aerie_projections.tracking import Message, TrackedProjection
@@ -44,9 +45,24 @@ def envelope(employee_id: str, position: int, **payload: Any) -> Envelope:
     )
 
 
-def message(seq: int | None, value: bytes, offset: int, partition: int = 0) -> Message:
-    headers = [] if seq is None else [("aerie-seq", str(seq).encode())]
-    return Message(TOPIC, partition, offset, headers, value)
+RELAY = RelaySignature(b"k" * 32)
+
+
+def message(
+    seq: int | None, value: bytes, offset: int, partition: int = 0, topic: str = TOPIC
+) -> Message:
+    """A message as the relay writes it: numbered and signed."""
+    if seq is None:
+        return Message(topic, partition, offset, [], value)
+    headers = [
+        ("aerie-seq", str(seq).encode()),
+        ("aerie-sig", RELAY.sign(topic, partition, seq, value)),
+    ]
+    return Message(topic, partition, offset, headers, value)
+
+
+def runner_of(projection: Any, url: str) -> TrackedProjection:
+    return TrackedProjection(projection, url, "aerie_read", RELAY)
 
 
 def hired(employee_id: str, seq: int, partition: int = 0) -> Message:
@@ -71,7 +87,7 @@ def apply(runner: TrackedProjection, messages: list[Message]) -> Any:
 
 
 def test_a_batch_delivered_twice_changes_nothing(url: str) -> None:
-    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    runner = runner_of(PROFILE, url)
     batch = [hired(f"D-{seq}", seq, partition=1) for seq in range(1, 6)]
     assert apply(runner, batch) == []
     assert apply(runner, batch) == []
@@ -79,7 +95,7 @@ def test_a_batch_delivered_twice_changes_nothing(url: str) -> None:
 
 
 def test_a_gap_reads_the_partition_again_from_just_after_the_last_applied_offset(url: str) -> None:
-    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    runner = runner_of(PROFILE, url)
     apply(runner, [hired(f"G-{seq}", seq, partition=2) for seq in range(1, 4)])
     seeks = apply(runner, [hired("G-5", 5, partition=2)])
     assert [(s.partition, s.offset) for s in seeks] == [(2, 3)]
@@ -89,7 +105,7 @@ def test_a_gap_reads_the_partition_again_from_just_after_the_last_applied_offset
 
 
 def test_poison_messages_are_quarantined_and_the_partition_moves_on(url: str) -> None:
-    runner = TrackedProjection(PROFILE, url, "aerie_read")
+    runner = runner_of(PROFILE, url)
     before = count(url, "SELECT count(*) FROM aerie_quarantine")
     bad_payload = envelope("Q-3", 3, team_id="t1").to_json()  # no role, no hired_on
     batch = [
@@ -120,9 +136,36 @@ def test_poison_messages_are_quarantined_and_the_partition_moves_on(url: str) ->
     assert seq == 4
 
 
+def test_a_forged_message_is_quarantined_and_the_real_event_keeps_its_number(url: str) -> None:
+    """Someone writes the next sequence number onto a context topic without the relay's key."""
+    runner = runner_of(PROFILE, url)
+    apply(runner, [hired("F-1", 1, partition=6)])
+    forged_value = envelope("F-FAKE", 2).to_json()
+    unsigned = Message(TOPIC, 6, 1, [("aerie-seq", b"2")], forged_value)
+    wrong_key = RelaySignature(b"x" * 32).sign(TOPIC, 6, 2, forged_value)
+    signed_elsewhere = Message(
+        TOPIC, 6, 2, [("aerie-seq", b"2"), ("aerie-sig", wrong_key)], forged_value
+    )
+    altered = hired("F-2", 2, partition=6)
+    altered = Message(altered.topic, 6, 3, altered.headers, altered.value.replace(b"F-2", b"F-9"))
+    assert apply(runner, [unsigned, signed_elsewhere, altered]) == []
+    real = message(2, envelope("F-2", 2).to_json(), offset=4, partition=6)
+    assert apply(runner, [real]) == []
+
+    assert profiles(url, "F-") == 2  # F-1 and the real F-2; neither F-FAKE nor F-9
+    with psycopg.connect(url) as conn:
+        quarantined = conn.execute(
+            "SELECT kafka_offset, reason FROM aerie_quarantine WHERE topic = %s "
+            "AND partition = 6 ORDER BY kafka_offset",
+            (TOPIC,),
+        ).fetchall()
+    assert [offset for offset, _ in quarantined] == [1, 2, 3]
+    assert all("not signed by the relay" in reason for _, reason in quarantined)
+
+
 def test_each_projection_tracks_its_own_position_on_a_shared_topic(url: str) -> None:
-    profile = TrackedProjection(PROFILE, url, "aerie_read")
-    handover = TrackedProjection(HANDOVER, url, "aerie_read")
+    profile = runner_of(PROFILE, url)
+    handover = runner_of(HANDOVER, url)
     apply(profile, [hired(f"S-{seq}", seq, partition=4) for seq in range(1, 4)])
     apply(handover, [hired(f"S-{seq}", seq, partition=4) for seq in range(1, 2)])
     with psycopg.connect(url) as conn:
@@ -169,7 +212,7 @@ def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> 
 
     sent: list[Any] = []
     runner = ManagedProjection(
-        HANDOVER, url, "aerie_read", lambda _m, request: sent.append(request)
+        HANDOVER, url, "aerie_read", lambda _m, request: sent.append(request), RELAY
     )
     hire = {"display_name": "A", "hired_on": "2026-01-05"}
     people = [
@@ -181,12 +224,45 @@ def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> 
         "issue.raised", "T-AGENT", 1, "voice", issue_id="T-ISSUE", department="it", anonymous=False
     )
     messages = [
-        Message("aerie.people", 5, n, [("aerie-seq", str(n + 1).encode())], e.to_json())
+        message(n + 1, e.to_json(), n, partition=5, topic="aerie.people")
         for n, e in enumerate(people)
-    ] + [Message("aerie.voice", 5, 0, [("aerie-seq", b"1")], raised.to_json())]
+    ] + [message(1, raised.to_json(), 0, partition=5, topic="aerie.voice")]
     apply(runner, messages)
     assert asyncio.run(runner.fire_due()) == 1
     assert asyncio.run(runner.fire_due()) == 0
     assert [(r.kind, r.command_id, r.employee_id, r.data["to_employee_id"]) for r in sent] == [
         ("issue.handed_over", "handover:T-AGENT:T-ISSUE", "T-AGENT", "T-LEAD")
     ]
+
+
+def test_redrive_applies_a_quarantined_message_once_and_keeps_one_that_still_fails(
+    url: str,
+) -> None:
+    """After a key rotation, the operator redrives messages the old key signed."""
+    from aerie_events.topics import Topics
+    from aerie_platform.compose import context_names
+    from aerie_platform.redrive import redrive
+
+    rotated = TrackedProjection(PROFILE, url, "aerie_read", RelaySignature(b"n" * 32))
+    still_bad = envelope("R-BAD", 1, team_id="t1").to_json()  # no role, no hired_on
+    apply(rotated, [hired("R-OLD", 1, partition=7)])
+    # It did not take number 1 (not the relay's), so the next message is number 1.
+    apply(runner_of(PROFILE, url), [message(1, still_bad, offset=1, partition=7)])
+    with psycopg.connect(url) as conn:
+        ids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM aerie_quarantine WHERE topic = %s AND partition = 7 ORDER BY id",
+                (TOPIC,),
+            )
+        ]
+    assert len(ids) == 2 and profiles(url, "R-") == 0
+
+    first = redrive(url, [PROFILE, HANDOVER], Topics("aerie"), context_names(), ids=ids)
+    again = redrive(url, [PROFILE, HANDOVER], Topics("aerie"), context_names(), ids=ids)
+
+    assert [(r.entry, r.applied) for r in first] == [(ids[0], True), (ids[1], False)]
+    assert "employee.hired" in first[0].detail and "profile" in first[0].detail
+    assert "KeyError" in first[1].detail
+    assert [(r.entry, r.applied) for r in again] == [(ids[1], False)]  # the first is done
+    assert profiles(url, "R-") == 1
