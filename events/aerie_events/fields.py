@@ -15,6 +15,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+EARLIEST = dt.date(1900, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+"""Dates and date-times outside these are refused (PostgreSQL and Python hold them all)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 PERSONAL_NOTE = (
     "Personal data, sealed with its person's own key: null once that person's data was erased."
 )
@@ -63,19 +68,26 @@ class Field:
             case "id":
                 return "an identifier of 1-64 letters, digits, '.', '_', ':' or '-'"
             case "text":
-                return f"text of at most {self.max_length} characters"
+                return (
+                    f"text of at most {self.max_length} characters, valid Unicode, "
+                    "no control characters but tab and line breaks"
+                )
             case "int":
                 return f"a whole number from {_num(self.minimum)} to {_num(self.maximum)}"
             case "decimal":
                 return (
-                    f"a number greater than {_num(self.minimum)} and at most {_num(self.maximum)}"
+                    f"a number greater than {_num(self.minimum)} and at most "
+                    f"{_num(self.maximum)} once rounded to 2 decimals"
                 )
             case "bool":
                 return "true or false"
             case "date":
-                return "a date as YYYY-MM-DD"
+                return f"a date as YYYY-MM-DD from {EARLIEST} to {LATEST}"
             case "datetime":
-                return "a date-time as ISO 8601 with a time zone, e.g. 2026-03-01T09:30:00+08:00"
+                return (
+                    "a date-time as ISO 8601 with a time zone, e.g. 2026-03-01T09:30:00+08:00, "
+                    f"from {EARLIEST} to {LATEST}"
+                )
             case "enum":
                 return "one of " + ", ".join(self.choices)
             case "scores":
@@ -93,7 +105,7 @@ class Field:
             return None, FieldProblem(name, "is missing", self.allowed())
         try:
             return _CLEANERS[self.kind](self, value), None
-        except (ValueError, TypeError, InvalidOperation) as exc:
+        except (ValueError, TypeError, InvalidOperation, OverflowError) as exc:
             return None, FieldProblem(name, str(exc) or "is not valid", self.allowed())
 
     def json_schema(self) -> dict[str, Any]:
@@ -132,6 +144,16 @@ def _clean_text(spec: Field, value: Any) -> str:
         raise ValueError("is empty")
     if spec.max_length is not None and len(value) > spec.max_length:
         raise ValueError(f"is {len(value)} characters long")
+    if found := _SURROGATE.search(value):
+        raise ValueError(
+            f"contains a lone surrogate (U+{ord(found.group()):04X}) at character "
+            f"{found.start() + 1}: not valid Unicode"
+        )
+    if found := _CONTROL.search(value):
+        raise ValueError(
+            f"contains a control character (U+{ord(found.group()):04X}) at character "
+            f"{found.start() + 1}"
+        )
     return value
 
 
@@ -148,11 +170,15 @@ def _clean_decimal(spec: Field, value: Any) -> str:
     number = Decimal(str(value))
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
-    if spec.minimum is not None and number <= Decimal(str(spec.minimum)):
-        raise ValueError(f"{value} is too small")
     if spec.maximum is not None and number > Decimal(str(spec.maximum)):
         raise ValueError(f"{value} is too large")
-    return str(number.quantize(Decimal("0.01")))
+    rounded = number.quantize(Decimal("0.01"))
+    shown = f"{value} (rounded: {rounded})" if rounded != number else f"{value}"
+    if spec.minimum is not None and rounded <= Decimal(str(spec.minimum)):
+        raise ValueError(f"{shown} is too small")
+    if spec.maximum is not None and rounded > Decimal(str(spec.maximum)):
+        raise ValueError(f"{shown} is too large")
+    return str(rounded)
 
 
 def _clean_bool(spec: Field, value: Any) -> bool:
@@ -164,11 +190,12 @@ def _clean_bool(spec: Field, value: Any) -> bool:
 def _clean_date(spec: Field, value: Any) -> str:
     if isinstance(value, dt.datetime):
         raise TypeError("expected a date without a time")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise ValueError(f"{value!r} is not a date")
-    return dt.date.fromisoformat(value).isoformat()
+    if not isinstance(value, dt.date):
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"{value!r} is not a date")
+        value = dt.date.fromisoformat(value)
+    _check_era(value)
+    return value.isoformat()
 
 
 def _clean_datetime(spec: Field, value: Any) -> str:
@@ -181,7 +208,13 @@ def _clean_datetime(spec: Field, value: Any) -> str:
         raise TypeError(f"expected a date-time, got {value!r}")
     if value.tzinfo is None:
         raise ValueError("has no time zone")
+    _check_era(value.date())
     return value.astimezone(dt.UTC).isoformat()
+
+
+def _check_era(day: dt.date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"{day.isoformat()} is out of range")
 
 
 def _clean_enum(spec: Field, value: Any) -> str:

@@ -6,7 +6,9 @@ validation cache effective.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 import strawberry
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
@@ -28,7 +30,41 @@ def should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-schema = strawberry.Schema(
+log = logging.getLogger("aerie.gateway")
+
+
+class AerieSchema(strawberry.Schema):
+    """Strawberry's schema with errors logged as one line: code and path, no values.
+
+    Strawberry's default logs each error with the operation's text and a
+    traceback; the text and the variables may hold a person's words or an
+    anonymous author's identity, so they are never logged. An unexpected
+    error (masked for the caller) keeps its traceback, without the request.
+    """
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: Any | None = None
+    ) -> None:
+        operation = getattr(execution_context, "operation_name", None) or "-"
+        for error in errors:
+            original = error.original_error
+            code = (error.extensions or {}).get("code") or getattr(original, "code", None)
+            where = ".".join(str(p) for p in error.path or []) or "-"
+            if original is not None and not isinstance(original, GraphQLError) and code is None:
+                log.error(
+                    "operation %s failed at %s: %s",
+                    operation,
+                    where,
+                    type(original).__name__,
+                    exc_info=(type(original), original, original.__traceback__),
+                )
+                continue
+            log.warning(
+                "operation %s refused at %s: %s", operation, where, code or "GRAPHQL_INVALID"
+            )
+
+
+schema = AerieSchema(
     query=Query,
     mutation=Mutation,
     extensions=[

@@ -44,7 +44,16 @@ from aerie_services.storage import QUARANTINE_TABLE
 log = logging.getLogger("aerie.relay")
 
 STORED_COLUMNS = ["notification_id", "originator_id", "originator_version", "state"]
-DEAD_LETTER_COLUMNS = ["id", "received_at", "source", "kind", "input", "code", "reason"]
+DEAD_LETTER_COLUMNS = [
+    "id",
+    "received_at",
+    "source",
+    "kind",
+    "input",
+    "input_bytes",
+    "code",
+    "reason",
+]
 QUARANTINE_COLUMNS = [
     "id",
     "quarantined_at",

@@ -8,6 +8,7 @@ platform's migration runner applies ``MIGRATIONS`` once per start.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import psycopg
@@ -78,11 +79,16 @@ INSERT INTO aerie_secrets (name, value)
     ON CONFLICT (name) DO NOTHING;
 """
 
+DEAD_LETTER_SIZE = """
+ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "relay positions and dead letters", RELAY_AND_DEAD_LETTERS),
     (2, "subject keys for personal data", KEYRING_DDL),
     (3, "quarantine of what could not be decoded or applied", QUARANTINE),
     (4, "the relay's signing key (used unless AERIE_RELAY_KEY is set)", SECRETS),
+    (5, "the size a dead letter's input had before it was bounded", DEAD_LETTER_SIZE),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 
@@ -98,18 +104,64 @@ def stored_relay_key(database_url: str) -> bytes:
     return bytes(row[0])
 
 
+MAX_KEPT_TEXT = 500
+"""A dead letter keeps at most this many characters of any one text it was given."""
+MAX_KEPT_ITEMS = 50
+MAX_KEPT_DEPTH = 6
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def kept_input(data: Any, depth: int = 0) -> Any:
+    """What a dead letter keeps of refused input: bounded, and storable as ``jsonb``.
+
+    Texts are cut to ``MAX_KEPT_TEXT`` characters (saying how long they were),
+    lists and objects to ``MAX_KEPT_ITEMS`` entries and ``MAX_KEPT_DEPTH``
+    levels; a NUL or a lone surrogate, which PostgreSQL cannot hold, becomes
+    U+FFFD. Other values are kept as text.
+    """
+    if isinstance(data, str):
+        text = _UNSTORABLE.sub("\ufffd", data[:MAX_KEPT_TEXT])
+        return text if len(data) <= MAX_KEPT_TEXT else f"{text}... ({len(data):,} characters)"
+    if data is None or isinstance(data, bool | int | float):
+        return data
+    if depth >= MAX_KEPT_DEPTH:
+        return "(nested deeper than kept)"
+    if isinstance(data, dict):
+        items = list(data.items())[:MAX_KEPT_ITEMS]
+        return {kept_input(str(k), depth + 1): kept_input(v, depth + 1) for k, v in items}
+    if isinstance(data, list | tuple):
+        return [kept_input(v, depth + 1) for v in list(data)[:MAX_KEPT_ITEMS]]
+    return kept_input(str(data), depth)
+
+
+def input_size(data: Any) -> int:
+    """The size in bytes of ``data`` as JSON (what the caller sent, roughly)."""
+    try:
+        return len(json.dumps(data, default=str).encode("utf-8", "surrogatepass"))
+    except (ValueError, RecursionError):
+        return -1
+
+
 class DeadLetters:
-    """Rejected input, kept with its reason; the relay publishes it to the dead-letter topic."""
+    """Rejected input, kept bounded with its reason; the relay publishes it to the dead-letter topic."""
 
     def __init__(self, database_url: str) -> None:
         self.database_url = database_url
 
     def record(self, *, source: str, kind: str | None, data: Any, code: str, reason: str) -> None:
+        kept = json.dumps(kept_input(data))
         with psycopg.connect(self.database_url) as conn, conn.transaction():
             conn.execute("SELECT pg_current_xact_id()")  # before the id: see committed.py
             conn.execute(
-                "INSERT INTO aerie_dead_letters (source, kind, input, code, reason) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                (source, kind, json.dumps(data, default=str), code, reason),
+                "INSERT INTO aerie_dead_letters (source, kind, input, input_bytes, code, reason) "
+                "VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    source,
+                    kept_input(kind) if kind else kind,
+                    kept,
+                    input_size(data),
+                    code,
+                    kept_input(reason),
+                ),
             )
             conn.execute("NOTIFY aerie_dead_letters")

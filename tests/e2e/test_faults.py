@@ -5,6 +5,7 @@ broker, the gateway, the command path) and checks that nothing committed is
 lost, nothing forged is applied, and the parts behind it keep moving.
 """
 
+import json
 from collections.abc import Iterator
 
 import psycopg
@@ -87,3 +88,98 @@ def test_a_message_forged_onto_a_context_topic_is_quarantined_not_applied(
         ("handover", partition, NOT_SIGNED),
         ("profile", partition, NOT_SIGNED),
     ]
+
+
+HIRE = """mutation($input: HireEmployeeInput!) { hireEmployee(input: $input) { eventId } }"""
+
+
+def hire_through_gateway(platform: Platform, **fields: object) -> dict:
+    employee = new_id("TXT")
+    given = {
+        "commandId": f"h-{employee}",
+        "employeeId": employee,
+        "siteId": "site-f",
+        "teamId": "t1",
+        "displayName": "Wang Fang",
+        "hiredOn": "2026-01-05",
+        **fields,
+    }
+    return platform.graphql(HIRE, {"input": given})
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "problem"),
+    [
+        ({"displayName": "Wang\x00Fang"}, "input.displayName", "control character"),
+        ({"displayName": "Wang \ud800 Fang"}, "input.displayName", "surrogate"),
+        ({"displayName": "Wang\x1bFang"}, "input.displayName", "control character"),
+        ({"occurredAt": "9999-12-31T23:59:59-12:00"}, "input.occurredAt", "out of range"),
+        ({"hiredOn": "0001-01-01"}, "input.hiredOn", "out of range"),
+    ],
+)
+def test_text_postgresql_cannot_hold_is_refused_at_the_door_naming_the_field(
+    platform: Platform, fields: dict, field: str, problem: str
+) -> None:
+    """Each used to be accepted (and jam a projection) or give a masked INTERNAL_ERROR."""
+    result = hire_through_gateway(platform, **fields)
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == field
+    assert problem in error["message"]
+
+
+def test_an_amount_is_checked_after_rounding(platform: Platform, side) -> None:
+    """0.001 rounds to 0.00, which is not more than 0: refused, not stored as 0.00."""
+    employee = new_id("AMT")
+    hire(side.bus, employee, site_id="site-f")
+    query = "mutation($input: GrantCouponInput!) { grantCoupon(input: $input) { eventId } }"
+    result = platform.graphql(
+        query,
+        {
+            "input": {
+                "commandId": f"c-{employee}",
+                "employeeId": employee,
+                "couponId": f"CP-{employee}",
+                "customerRef": "CUST-1",
+                "scenario": "late_arrival",
+                "amount": "0.001",
+            }
+        },
+    )
+    error = result["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert error["extensions"]["field"] == "input.amount"
+    assert "0.00" in error["message"]
+
+
+def test_deeply_nested_json_is_refused_with_a_coded_error_not_a_500(platform: Platform) -> None:
+    import urllib.error
+    import urllib.request
+
+    body = b'{"query": "{ employees { totalCount } }", "variables": {"a": ' + b"[" * 5000
+    body += b"]" * 5000 + b"}}"
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{platform.port}/graphql",
+        data=body,
+        headers={"content-type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            status, answer = response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        status, answer = error.code, json.loads(error.read())
+    assert status == 400
+    assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert "nested" in answer["errors"][0]["message"]
+
+
+def test_a_refused_command_is_one_log_line_without_the_text_or_a_traceback(
+    platform: Platform,
+) -> None:
+    marker = "Secret words of a person 7f3a"
+    result = hire_through_gateway(platform, displayName=marker + "\x00")
+    assert result["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    log = (platform.logs / "gateway.log").read_text()
+    assert marker not in log
+    assert "Traceback" not in log
+    assert "refused at hireEmployee: INVALID_INPUT" in log

@@ -55,6 +55,30 @@ def test_a_command_for_an_unknown_employee_is_refused_and_dead_lettered(bus, dat
     assert code == "UNKNOWN_EMPLOYEE" and "NOBODY-123" in reason
 
 
+def test_a_huge_or_unstorable_refused_input_is_kept_bounded_with_its_size(
+    bus, database_url
+) -> None:
+    """A 900 KB name with a NUL is refused; its dead letter keeps 500 characters and the size."""
+    name = "\x00" + "N" * 900_000
+    with pytest.raises(DomainError) as caught:
+        bus.handle(
+            "employee.hired",
+            command_id=f"h-{new_id()}",
+            employee_id=new_id(),
+            site_id="site-t",
+            data={"display_name": name, "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"},
+        )
+    assert caught.value.code == "INVALID_INPUT"
+    with psycopg.connect(database_url) as conn:
+        kept, size = conn.execute(
+            "SELECT input->'data'->>'display_name', input_bytes FROM aerie_dead_letters "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    assert kept.startswith("\ufffd" + "N" * 499)
+    assert kept.endswith("(900,001 characters)")
+    assert size > 900_000
+
+
 def test_an_anonymous_issue_stores_no_trace_of_its_author(bus, database_url) -> None:
     author = new_id("ANON")
     hire(bus, author)
