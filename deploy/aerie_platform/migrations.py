@@ -73,6 +73,13 @@ def all_steps(side: WriteSide, projections: Sequence[Projection]) -> Iterator[St
             "event table and append function",
             lambda _conn, r=recorder: r.create_table(),
         )
+        yield Step(
+            f"events:{context}",
+            "public",
+            2,
+            "command ids unique platform-wide (registered in the append)",
+            lambda _conn, r=recorder: r.register_command_ids(),
+        )
     for projection in projections:
         yield from projection_steps(projection, READ_SCHEMA)
 

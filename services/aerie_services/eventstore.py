@@ -49,9 +49,11 @@ from eventsourcing.utils import Environment, EnvType, resolve_topic, retry
 from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row, tuple_row
-from psycopg.sql import SQL, Composed, Identifier
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from aerie_services.committed import CommittedLog
+from aerie_services.errors import CommandIdReused
+from aerie_services.storage import COMMAND_IDS_CONSTRAINT, COMMAND_IDS_TABLE
 
 RECORDER_TOPIC = "aerie_services.eventstore:AerieRecorder"
 
@@ -101,6 +103,7 @@ class AerieRecorder(PostgresApplicationRecorder):
         self.create_append_function_statement: Composed = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[]) "
             "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
+            "DECLARE reused text; ids text[]; digests text[]; owners uuid[]; versions int[]; "
             "BEGIN "
             "  PERFORM pg_current_xact_id(); "
             "  NOTIFY {channel}; "
@@ -108,6 +111,24 @@ class AerieRecorder(PostgresApplicationRecorder):
             "    (originator_id, originator_version, topic, state) "
             "    SELECT originator_id, originator_version, topic, state FROM unnest(events) "
             "    RETURNING notification_id; "
+            "  SELECT array_agg(meta->>'command_id'), array_agg(meta->>'digest'), "
+            "    array_agg(originator_id), array_agg(originator_version) "
+            "    INTO ids, digests, owners, versions FROM unnest(events) AS e, "
+            "    LATERAL (SELECT CASE WHEN get_byte(e.state, 0) = 123 "  # '{': the platform's JSON
+            "      THEN convert_from(e.state, 'UTF8')::json->'meta' END AS meta) AS m "
+            "    WHERE meta->>'command_id' IS NOT NULL; "
+            "  IF ids IS NULL THEN RETURN; END IF; "
+            "  INSERT INTO {commands} (command_id, digest, events_table, originator_id, "
+            "    originator_version) SELECT DISTINCT ON (g.id) g.id, g.digest, {table_name}, "
+            "    g.owner, g.version FROM unnest(ids, digests, owners, versions) "
+            "    AS g(id, digest, owner, version) ORDER BY g.id, g.version "
+            "    ON CONFLICT (command_id) DO NOTHING; "
+            "  SELECT g.id INTO reused FROM unnest(ids, digests) AS g(id, digest) "
+            "    JOIN {commands} AS c ON c.command_id = g.id WHERE c.digest <> g.digest LIMIT 1; "
+            "  IF reused IS NOT NULL THEN "
+            "    RAISE EXCEPTION 'command id % was already used for a different command', reused "
+            "      USING ERRCODE = 'unique_violation', CONSTRAINT = {constraint}, DETAIL = reused; "
+            "  END IF; "
             "END; $BODY$"
         ).format(
             schema=schema,
@@ -115,20 +136,51 @@ class AerieRecorder(PostgresApplicationRecorder):
             event_type=Identifier(self.stored_event_type_name),
             channel=Identifier(self.channel_name),
             table=Identifier(self.events_table_name),
+            table_name=Literal(self.events_table_name),
+            commands=Identifier(COMMAND_IDS_TABLE),
+            constraint=Literal(COMMAND_IDS_CONSTRAINT),
         )
 
     def create_table(self) -> None:
         """Create the library's table, index and type, then this table's append function."""
         super().create_table()
+        self.create_append_function()
+
+    def create_append_function(self) -> None:
+        """(Re)create the append function: it also registers each event's command id."""
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.create_append_function_statement, prepare=False)
+
+    def register_command_ids(self) -> None:
+        """Register the command ids of events stored before ids were unique platform-wide.
+
+        The first use of an id is kept; an id reused earlier keeps its first command.
+        """
+        self.create_append_function()
+        statement = SQL(
+            "INSERT INTO {commands} (command_id, digest, events_table, originator_id, "
+            "originator_version) SELECT DISTINCT ON (meta->>'command_id') meta->>'command_id', "
+            "meta->>'digest', {table_name}, originator_id, originator_version FROM {table}, "
+            "LATERAL (SELECT CASE WHEN get_byte(state, 0) = 123 "
+            "THEN convert_from(state, 'UTF8')::jsonb->'meta' END AS meta) AS m "
+            "WHERE meta ? 'command_id' "
+            "ORDER BY meta->>'command_id', notification_id "
+            "ON CONFLICT (command_id) DO NOTHING"
+        ).format(
+            commands=Identifier(COMMAND_IDS_TABLE),
+            table_name=Literal(self.events_table_name),
+            table=Identifier(self.events_table_name),
+        )
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(statement, prepare=False)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **_: Any) -> Sequence[int]:
         """Append ``stored_events`` atomically; return their notification ids in order.
 
         A clash on (originator id, version) raises the library's
-        ``IntegrityError`` and stores nothing.
+        ``IntegrityError`` and stores nothing; a command id already used, anywhere
+        on the platform, for a different command raises ``CommandIdReused``.
         """
         if not stored_events:
             return []
@@ -137,7 +189,12 @@ class AerieRecorder(PostgresApplicationRecorder):
             for e in stored_events
         ]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.append_statement, (rows,), prepare=True)
+            try:
+                curs.execute(self.append_statement, (rows,), prepare=True)
+            except psycopg.errors.UniqueViolation as error:
+                if error.diag.constraint_name == COMMAND_IDS_CONSTRAINT:
+                    raise CommandIdReused(error.diag.message_detail or "") from None
+                raise
             return [row["notification_id"] for row in curs.fetchall()]
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

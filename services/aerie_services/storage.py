@@ -79,6 +79,20 @@ INSERT INTO aerie_secrets (name, value)
     ON CONFLICT (name) DO NOTHING;
 """
 
+COMMAND_IDS_TABLE = "aerie_command_ids"
+COMMAND_IDS_CONSTRAINT = "aerie_command_ids_pkey"
+COMMAND_IDS = """
+CREATE TABLE IF NOT EXISTS aerie_command_ids (
+    command_id text NOT NULL,
+    digest text NOT NULL,
+    events_table text NOT NULL,
+    originator_id uuid NOT NULL,
+    originator_version int NOT NULL,
+    recorded_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT aerie_command_ids_pkey PRIMARY KEY (command_id)
+);
+"""
+
 DEAD_LETTER_SIZE = """
 ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
 """
@@ -89,6 +103,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (3, "quarantine of what could not be decoded or applied", QUARANTINE),
     (4, "the relay's signing key (used unless AERIE_RELAY_KEY is set)", SECRETS),
     (5, "the size a dead letter's input had before it was bounded", DEAD_LETTER_SIZE),
+    (6, "command ids, unique platform-wide", COMMAND_IDS),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 

@@ -151,3 +151,36 @@ def test_a_bulk_load_refuses_a_command_for_someone_who_left_earlier_in_the_same_
     with pytest.raises(DomainError) as caught:
         bus.handle_many([trainings[0], leaving, trainings[1]], channel="test")
     assert caught.value.code == "EMPLOYEE_HAS_LEFT"
+
+
+def raise_issue(bus: Any, author: str, command_id: str, issue: str) -> Any:
+    return bus.handle(
+        "issue.raised",
+        command_id=command_id,
+        employee_id=author,
+        data={
+            "issue_id": issue,
+            "department": "it",
+            "title": "Headset",
+            "description": "It cuts out.",
+            "anonymous": False,
+        },
+    )
+
+
+def test_a_command_id_reused_for_another_aggregate_or_context_is_refused(bus, database_url) -> None:
+    """The id, not the natural key, names the command: wherever it lands, a reuse is refused."""
+    author = new_id()
+    hire(bus, author)
+    command_id = f"cmd-{author}"
+    first = raise_issue(bus, author, command_id, f"ISS-{author}-1")
+    assert raise_issue(bus, author, command_id, f"ISS-{author}-1").duplicate  # a retry
+    before = stored_count(database_url, "voice_events")
+    with pytest.raises(DomainError) as other_issue:
+        raise_issue(bus, author, command_id, f"ISS-{author}-2")  # another aggregate
+    with pytest.raises(DomainError) as other_context:
+        training(bus, author, command_id)  # another context altogether
+    assert other_issue.value.code == other_context.value.code == "COMMAND_ID_REUSED"
+    assert other_issue.value.field == "commandId"
+    assert stored_count(database_url, "voice_events") == before
+    assert not first.duplicate
