@@ -146,13 +146,7 @@ class Platform:
                 process.kill()
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/graphql",
-            data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-            headers={"content-type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return json.loads(response.read())
+        return graphql_at(self.port, query, variables)
 
     def wait_for_gateway(self, timeout: float = 30) -> None:
         wait_until(lambda: self._healthy(), timeout, "the gateway did not start")
@@ -211,6 +205,32 @@ def hire(bus: Any, employee_id: str, name: str = "Test Agent", site_id: str = "s
             "hired_on": "2026-01-05",
         },
     )
+
+
+def graphql_at(
+    port: int, query: str, variables: dict[str, Any] | None = None, timeout: float = 30
+) -> dict[str, Any]:
+    """POST a GraphQL request to the gateway on ``port``; the decoded answer."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+def hire_input(employee_id: str, site_id: str, **fields: Any) -> dict[str, Any]:
+    """The ``hireEmployee`` input of an agent in team t1, with ``fields`` changed."""
+    return {
+        "commandId": f"h-{employee_id}",
+        "employeeId": employee_id,
+        "siteId": site_id,
+        "teamId": "t1",
+        "displayName": "Agent",
+        "hiredOn": "2026-01-05",
+        **fields,
+    }
 
 
 def new_id(prefix: str = "E") -> str:

@@ -21,6 +21,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
+from typing import Any
 
 from aerie_platform import compose
 from aerie_platform.settings import Settings
@@ -41,6 +42,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 
     settings = Settings.from_env()
+    if taken := port_in_use(settings.http_port):
+        say(
+            f"port {settings.http_port} is taken ({taken}): stop what listens there, or start "
+            f"with AERIE_HTTP_PORT set to a free port"
+        )
+        return 1
     settings.home.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     postgres = broker = None
@@ -84,6 +91,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         say(f"started {name} (pid {children[name].pid}, log {logs / (name + '.log')})")
 
+    crashes = CrashLoop()
     groups = compose.relay_groups(side, settings)
     for n in range(len(groups)):
         commands["relay" if n == 0 else f"relay-{n}"] = ["relay", "--group", str(n)]
@@ -104,8 +112,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         say(f"try this query there:\n{EXAMPLE_QUERY}")
         say("Ctrl-C stops everything; data stays in " + str(settings.home))
         while not stopping.wait(1.0):
+            restart_servers(postgres, broker)
             for name, child in list(children.items()):
                 if child.poll() is not None and not stopping.is_set():
+                    if crashes.record(name):
+                        say(
+                            f"{name} keeps exiting at start ({child.returncode}); stopping. "
+                            f"Its log says why: {logs / (name + '.log')}"
+                        )
+                        return 1
                     say(
                         f"{name} exited with {child.returncode}; restarting "
                         f"(see {logs / (name + '.log')})"
@@ -127,6 +142,49 @@ def cmd_run(args: argparse.Namespace) -> int:
             postgres.stop()
         say("stopped")
     return 0
+
+
+def port_in_use(port: int) -> str:
+    """What answers on 127.0.0.1:``port`` ('' when the port is free to listen on)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            return error.strerror or "in use"
+    return ""
+
+
+class CrashLoop:
+    """Tells a part that keeps dying at start (give up) from one that crashed once (restart)."""
+
+    WINDOW_SECONDS = 60.0
+    LIMIT = 5
+
+    def __init__(self) -> None:
+        self.exits: dict[str, list[float]] = {}
+
+    def record(self, name: str) -> bool:
+        """Note an exit of ``name``; True when it exited ``LIMIT`` times within the window."""
+        now = time.monotonic()
+        recent = [t for t in self.exits.get(name, []) if now - t < self.WINDOW_SECONDS]
+        self.exits[name] = [*recent, now]
+        return len(self.exits[name]) >= self.LIMIT
+
+
+def restart_servers(postgres: Any, broker: Any) -> None:
+    """Bring the embedded PostgreSQL and broker back if they died (the parts reconnect)."""
+    if postgres is not None and not postgres.alive():
+        say("embedded PostgreSQL stopped; starting it again (committed data is on disk)")
+        postgres.revive()
+    if broker is not None and not broker.alive():
+        say(
+            "embedded broker stopped; starting it again (it comes back empty: the relay republishes)"
+        )
+        broker.stop()
+        broker.start()
 
 
 def run_migrations(database_url: str, side: compose.WriteSide) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import subprocess
 import time
@@ -76,6 +77,23 @@ class EmbeddedPostgres:
         if self._server is not None and not self.keep_running:
             self._server.cleanup()
             self._server = None
+
+    def revive(self) -> None:
+        """Start the server again on the same data and socket after it died."""
+        if self._server is None:
+            self.start()
+            return
+        with self._server._lock:  # the package's own start-up, as at first start
+            self._server.ensure_postgres_running()
+
+    def alive(self) -> bool:
+        """True while the server process named in ``postmaster.pid`` runs."""
+        try:
+            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+            os.kill(pid, 0)
+        except (OSError, ValueError, IndexError):
+            return False
+        return True
 
 
 class EmbeddedBroker:
@@ -145,6 +163,9 @@ class EmbeddedBroker:
                 return
             except OSError:
                 time.sleep(0.05)
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def restart(self) -> None:
         """Stop and start again on the same port: the broker comes back empty."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from aerie_events.catalog import CATALOG
 from aerie_events.envelope import Envelope
 from aerie_events.signing import SEQ_HEADER, SIGNATURE_HEADER, RelaySignature
 from psycopg import sql
@@ -35,7 +36,7 @@ from aerie_projections.kit import QUARANTINE_TABLE, TRACKING_TABLE, Projection, 
 
 log = logging.getLogger("aerie.projection")
 
-MAX_QUARANTINED_BYTES = 1_000_000
+MAX_QUARANTINED_BYTES = 4_000_000  # above Kafka's default message limit: kept whole
 
 PartitionKey = tuple[str, int]
 NOT_SIGNED = "not signed by the relay (aerie-sig header missing or wrong): forged or altered"
@@ -238,7 +239,11 @@ class TrackedProjection:
                 )
                 continue
             at.position = envelope.position
-            if envelope.type in self.projection.handles:
+            if envelope.type not in CATALOG:
+                out.quarantined.append(
+                    Quarantined(message, f"unknown event type {envelope.type[:100]!r}")
+                )
+            elif envelope.type in self.projection.handles:
                 out.accepted.append((envelope, message))
 
     def _signed_by_relay(self, message: Message, seq: int) -> bool:

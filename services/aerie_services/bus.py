@@ -98,10 +98,31 @@ class Aerie:
     ) -> None:
         if self.dead_letters is None:
             return
+        if _anonymous(inputs):
+            inputs, reason = _without_author(inputs, error)
+        else:
+            reason = error.message
         self.dead_letters.record(
             source=channel,
             kind=kind if isinstance(kind, str) else repr(kind),
             data=inputs,
             code=error.code,
-            reason=error.message,
+            reason=reason,
         )
+
+
+def _anonymous(inputs: dict[str, Any]) -> bool:
+    data = inputs.get("data")
+    return isinstance(data, dict) and data.get("anonymous") is True
+
+
+def _without_author(inputs: dict[str, Any], error: DomainError) -> tuple[dict[str, Any], str]:
+    """What a refused anonymous command's dead letter may keep: field names and codes only.
+
+    Not the author, not the command id the author's client chose, not the text:
+    each of those could lead back to the person.
+    """
+    data = inputs.get("data") or {}
+    kept = {"anonymous": True, "fields": sorted(str(name) for name in data)}
+    fields = sorted({problem.field for problem in error.problems})
+    return kept, f"{error.code}" + (f" on {', '.join(fields)}" if fields else "")

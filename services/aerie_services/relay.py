@@ -433,6 +433,11 @@ class Relay:
                 batch_size=512 * 1024,
                 max_request_size=8 * 1024 * 1024,
                 retries=5,
+                # A broker that restarted empty no longer knows this producer's id and
+                # refuses its retries until the delivery times out: give up after 10 s
+                # (not 120), so the relay drops the producer and starts a new one.
+                request_timeout_ms=5_000,
+                delivery_timeout_ms=10_000,
             )
         return self._producer
 

@@ -93,6 +93,12 @@ CREATE TABLE IF NOT EXISTS aerie_command_ids (
 );
 """
 
+ANONYMOUS_SECRET = """
+INSERT INTO aerie_secrets (name, value)
+    VALUES ('anonymous-ids', sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())))
+    ON CONFLICT (name) DO NOTHING;
+"""
+
 DEAD_LETTER_SIZE = """
 ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
 """
@@ -104,6 +110,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (4, "the relay's signing key (used unless AERIE_RELAY_KEY is set)", SECRETS),
     (5, "the size a dead letter's input had before it was bounded", DEAD_LETTER_SIZE),
     (6, "command ids, unique platform-wide", COMMAND_IDS),
+    (7, "the key that derives anonymous issues' ids", ANONYMOUS_SECRET),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 
@@ -111,12 +118,16 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 def stored_relay_key(database_url: str) -> bytes:
     """The relay-signing key the platform generated in its database at migration."""
     with psycopg.connect(database_url) as conn:
-        row = conn.execute(
-            "SELECT value FROM aerie_secrets WHERE name = 'relay-signing'"
-        ).fetchone()
+        return stored_secret(conn, "relay-signing")
+
+
+def stored_secret(conn: psycopg.Connection[Any], name: str) -> bytes:
+    """A random key ``aerie migrate`` generated into ``aerie_secrets``."""
+    row = conn.execute("SELECT value FROM aerie_secrets WHERE name = %s", (name,)).fetchone()
     if row is None:
-        raise LookupError("no relay-signing key in aerie_secrets: run `aerie migrate` first")
-    return bytes(row[0])
+        raise LookupError(f"no {name!r} key in aerie_secrets: run `aerie migrate` first")
+    value = row["value"] if isinstance(row, dict) else row[0]
+    return bytes(value)
 
 
 MAX_KEPT_TEXT = 500

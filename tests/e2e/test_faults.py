@@ -13,7 +13,7 @@ import pytest
 from aerie_projections.tracking import NOT_SIGNED
 from aerie_services.relay import partition_of
 
-from tests.conftest import Platform, hire, new_id, wait_until
+from tests.conftest import Platform, hire, hire_input, new_id, wait_until
 
 VIEW = "query($id: ID!) { employee(id: $id) { id displayName siteId } }"
 
@@ -94,16 +94,7 @@ HIRE = """mutation($input: HireEmployeeInput!) { hireEmployee(input: $input) { e
 
 
 def hire_through_gateway(platform: Platform, **fields: object) -> dict:
-    employee = new_id("TXT")
-    given = {
-        "commandId": f"h-{employee}",
-        "employeeId": employee,
-        "siteId": "site-f",
-        "teamId": "t1",
-        "displayName": "Wang Fang",
-        "hiredOn": "2026-01-05",
-        **fields,
-    }
+    given = hire_input(new_id("TXT"), "site-f", **{"displayName": "Wang Fang", **fields})
     return platform.graphql(HIRE, {"input": given})
 
 
@@ -183,3 +174,102 @@ def test_a_refused_command_is_one_log_line_without_the_text_or_a_traceback(
     assert marker not in log
     assert "Traceback" not in log
     assert "refused at hireEmployee: INVALID_INPUT" in log
+
+
+RAISE = """mutation($input: RaiseIssueInput!) { raiseIssue(input: $input) { eventId } }"""
+
+
+def all_rows_mentioning(database_url: str, needle: str) -> dict[str, int]:
+    """Every table of the database (any schema) whose rows mention ``needle``: name -> rows."""
+    found = {}
+    with psycopg.connect(database_url) as conn:
+        tables = conn.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_schema NOT IN ('pg_catalog', 'information_schema') "
+            "AND table_type = 'BASE TABLE'"
+        ).fetchall()
+        for schema, table in tables:
+            hits = conn.execute(
+                f'SELECT count(*) FROM "{schema}"."{table}" AS t '
+                "WHERE position(%s in t::text) > 0 OR position(%s in t::text) > 0",
+                (needle, needle.encode().hex()),
+            ).fetchone()[0]
+            if hits:
+                found[f"{schema}.{table}"] = hits
+    return found
+
+
+def all_messages_mentioning(platform: Platform, needle: str) -> dict[str, int]:
+    """Every topic of the platform whose messages (key, headers, body) mention ``needle``."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(
+        bootstrap_servers=platform.env["AERIE_KAFKA_BOOTSTRAP"], enable_auto_commit=False
+    )
+    prefix = platform.env["AERIE_TOPIC_PREFIX"] + "."
+    partitions = [
+        TopicPartition(topic, p)
+        for topic in consumer.topics()
+        if topic.startswith(prefix)
+        for p in consumer.partitions_for_topic(topic) or ()
+    ]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    ends = consumer.end_offsets(partitions)
+    found: dict[str, int] = {}
+    while any(consumer.position(tp) < ends[tp] for tp in partitions):
+        for tp, records in consumer.poll(timeout_ms=500).items():
+            for record in records:
+                raw = (record.key or b"") + (record.value or b"")
+                raw += b"".join(v for _, v in record.headers or [])
+                if needle.encode() in raw:
+                    found[tp.topic] = found.get(tp.topic, 0) + 1
+    consumer.close()
+    return found
+
+
+def test_no_table_topic_or_log_line_leads_back_to_an_anonymous_author(
+    platform: Platform, side, database_url: str
+) -> None:
+    """A naive client puts the author's id in the command id and issue id; none of it is kept."""
+    author = new_id("AUTHOR")
+    hire(side.bus, author, site_id="site-f")
+    for n, department in enumerate(("hr", "not-a-department")):  # one recorded, one refused
+        platform.graphql(
+            RAISE,
+            {
+                "input": {
+                    "commandId": f"raise-{author}-{n}",
+                    "employeeId": author,
+                    "issueId": f"ISS-{author}-{n}",
+                    "department": department,
+                    "title": "Night shifts",
+                    "description": "Too many in a row.",
+                    "anonymous": True,
+                }
+            },
+        )
+    marker = new_id("AFTER")  # a named event after the anonymous ones: when it shows, all did
+    hire(side.bus, marker, site_id="site-f")
+    wait_until(lambda: view(platform, marker), 30, "the platform did not catch up")
+    with psycopg.connect(database_url) as conn:
+        anonymous = conn.execute(
+            "SELECT count(*) FROM aerie_read.issue WHERE anonymous AND issue_id LIKE 'ANON-%'"
+        ).fetchone()[0]
+    assert anonymous >= 1  # it was recorded, under an id the platform chose
+
+    # The author's own hire is expected to mention them; nothing about the issue may.
+    hire_only = {
+        "public.people_events",
+        "public.aerie_command_ids",
+        "public.aerie_subject_keys",
+        "aerie_read.employee_profile",
+        "aerie_read.handover_member",
+    }
+    rows = all_rows_mentioning(database_url, author)
+    assert set(rows) <= hire_only, rows
+    assert rows["public.aerie_command_ids"] == 1  # the hire's, not the issue's
+    messages = all_messages_mentioning(platform, author)
+    assert set(messages) == {f"{platform.env['AERIE_TOPIC_PREFIX']}.people"}, messages
+    for log in platform.logs.glob("*.log"):
+        assert author not in log.read_text(errors="replace"), log.name

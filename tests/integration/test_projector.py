@@ -1,6 +1,7 @@
 """Tracked projections on the real PostgreSQL: duplicates, gaps, poison messages, replay."""
 
 import asyncio
+import json
 import uuid
 from typing import Any
 
@@ -108,32 +109,43 @@ def test_poison_messages_are_quarantined_and_the_partition_moves_on(url: str) ->
     runner = runner_of(PROFILE, url)
     before = count(url, "SELECT count(*) FROM aerie_quarantine")
     bad_payload = envelope("Q-3", 3, team_id="t1").to_json()  # no role, no hired_on
+    bad_date = envelope(  # the database refuses the date, however often it is tried
+        "Q-5", 5, display_name="A", team_id="t1", role="agent", hired_on="2026-13-45"
+    ).to_json()
+    unknown = envelope("Q-6", 6).to_dict() | {"type": "star.exploded"}
+    huge = envelope("Q-7", 7, display_name="x" * 1_000_000, team_id="t1").to_json()
     batch = [
         hired("Q-1", 1, partition=3),
         message(None, envelope("Q-x", 9).to_json(), offset=1, partition=3),  # no header
         message(2, b"{not json", offset=2, partition=3),
         message(3, bad_payload, offset=3, partition=3),
         hired("Q-4", 4, partition=3),
+        message(5, bad_date, offset=5, partition=3),
+        message(6, json.dumps(unknown).encode(), offset=6, partition=3),
+        message(7, huge, offset=7, partition=3),
+        hired("Q-8", 8, partition=3),
     ]
     assert apply(runner, batch) == []
-    assert profiles(url, "Q-") == 2
+    assert profiles(url, "Q-") == 3
     with psycopg.connect(url) as conn:
-        reasons = [
-            r[0]
-            for r in conn.execute(
-                "SELECT reason FROM aerie_quarantine WHERE id > %s ORDER BY id", (before,)
-            )
-        ]
+        quarantined = conn.execute(
+            "SELECT reason, original FROM aerie_quarantine WHERE id > %s ORDER BY id", (before,)
+        ).fetchall()
+        reasons = [reason for reason, _ in quarantined]
         seq = conn.execute(
             "SELECT seq FROM aerie_projection_tracking WHERE projection = 'profile' "
             "AND topic = %s AND partition = 3",
             (TOPIC,),
         ).fetchone()[0]
-    assert len(reasons) == 3
+    assert len(reasons) == 6
     assert "aerie-seq" in reasons[0]
     assert "not an event envelope" in reasons[1]
-    assert "KeyError" in reasons[2]
-    assert seq == 4
+    assert "unknown event type 'star.exploded'" in reasons[2]  # sorted out before applying
+    assert "KeyError" in reasons[3]
+    assert "DatetimeFieldOverflow" in reasons[4] or "date" in reasons[4]
+    assert "KeyError" in reasons[5]  # 1 MB of text, and no role: kept, not retried forever
+    assert bytes(quarantined[5][1]) == huge  # the original bytes, whole
+    assert seq == 8
 
 
 def test_a_forged_message_is_quarantined_and_the_real_event_keeps_its_number(url: str) -> None:

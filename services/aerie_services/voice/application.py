@@ -2,37 +2,67 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import hmac
 from dataclasses import replace
+from typing import Any
 
 from aerie_services.base import Command, ContextApplication, Outcome
 from aerie_services.context import Facts
 from aerie_services.errors import UnknownIssue
 from aerie_services.people import EMPLOYEE_SITE
+from aerie_services.storage import stored_secret
 from aerie_services.voice.domainmodel import Issue
 
 
 class Voice(ContextApplication):
     """Issues raised to departments, and who follows each up."""
 
-    def raise_issue(self, command: Command, facts: Facts) -> Outcome:
-        """An anonymous issue is stored without its author: not as subject, actor or digest.
+    _anonymous_key: bytes | None = None
 
-        Its free text is sealed with a key of the issue's own, not the author's.
+    def raise_issue(self, command: Command, facts: Facts) -> Outcome:
+        """Record an issue; an anonymous one keeps nothing that leads to its author.
+
+        For an anonymous issue the platform assigns the issue id and keeps the
+        caller's command id only as a keyed hash (a retry finds the same
+        issue); the author is not its subject, actor or digest, its time is
+        coarsened to the hour, and its free text is sealed with a key of the
+        issue's own. The author is asked for once: to find their site.
         """
         site_id = facts.ask(EMPLOYEE_SITE, str(command.employee_id))
-        issue_id = command.data["issue_id"]
-        stored, key_id = command, None
         if command.data["anonymous"]:
-            stored = replace(
-                command, employee_id=None, actor={"kind": "employee", "id": "anonymous"}
-            )
-            key_id = f"issue:{issue_id}"
-        meta = stored.meta(site_id=site_id, key_id=key_id)
+            command = self._anonymised(command)
+            key_id = f"issue:{command.data['issue_id']}"
+        else:
+            key_id = None
+        meta = command.meta(site_id=site_id, key_id=key_id)
         return self.create(
-            Issue.id_for(issue_id),
-            stored,
+            Issue.id_for(command.data["issue_id"]),
+            command,
             lambda existing: Issue.raise_issue(existing, meta, command.data),
         )
+
+    def _anonymised(self, command: Command) -> Command:
+        digest = self._keyed(command.command_id)
+        return replace(
+            command,
+            command_id=f"anonymous:{digest[:32]}",
+            employee_id=None,
+            actor={"kind": "employee", "id": "anonymous"},
+            occurred_at=_to_the_hour(command.occurred_at),
+            correlation_id=None,
+            causation_id=None,
+            data={**command.data, "issue_id": f"ANON-{digest[32:52].upper()}"},
+        )
+
+    def _keyed(self, command_id: str) -> str:
+        """HMAC-SHA256 of the caller's command id under the platform's anonymous-ids key."""
+        if self._anonymous_key is None:
+            recorder: Any = self.recorder
+            with recorder.datastore.get_connection() as conn:
+                self._anonymous_key = stored_secret(conn, "anonymous-ids")
+        return hmac.new(self._anonymous_key, command_id.encode(), hashlib.sha256).hexdigest()
 
     def hand_over_issue(self, command: Command, facts: Facts) -> Outcome:
         """Pass a named issue of ``employee_id`` (its holder) to ``to_employee_id``."""
@@ -45,3 +75,9 @@ class Voice(ContextApplication):
             return issue
 
         return self.decide(Issue.id_for(command.data["issue_id"]), command, act)
+
+
+def _to_the_hour(occurred_at: str) -> str:
+    """The time, in UTC, with minutes and seconds dropped."""
+    moment = dt.datetime.fromisoformat(occurred_at).astimezone(dt.UTC)
+    return moment.replace(minute=0, second=0, microsecond=0).isoformat()

@@ -1,0 +1,149 @@
+"""`aerie run` as a user starts it: a taken port, and embedded servers that die under it."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aerie_platform.stack import free_port
+
+from tests.conftest import graphql_at, hire_input, new_id, wait_until
+
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("AERIE_DATABASE_URL") or os.environ.get("AERIE_KAFKA_BOOTSTRAP")),
+    reason="supervises the embedded servers, which a run on real servers does not start",
+)
+
+
+def aerie_run(home: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AERIE_DATABASE_URL", "AERIE_KAFKA_BOOTSTRAP")
+    }
+    env.update(AERIE_HOME=str(home), AERIE_HTTP_PORT=str(port), PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "aerie_platform.cli", "run", "--no-demo"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+class Output:
+    """What `aerie run` printed so far, read without blocking."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        self.fd = process.stdout.fileno()
+        os.set_blocking(self.fd, False)
+        self.text = ""
+
+    def read(self) -> str:
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return self.text
+            if not chunk:
+                return self.text
+            self.text += chunk.decode(errors="replace")
+
+
+HIRE = """mutation($input: HireEmployeeInput!) { hireEmployee(input: $input) { eventId } }"""
+VIEW = "query($id: ID!) { employee(id: $id) { id } }"
+
+
+def hired_and_visible(port: int) -> bool:
+    """Hire someone through the gateway and wait until the view shows them."""
+    employee = new_id("SUP")
+    given = hire_input(employee, "site-s")
+
+    def hire() -> bool:
+        try:
+            return "errors" not in graphql_at(port, HIRE, {"input": given})
+        except OSError:
+            return False  # the gateway waits for its database again
+
+    wait_until(hire, 60, "the gateway did not record a hire")
+
+    def shown() -> bool:
+        try:
+            return graphql_at(port, VIEW, {"id": employee})["data"]["employee"] is not None
+        except OSError:
+            return False
+
+    return bool(wait_until(shown, 60, "the hire did not show in the view"))
+
+
+def children_of(pid: int, name: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and name in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def running() -> Iterator[tuple[subprocess.Popen[bytes], Output, Path, int]]:
+    home = Path(tempfile.mkdtemp(prefix="aerie-run-"))
+    port = free_port()
+    process = aerie_run(home, port)
+    output = Output(process)
+    wait_until(lambda: "Ctrl-C stops everything" in output.read(), 120, "aerie run did not start")
+    yield process, output, home, port
+    process.send_signal(signal.SIGINT)
+    process.wait(30)
+
+
+def test_a_taken_http_port_stops_aerie_run_at_once_naming_the_port() -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        started = time.monotonic()
+        process = aerie_run(Path(tempfile.mkdtemp(prefix="aerie-port-")), port)
+        out = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 1
+    assert f"port {port} is taken" in out and "AERIE_HTTP_PORT" in out
+    assert time.monotonic() - started < 20  # nothing was started first
+
+
+def test_the_embedded_broker_is_restarted_when_it_dies(running) -> None:
+    process, output, _home, port = running
+    assert hired_and_visible(port)
+    brokers = children_of(process.pid, "tansu")
+    assert brokers, "no embedded broker under aerie run"
+    os.kill(brokers[0], signal.SIGKILL)
+    wait_until(
+        lambda: "embedded broker stopped; starting it again" in output.read(),
+        30,
+        "the supervisor did not restart the broker",
+    )
+    assert hired_and_visible(port)
+
+
+def test_the_embedded_postgresql_is_restarted_when_it_dies(running) -> None:
+    _process, output, home, port = running
+    assert hired_and_visible(port)
+    postmaster = int((home / "pg" / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGKILL)
+    wait_until(
+        lambda: "embedded PostgreSQL stopped; starting it again" in output.read(),
+        30,
+        "the supervisor did not restart PostgreSQL",
+    )
+    assert hired_and_visible(port)
