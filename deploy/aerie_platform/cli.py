@@ -106,12 +106,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         if not args.no_demo:
-            load_demo_if_empty(side, args)
-        port = settings.http_port
-        say(f"GraphiQL: http://127.0.0.1:{port}/graphql")
-        say(f"try this query there:\n{EXAMPLE_QUERY}")
-        say("Ctrl-C stops everything; data stays in " + str(settings.home))
-        while not stopping.wait(1.0):
+            threading.Thread(
+                target=load_demo_if_wanted,
+                args=(side, database_url, args),
+                name="demo",
+                daemon=True,
+            ).start()
+        port, announced = settings.http_port, False
+        while not stopping.wait(0.25 if not announced else 1.0):
+            if not announced and gateway_answers(port):
+                announced = True
+                say(f"GraphiQL: http://127.0.0.1:{port}/graphql")
+                say(f"try this query there:\n{EXAMPLE_QUERY}")
+                say("Ctrl-C stops everything; data stays in " + str(settings.home))
             restart_servers(postgres, broker)
             for name, child in list(children.items()):
                 if child.poll() is not None and not stopping.is_set():
@@ -211,21 +218,60 @@ def require_migrated(database_url: str, side: compose.WriteSide) -> None:
         )
 
 
-def load_demo_if_empty(side: compose.WriteSide, args: argparse.Namespace) -> None:
+def load_demo_if_wanted(
+    side: compose.WriteSide, database_url: str, args: argparse.Namespace
+) -> None:
+    """Load the demo into an empty store, or complete a demo load that was interrupted.
+
+    The demo's command ids are deterministic: loading it again answers what
+    was recorded as duplicates and records the rest.
+    """
+    import psycopg
     from aerie_services import demo
 
     from aerie_platform.replay import Progress
 
-    if side.apps["people"].recorder.max_notification_id():
-        say("event store has data: demo not loaded again")
-        return
-    total = demo.count(args.agents, args.days, args.seed)
-    say(
-        f"loading demo: {args.agents} agents, {args.days} days, seed {args.seed} ({total} commands)"
-    )
-    bar = Progress("demo", total)
-    demo.load(side.bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)
-    bar.done()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        earlier = conn.execute(
+            "SELECT agents, days, seed, completed_at FROM aerie_demo_loads "
+            "ORDER BY started_at DESC LIMIT 1"
+        ).fetchone()
+        if earlier is not None and earlier[3] is not None:
+            say("demo loaded earlier: not loaded again")
+            return
+        if earlier is not None:
+            agents, days, seed = earlier[:3]
+            say(f"completing the demo load that was interrupted ({agents} agents, seed {seed})")
+        elif side.apps["people"].recorder.max_notification_id():
+            say("event store has data: demo not loaded")
+            return
+        else:
+            agents, days, seed = args.agents, args.days, args.seed
+            conn.execute(
+                "INSERT INTO aerie_demo_loads (agents, days, seed) VALUES (%s, %s, %s)",
+                (agents, days, seed),
+            )
+        total = demo.count(agents, days, seed)
+        say(f"loading demo: {agents} agents, {days} days, seed {seed} ({total} commands)")
+        bar = Progress("demo", total)
+        demo.load(side.bus, agents=agents, days=days, seed=seed, progress=bar.update)
+        bar.done()
+        conn.execute(
+            "UPDATE aerie_demo_loads SET completed_at = now() "
+            "WHERE agents = %s AND days = %s AND seed = %s",
+            (agents, days, seed),
+        )
+        say("demo loaded")
+
+
+def gateway_answers(port: int) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 # -- parts ----------------------------------------------------------------------------

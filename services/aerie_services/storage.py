@@ -99,6 +99,17 @@ INSERT INTO aerie_secrets (name, value)
     ON CONFLICT (name) DO NOTHING;
 """
 
+DEMO_LOADS = """
+CREATE TABLE IF NOT EXISTS aerie_demo_loads (
+    agents int NOT NULL,
+    days int NOT NULL,
+    seed int NOT NULL,
+    started_at timestamptz NOT NULL DEFAULT now(),
+    completed_at timestamptz,
+    PRIMARY KEY (agents, days, seed)
+);
+"""
+
 DEAD_LETTER_SIZE = """
 ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
 """
@@ -111,6 +122,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (5, "the size a dead letter's input had before it was bounded", DEAD_LETTER_SIZE),
     (6, "command ids, unique platform-wide", COMMAND_IDS),
     (7, "the key that derives anonymous issues' ids", ANONYMOUS_SECRET),
+    (8, "demo loads, so an interrupted one is completed", DEMO_LOADS),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 
