@@ -33,6 +33,12 @@ def should_mask(error: GraphQLError) -> bool:
 log = logging.getLogger("aerie.gateway")
 
 
+def unavailable(error: BaseException | None) -> bool:
+    """A lost or refused database connection: the part waits for it, nothing is wrong here."""
+    names = {type(e).__name__ for e in (error, getattr(error, "__cause__", None)) if e}
+    return bool(names & {"OperationalError", "AdminShutdown", "PoolTimeout", "InterfaceError"})
+
+
 class AerieSchema(strawberry.Schema):
     """Strawberry's schema with errors logged as one line: code and path, no values.
 
@@ -50,6 +56,9 @@ class AerieSchema(strawberry.Schema):
             original = error.original_error
             code = (error.extensions or {}).get("code") or getattr(original, "code", None)
             where = ".".join(str(p) for p in error.path or []) or "-"
+            if unavailable(original):
+                log.warning("operation %s at %s: the database is unavailable", operation, where)
+                continue
             if original is not None and not isinstance(original, GraphQLError) and code is None:
                 log.error(
                     "operation %s failed at %s: %s",
