@@ -120,30 +120,31 @@ def test_a_taken_http_port_stops_aerie_run_at_once_naming_the_port() -> None:
     assert "PostgreSQL" not in out and "started" not in out  # it stopped before starting anything
 
 
-def test_the_embedded_broker_is_restarted_when_it_dies(running) -> None:
-    process, output, _home, port = running
-    assert hired_and_visible(port)
+def broker_pid(process: subprocess.Popen[bytes], _home: Path) -> int:
     brokers = children_of(process.pid, "tansu")
     assert brokers, "no embedded broker under aerie run"
-    os.kill(brokers[0], signal.SIGKILL)
-    wait_until(
-        lambda: "embedded broker stopped; starting it again" in output.read(),
-        30,
-        "the supervisor did not restart the broker",
-    )
-    assert hired_and_visible(port)
+    return brokers[0]
 
 
-def test_the_embedded_postgresql_is_restarted_when_it_dies(running) -> None:
-    _process, output, home, port = running
+def postmaster_pid(_process: subprocess.Popen[bytes], home: Path) -> int:
+    return int((home / "pg" / "postmaster.pid").read_text().split()[0])
+
+
+@pytest.mark.parametrize(
+    ("server_pid", "said"),
+    [
+        (broker_pid, "embedded broker stopped; starting it again"),
+        (postmaster_pid, "embedded PostgreSQL stopped; starting it again"),
+    ],
+    ids=["broker", "postgresql"],
+)
+def test_an_embedded_server_that_dies_is_restarted_and_writes_go_on(
+    running, server_pid, said: str
+) -> None:
+    process, output, home, port = running
     assert hired_and_visible(port)
-    postmaster = int((home / "pg" / "postmaster.pid").read_text().split()[0])
-    os.kill(postmaster, signal.SIGKILL)
-    wait_until(
-        lambda: "embedded PostgreSQL stopped; starting it again" in output.read(),
-        30,
-        "the supervisor did not restart PostgreSQL",
-    )
+    os.kill(server_pid(process, home), signal.SIGKILL)
+    wait_until(lambda: said in output.read(), 30, f"the supervisor did not say {said!r}")
     assert hired_and_visible(port)
 
 
