@@ -107,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         if not args.no_demo:
             threading.Thread(
-                target=load_demo_if_wanted,
+                target=load_demo_in_background,
                 args=(side, database_url, args),
                 name="demo",
                 daemon=True,
@@ -124,7 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 if child.poll() is not None and not stopping.is_set():
                     if crashes.record(name):
                         say(
-                            f"{name} keeps exiting at start ({child.returncode}); stopping. "
+                            f"{name} exited {CrashLoop.LIMIT} times within a minute "
+                            f"(last: {child.returncode}); stopping. "
                             f"Its log says why: {logs / (name + '.log')}"
                         )
                         return 1
@@ -231,6 +232,16 @@ def require_migrated(database_url: str, side: compose.WriteSide) -> None:
             f"the database needs migrations first ({names}{', ...' if len(missing) > 5 else ''}): "
             "run `aerie migrate` (`aerie run` does it at start)"
         )
+
+
+def load_demo_in_background(
+    side: compose.WriteSide, database_url: str, args: argparse.Namespace
+) -> None:
+    """``load_demo_if_wanted``, saying (not raising) why it stopped early."""
+    try:
+        load_demo_if_wanted(side, database_url, args)
+    except Exception as error:  # the next `aerie run` completes the load
+        say(f"the demo load stopped ({type(error).__name__}); the next `aerie run` completes it")
 
 
 def load_demo_if_wanted(
@@ -477,6 +488,7 @@ def redrive_quarantine(args: argparse.Namespace, settings: Settings, database_ur
             compose.context_names(),
             ids=args.ids,
             projection=args.projection,
+            unsigned=args.unsigned,
             report=report,
         )
     except ValueError as error:
@@ -540,6 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     quarantine.add_argument("action", choices=("list", "redrive"))
     quarantine.add_argument("ids", nargs="*", type=int, help="redrive only these entries (#id)")
     quarantine.add_argument("--projection", help="redrive only this projection's entries")
+    quarantine.add_argument(
+        "--unsigned",
+        action="store_true",
+        help="also redrive messages whose relay signature did not verify (checked by you)",
+    )
     quarantine.add_argument("--limit", type=int, default=50, help="list at most this many")
     relay = sub.add_parser("relay", help="run one relay alone")
     relay.add_argument("--group", type=int, default=0, help="which AERIE_RELAY_GROUPS group")

@@ -23,6 +23,7 @@ from aerie_events.envelope import Envelope
 from aerie_events.topics import Topics
 from aerie_projections.kit import QUARANTINE_TABLE, READ_SCHEMA, Projection
 from aerie_projections.rebuild import apply_envelopes
+from aerie_projections.tracking import NOT_SIGNED
 from aerie_services.keyring import PostgresKeyRing
 from aerie_services.relay import STORED_COLUMNS, ContextEvents
 from psycopg import sql
@@ -46,16 +47,22 @@ def redrive(
     *,
     ids: Sequence[int] = (),
     projection: str | None = None,
+    unsigned: bool = False,
     report: Callable[[Redriven], None] = lambda _r: None,
 ) -> list[Redriven]:
-    """Apply the entries not yet redriven (all, or those ``ids``, or one projection's)."""
+    """Apply the entries not yet redriven (all, or those ``ids``, or one projection's).
+
+    Messages quarantined because the relay's signature did not verify are
+    left alone unless ``unsigned`` is given: they may be forged, so applying
+    them is a decision for someone who checked them (after a key rotation).
+    """
     by_name = {p.name: p for p in projections}
     if projection is not None and projection not in by_name:
         known = ", ".join(sorted(by_name))
         raise ValueError(f"no projection named {projection!r} (known: {known})")
     results = []
     with psycopg.connect(database_url) as conn:
-        for entry in _pending(conn, ids, projection):
+        for entry in _pending(conn, ids, projection, unsigned):
             with conn.transaction():
                 result = _redrive_one(conn, entry, by_name, topics, contexts)
             report(result)
@@ -64,13 +71,14 @@ def redrive(
 
 
 def _pending(
-    conn: psycopg.Connection[Any], ids: Sequence[int], projection: str | None
+    conn: psycopg.Connection[Any], ids: Sequence[int], projection: str | None, unsigned: bool
 ) -> list[int]:
     rows = conn.execute(
         f"SELECT id FROM {QUARANTINE_TABLE} WHERE redriven_at IS NULL "
         "AND (cardinality(%s::bigint[]) = 0 OR id = ANY(%s::bigint[])) "
-        "AND (%s::text IS NULL OR projection = %s) ORDER BY id",
-        (list(ids), list(ids), projection, projection),
+        "AND (%s::text IS NULL OR projection = %s) "
+        "AND (%s OR reason <> %s) ORDER BY id",
+        (list(ids), list(ids), projection, projection, unsigned, NOT_SIGNED),
     ).fetchall()
     conn.commit()
     return [row[0] for row in rows]

@@ -170,8 +170,8 @@ def _clean_decimal(spec: Field, value: Any) -> str:
     number = Decimal(str(value))
     if not number.is_finite():
         raise ValueError(f"{value!r} is not a finite number")
-    if spec.maximum is not None and number > Decimal(str(spec.maximum)):
-        raise ValueError(f"{value} is too large")
+    if spec.maximum is not None and number > Decimal(str(spec.maximum)) + 1:
+        raise ValueError(f"{value} is too large")  # before rounding a huge number fails
     rounded = number.quantize(Decimal("0.01"))
     shown = f"{value} (rounded: {rounded})" if rounded != number else f"{value}"
     if spec.minimum is not None and rounded <= Decimal(str(spec.minimum)):

@@ -82,9 +82,15 @@ def too_deep(depth: str) -> RequestRefused:
 def _lenient_json(data: str | bytes) -> Any:
     """JSON the standard library accepts and orjson does not (escaped lone surrogates)."""
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_no_constant)
     except RecursionError:
         raise too_deep("more than 900") from None
+    except ValueError as error:  # e.g. a number of thousands of digits
+        raise json.JSONDecodeError(str(error), str(data)[:100], 0) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class AerieGraphQL(GraphQL):

@@ -288,7 +288,9 @@ class TrackedProjection:
             async with conn.cursor() as cur:
                 await cur.executemany(
                     f"INSERT INTO {QUARANTINE_TABLE} (stage, projection, topic, partition, "
-                    "kafka_offset, reason, original) VALUES ('projection', %s, %s, %s, %s, %s, %s)",
+                    "kafka_offset, reason, original) VALUES ('projection', %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (projection, topic, partition, kafka_offset) "
+                    "WHERE stage = 'projection' DO NOTHING",  # read again after a rewind
                     [
                         (
                             self.projection.name,

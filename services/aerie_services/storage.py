@@ -99,6 +99,15 @@ INSERT INTO aerie_secrets (name, value)
     ON CONFLICT (name) DO NOTHING;
 """
 
+QUARANTINE_ONCE = """
+DELETE FROM aerie_quarantine AS q USING aerie_quarantine AS first
+    WHERE q.stage = 'projection' AND first.stage = 'projection'
+    AND q.projection = first.projection AND q.topic = first.topic
+    AND q.partition = first.partition AND q.kafka_offset = first.kafka_offset AND q.id > first.id;
+CREATE UNIQUE INDEX IF NOT EXISTS aerie_quarantine_once
+    ON aerie_quarantine (projection, topic, partition, kafka_offset) WHERE stage = 'projection';
+"""
+
 DEMO_LOADS = """
 CREATE TABLE IF NOT EXISTS aerie_demo_loads (
     agents int NOT NULL,
@@ -123,6 +132,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (6, "command ids, unique platform-wide", COMMAND_IDS),
     (7, "the key that derives anonymous issues' ids", ANONYMOUS_SECRET),
     (8, "demo loads, so an interrupted one is completed", DEMO_LOADS),
+    (9, "a message is quarantined once per projection", QUARANTINE_ONCE),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 

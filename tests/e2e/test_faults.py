@@ -143,12 +143,10 @@ def test_an_amount_is_checked_after_rounding(platform: Platform, side) -> None:
     assert "0.00" in error["message"]
 
 
-def test_deeply_nested_json_is_refused_with_a_coded_error_not_a_500(platform: Platform) -> None:
+def post_raw(platform: Platform, body: bytes) -> tuple[int, dict]:
     import urllib.error
     import urllib.request
 
-    body = b'{"query": "{ employees { totalCount } }", "variables": {"a": ' + b"[" * 5000
-    body += b"]" * 5000 + b"}}"
     request = urllib.request.Request(
         f"http://127.0.0.1:{platform.port}/graphql",
         data=body,
@@ -156,12 +154,30 @@ def test_deeply_nested_json_is_refused_with_a_coded_error_not_a_500(platform: Pl
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            status, answer = response.status, json.loads(response.read())
+            return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        status, answer = error.code, json.loads(error.read())
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize("depth", [33, 5000])
+def test_deeply_nested_json_is_refused_with_a_coded_error_not_a_500(
+    platform: Platform, depth: int
+) -> None:
+    body = b'{"query": "{ employees { totalCount } }", "variables": {"a": ' + b"[" * depth
+    status, answer = post_raw(platform, body + b"]" * depth + b"}}")
     assert status == 400
     assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
     assert "nested" in answer["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("value", [b"1" * 5000, b"NaN", b"Infinity"])
+def test_a_number_json_cannot_carry_is_a_coded_bad_request(
+    platform: Platform, value: bytes
+) -> None:
+    body = b'{"query": "{ employees { totalCount } }", "variables": {"a": ' + value + b"}}"
+    status, answer = post_raw(platform, body)
+    assert status == 400
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 def test_a_refused_command_is_one_log_line_without_the_text_or_a_traceback(

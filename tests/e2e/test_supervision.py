@@ -156,7 +156,7 @@ def test_ctrl_c_stops_every_part_and_server_without_a_traceback(running) -> None
     before = {log: log.stat().st_size for log in logs}
     process.send_signal(signal.SIGINT)
     assert process.wait(30) == 0
-    assert "stopped" in output.read()
+    assert output.read().rstrip().endswith("aerie: stopped")
     assert not [pid for pid in parts if Path(f"/proc/{pid}").exists()]
     assert not (home / "pg" / "postmaster.pid").exists()
     for log in logs:  # what each part wrote while stopping

@@ -184,3 +184,28 @@ def test_a_command_id_reused_for_another_aggregate_or_context_is_refused(bus, da
     assert other_issue.value.field == "commandId"
     assert stored_count(database_url, "voice_events") == before
     assert not first.duplicate
+
+
+def test_two_authors_whose_clients_chose_the_same_command_id_raise_two_anonymous_issues(
+    bus, database_url
+) -> None:
+    authors = [new_id("A1"), new_id("A2")]
+    outcomes = []
+    for author in authors:
+        hire(bus, author)
+        outcomes.append(
+            bus.handle(
+                "issue.raised",
+                command_id="issue-1",  # both clients count from 1
+                employee_id=author,
+                data={
+                    "issue_id": "mine-1",
+                    "department": "it",
+                    "title": "Headset",
+                    "description": "It cuts out.",
+                    "anonymous": True,
+                },
+            )
+        )
+    assert not any(o.duplicate for o in outcomes)
+    assert outcomes[0].aggregate_id != outcomes[1].aggregate_id

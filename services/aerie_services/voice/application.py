@@ -44,7 +44,8 @@ class Voice(ContextApplication):
         )
 
     def _anonymised(self, command: Command) -> Command:
-        digest = self._keyed(command.command_id)
+        # Keyed by author and command id: two authors' clients may choose the same id.
+        digest = self._keyed(f"{command.employee_id}\x00{command.command_id}")
         return replace(
             command,
             command_id=f"anonymous:{digest[:32]}",
@@ -56,13 +57,13 @@ class Voice(ContextApplication):
             data={**command.data, "issue_id": f"ANON-{digest[32:52].upper()}"},
         )
 
-    def _keyed(self, command_id: str) -> str:
-        """HMAC-SHA256 of the caller's command id under the platform's anonymous-ids key."""
+    def _keyed(self, text: str) -> str:
+        """HMAC-SHA256 of ``text`` under the platform's anonymous-ids key."""
         if self._anonymous_key is None:
             recorder: Any = self.recorder
             with recorder.datastore.get_connection() as conn:
                 self._anonymous_key = stored_secret(conn, "anonymous-ids")
-        return hmac.new(self._anonymous_key, command_id.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._anonymous_key, text.encode(), hashlib.sha256).hexdigest()
 
     def hand_over_issue(self, command: Command, facts: Facts) -> Outcome:
         """Pass a named issue of ``employee_id`` (its holder) to ``to_employee_id``."""
