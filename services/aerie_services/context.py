@@ -155,6 +155,6 @@ class Facts:
         """``context`` recorded something about ``key``: its remembered answers may be stale."""
         if self._memo is None or key is None:
             return
-        for fact, stale_key in list(self._memo):
-            if stale_key == key and self.registry.facts[fact][0].name == context:
-                del self._memo[(fact, stale_key)]
+        for fact, (answering, _lookup) in self.registry.facts.items():
+            if answering.name == context:
+                self._memo.pop((fact, key), None)
