@@ -130,7 +130,6 @@ class TrackedProjection:
         self.quoted = sql.Identifier(schema).as_string(None)
         self.rewinding: set[PartitionKey] = set()
         self._conn: psycopg.AsyncConnection[Any] | None = None
-        self.applied = 0
 
     async def connection(self) -> psycopg.AsyncConnection[Any]:
         if self._conn is None or self._conn.closed:
@@ -327,7 +326,6 @@ class TrackedProjection:
             message = envelope_message[1]
             self.rewinding.discard((message.topic, message.partition))
         self.rewinding.update((s.topic, s.partition) for s in sorted_out.seeks)
-        self.applied += len(sorted_out.accepted)
         return sorted_out.seeks
 
     async def stalled(self, watch: psycopg.AsyncConnection[Any], topics: list[str]) -> list[Seek]:
