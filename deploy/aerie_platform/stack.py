@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -79,21 +80,98 @@ class EmbeddedPostgres:
             self._server = None
 
     def revive(self) -> None:
-        """Start the server again on the same data and socket after it died."""
+        """Start the server again on the same data and socket after it died.
+
+        A postmaster killed with SIGKILL leaves ``postmaster.pid`` and its
+        socket's lock file behind, and ``pg_ctl`` has handed it to PID 1: an
+        init that does not reap (a container's, a micro-VM's) leaves it a zombie
+        whose PID still answers ``kill(pid, 0)``, so PostgreSQL and the package
+        take it for a running server and refuse to start (or skip starting).
+        Once no process of the dead server is attached to its shared memory
+        (PostgreSQL's own test for orphaned backends), its lock files are
+        removed; the new server recovers from its WAL.
+        """
         if self._server is None:
             self.start()
             return
+        if not self.alive():
+            self._clear_stale_locks()
         with self._server._lock:  # the package's own start-up, as at first start
             self._server.ensure_postgres_running()
 
     def alive(self) -> bool:
-        """True while the server process named in ``postmaster.pid`` runs."""
-        try:
-            pid = int((self.data_dir / "postmaster.pid").read_text().split()[0])
-            os.kill(pid, 0)
-        except (OSError, ValueError, IndexError):
-            return False
-        return True
+        """True while the server process named in ``postmaster.pid`` runs (not as a zombie)."""
+        lock = _postmaster_lock(self.data_dir)
+        return lock is not None and _running(lock.pid)
+
+    def _clear_stale_locks(self, timeout: float = 10.0) -> None:
+        lock = _postmaster_lock(self.data_dir)
+        if lock is None:
+            return
+        deadline = time.monotonic() + timeout
+        while lock.shared_memory_id is not None and _attached(lock.shared_memory_id):
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"processes of the dead PostgreSQL (PID {lock.pid}) still use its shared "
+                    f"memory after {timeout:.0f}s; stop them before starting it again"
+                )
+            time.sleep(0.05)
+        if lock.socket_lock is not None:
+            lock.socket_lock.unlink(missing_ok=True)
+        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        log.info("removed the lock files of PostgreSQL PID %d, which died", lock.pid)
+
+
+@dataclass(frozen=True)
+class PostmasterLock:
+    """What ``postmaster.pid`` says of the server that wrote it."""
+
+    pid: int
+    socket_lock: Path | None
+    shared_memory_id: int | None
+
+
+def _postmaster_lock(data_dir: Path) -> PostmasterLock | None:
+    """``postmaster.pid``: PID, data dir, start time, port, socket dir, host, shared memory, status."""
+    try:
+        lines = [*(data_dir / "postmaster.pid").read_text().splitlines(), *[""] * 8]
+        pid = int(lines[0])
+    except (OSError, ValueError):
+        return None
+    port, socket_dir, shared = lines[3].strip(), lines[4].strip(), lines[6].split()
+    return PostmasterLock(
+        pid=pid,
+        socket_lock=Path(socket_dir) / f".s.PGSQL.{port}.lock" if socket_dir and port else None,
+        shared_memory_id=int(shared[1]) if len(shared) > 1 and shared[1].isdigit() else None,
+    )
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` is a process that has not ended (a zombie has ended)."""
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        pass  # another user's process: it exists
+    except OSError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc to ask: it answered, so it runs
+    return state not in {"Z", "X"}
+
+
+def _attached(shared_memory_id: int) -> int:
+    """How many processes are attached to a System V shared memory segment (0 if gone)."""
+    try:
+        table = Path("/proc/sysvipc/shm").read_text().splitlines()[1:]
+    except OSError:
+        return 0
+    for line in table:
+        fields = line.split()
+        if len(fields) > 6 and fields[1] == str(shared_memory_id):
+            return int(fields[6])
+    return 0
 
 
 class EmbeddedBroker:
