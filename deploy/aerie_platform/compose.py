@@ -11,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from aerie_events.codec import EventCodec
 from aerie_events.signing import RelaySignature
 from aerie_events.topics import DEAD_LETTER, QUARANTINE
@@ -149,6 +150,7 @@ def build_relay(
         signature=RelaySignature(relay_key(settings, database_url)),
         partitions=settings.partitions,
         group=str(group),
+        anonymous_release_seconds=settings.anonymous_release_seconds,
     )
     ref[0] = relay
     return relay
@@ -168,6 +170,7 @@ def _sources(
                 log=CommittedLog(recorder.events_table_name, "notification_id", STORED_COLUMNS),
                 channel=recorder.channel_name,
                 convert=ContextEvents(name, codec, lambda: _relay_keys(ref)),
+                table=recorder.events_table_name,
             )
         )
     return sources
@@ -206,3 +209,44 @@ def command_sender(bus: Aerie) -> Any:
         )
 
     return send
+
+
+def token_settings(settings: Settings, database_url: str) -> Any:
+    """How the gateway verifies (and ``aerie token`` signs) bearer tokens."""
+    from pathlib import Path
+
+    from aerie_gateway.identity import TokenSettings
+    from aerie_services.storage import stored_secret
+
+    gateway = settings.gateway
+    local_key = None
+    if gateway.local_tokens:
+        local_key = gateway.token_key
+        if local_key is None:
+            with psycopg.connect(database_url) as conn:
+                local_key = stored_secret(conn, "token-signing")
+    return TokenSettings(
+        issuer=gateway.issuer,
+        audience=gateway.audience,
+        local_key=local_key,
+        public_keys=tuple(Path(f).read_text() for f in gateway.public_key_files),
+        jwks_url=gateway.jwks_url,
+    )
+
+
+def gateway_config(settings: Settings, database_url: str) -> Any:
+    """The gateway's configuration: its pool, tokens and limits."""
+    from aerie_gateway.app import GatewayConfig
+
+    gateway = settings.gateway
+    return GatewayConfig(
+        database_url=database_url,
+        tokens=token_settings(settings, database_url),
+        pool_size=settings.pool_size,
+        graphiql=gateway.graphiql,
+        introspection=gateway.introspection,
+        rate_per_second=gateway.rate_per_second,
+        rate_burst=gateway.rate_burst,
+        request_budget_seconds=gateway.request_budget_seconds,
+        anonymity_threshold=gateway.anonymity_threshold,
+    )

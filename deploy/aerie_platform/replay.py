@@ -25,6 +25,7 @@ from aerie_projections.rebuild import apply_envelopes, digest, drop_schema
 from aerie_services.committed import CommittedLog
 from aerie_services.keyring import PostgresKeyRing
 from aerie_services.relay import STORED_COLUMNS, ContextEvents
+from aerie_services.storage import HELD_TABLE
 
 from aerie_platform.compose import WriteSide
 from aerie_platform.migrations import forget_schema, migrate, projection_steps
@@ -119,6 +120,8 @@ def _read_batches(
     """Put each context's committed events on ``out`` as decoded batches; ``None`` at the end.
 
     Library-internal stored events (no catalog meta, no envelope) count as read.
+    Events the relay still holds back (anonymous ones whose window has not
+    ended) are left out, as the live read models have not seen them either.
     """
     try:
         with psycopg.connect(database_url, autocommit=True) as reader:
@@ -127,6 +130,7 @@ def _read_batches(
                 recorder: Any = side.apps[context].recorder
                 log = CommittedLog(recorder.events_table_name, "notification_id", STORED_COLUMNS)
                 convert = ContextEvents(context, EventCodec(), lambda: keys)
+                held = still_held(reader, context)
                 position = 0
                 while not stop.is_set():
                     read = log.read(reader, position, batch)
@@ -135,11 +139,20 @@ def _read_batches(
                             break
                         time.sleep(0.01)
                         continue
-                    out.put((convert.envelopes(read.rows), len(read.rows)))
+                    rows = [r for r in read.rows if r["notification_id"] not in held]
+                    out.put((convert.envelopes(rows), len(read.rows)))
                     position = read.position
         out.put(None)
     except BaseException as error:  # handed to the applying thread, which raises it
         out.put(error)
+
+
+def still_held(conn: psycopg.Connection[Any], context: str) -> set[int]:
+    """Positions of ``context``'s log the relay holds back and has not released yet."""
+    rows = conn.execute(
+        f"SELECT position FROM {HELD_TABLE} WHERE source = %s AND seq IS NULL", (context,)
+    ).fetchall()
+    return {row[0] for row in rows}
 
 
 def compare(

@@ -11,7 +11,7 @@ import base64
 import binascii
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aerie_events.topics import Topics
@@ -19,6 +19,52 @@ from aerie_events.topics import Topics
 
 class SettingsError(SystemExit):
     """A setting that is missing or malformed; the message names it and what is allowed."""
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """The gateway's identity and limits.
+
+    Tokens: the local key (``AERIE_TOKEN_KEY``, else the one ``aerie migrate``
+    generated) signs and verifies the embedded default's tokens;
+    ``AERIE_JWKS_URL`` or ``AERIE_JWT_PUBLIC_KEYS`` (PEM files, comma-separated)
+    verify an external identity provider's, with ``AERIE_JWT_ISSUER`` and
+    ``AERIE_JWT_AUDIENCE``. Local tokens are refused once a provider is
+    configured, unless ``AERIE_LOCAL_TOKENS=on`` keeps them.
+    """
+
+    token_key: bytes | None = None
+    local_tokens: bool = True
+    issuer: str = "aerie-local"
+    audience: str = "aerie"
+    jwks_url: str | None = None
+    public_key_files: tuple[str, ...] = ()
+    graphiql: bool = True
+    introspection: bool = True
+    rate_per_second: int = 50
+    rate_burst: int = 100
+    request_budget_seconds: int = 10
+    anonymity_threshold: int = 5
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
+        files = tuple(f.strip() for f in env.get("AERIE_JWT_PUBLIC_KEYS", "").split(",") if f)
+        return cls(
+            token_key=_key(env.get("AERIE_TOKEN_KEY", ""), "AERIE_TOKEN_KEY"),
+            local_tokens=_switch(
+                env, "AERIE_LOCAL_TOKENS", not (env.get("AERIE_JWKS_URL") or files)
+            ),
+            issuer=env.get("AERIE_JWT_ISSUER") or "aerie-local",
+            audience=env.get("AERIE_JWT_AUDIENCE") or "aerie",
+            jwks_url=env.get("AERIE_JWKS_URL") or None,
+            public_key_files=files,
+            graphiql=_switch(env, "AERIE_GRAPHIQL", True),
+            introspection=_switch(env, "AERIE_INTROSPECTION", True),
+            rate_per_second=_int(env, "AERIE_RATE_PER_SECOND", 50, 0, 1_000_000),
+            rate_burst=_int(env, "AERIE_RATE_BURST", 100, 1, 1_000_000),
+            request_budget_seconds=_int(env, "AERIE_REQUEST_BUDGET_SECONDS", 10, 1, 3600),
+            anonymity_threshold=_int(env, "AERIE_ANONYMITY_THRESHOLD", 5, 1, 1000),
+        )
 
 
 @dataclass(frozen=True)
@@ -34,6 +80,9 @@ class Settings:
     relay_groups: tuple[tuple[str, ...], ...]
     master_key: bytes | None
     relay_key: bytes | None = None
+    gateway: GatewaySettings = field(default_factory=lambda: GatewaySettings())
+    anonymous_release_seconds: int = 3600
+    """The relay's window for anonymous events (epoch-aligned): each goes out at its end."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,6 +99,10 @@ class Settings:
             relay_groups=_groups(env.get("AERIE_RELAY_GROUPS", "")),
             master_key=_key(env.get("AERIE_MASTER_KEY", "")),
             relay_key=_key(env.get("AERIE_RELAY_KEY", ""), "AERIE_RELAY_KEY"),
+            gateway=GatewaySettings.from_env(env),
+            anonymous_release_seconds=_int(
+                env, "AERIE_ANONYMOUS_RELEASE_SECONDS", 3600, 1, 7 * 24 * 3600
+            ),
         )
 
     @property
@@ -80,6 +133,15 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise SettingsError(f"{name}={raw!r} is not allowed: a whole number from {low} to {high}")
     return int(raw)
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
+        raise SettingsError(f"{name}={raw!r} is not allowed: on or off")
+    return raw in {"on", "true", "1", "yes"}
 
 
 def _groups(raw: str) -> tuple[tuple[str, ...], ...]:

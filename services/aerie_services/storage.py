@@ -1,7 +1,8 @@
 """Tables the platform keeps beside the event store, as versioned migrations.
 
-Relay progress, dead letters (rejected input), the quarantine (what could not
-be decoded or applied), idempotency keys and the subjects' keys. The
+Relay progress, the anonymous events the relay holds back, dead letters
+(rejected input), the quarantine (what could not be decoded or applied),
+idempotency keys and the subjects' keys. The
 platform's migration runner applies ``MIGRATIONS`` once per start.
 """
 
@@ -16,6 +17,7 @@ import psycopg
 from aerie_services.keyring import KEYRING_DDL
 
 QUARANTINE_TABLE = "aerie_quarantine"
+HELD_TABLE = "aerie_relay_held"
 QUARANTINE_CHANNEL = "aerie_quarantine"
 DEAD_LETTER_TABLE = "aerie_dead_letters"
 DEAD_LETTER_CHANNEL = "aerie_dead_letters"
@@ -119,6 +121,37 @@ CREATE TABLE IF NOT EXISTS aerie_demo_loads (
 );
 """
 
+HELD_EVENTS = """
+CREATE TABLE IF NOT EXISTS aerie_relay_held (
+    source text NOT NULL,
+    position bigint NOT NULL,
+    key text NOT NULL,
+    site_id text,
+    release_at timestamptz NOT NULL,
+    partition int,
+    seq bigint,
+    PRIMARY KEY (source, position),
+    CHECK ((partition IS NULL) = (seq IS NULL))
+);
+CREATE INDEX IF NOT EXISTS aerie_relay_held_waiting
+    ON aerie_relay_held (source, release_at) WHERE seq IS NULL;
+CREATE INDEX IF NOT EXISTS aerie_relay_held_keys
+    ON aerie_relay_held (source, key) WHERE seq IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS aerie_relay_held_numbers
+    ON aerie_relay_held (source, partition, seq) WHERE seq IS NOT NULL;
+ALTER TABLE aerie_relay_position ADD COLUMN IF NOT EXISTS resend_until bigint NOT NULL DEFAULT 0;
+"""
+"""Events the relay holds back (anonymous ones, and what follows them under the same key).
+
+A row names a stored event by ``(source, position)``: no bytes are copied, so
+nothing personal is kept here and a destroyed key still erases what is
+released. ``release_at`` is the end of the window it was parked in. Once
+released the row keeps the ``(partition, seq)`` the event was given, so a
+republish after a broker reset numbers it the same. ``resend_until`` is how far
+a source had sent before the broker lost its data: nothing is newly released
+until the republish has passed it.
+"""
+
 DEAD_LETTER_SIZE = """
 ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
 """
@@ -133,6 +166,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (7, "the key that derives anonymous issues' ids", ANONYMOUS_SECRET),
     (8, "demo loads, so an interrupted one is completed", DEMO_LOADS),
     (9, "a message is quarantined once per projection", QUARANTINE_ONCE),
+    (10, "anonymous events held back until their window ends", HELD_EVENTS),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 

@@ -28,7 +28,9 @@ class Voice(ContextApplication):
         caller's command id only as a keyed hash (a retry finds the same
         issue); the author is not its subject, actor or digest, its time is
         coarsened to the hour, and its free text is sealed with a key of the
-        issue's own. The author is asked for once: to find their site.
+        issue's own. The author is asked for once: to find their site. The
+        relay publishes it only when its release window ends, with the other
+        anonymous events of that window (``relay.Relay.release_due``).
         """
         site_id = facts.ask(EMPLOYEE_SITE, str(command.employee_id))
         if command.data["anonymous"]:
@@ -51,6 +53,7 @@ class Voice(ContextApplication):
             command_id=f"anonymous:{digest[:32]}",
             employee_id=None,
             actor={"kind": "employee", "id": "anonymous"},
+            source={"system": command.source.get("system", "aerie")},  # no client, no person
             occurred_at=_to_the_hour(command.occurred_at),
             correlation_id=None,
             causation_id=None,
