@@ -7,6 +7,7 @@ works in a fresh database and under a fresh topic prefix, so runs never mix.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -29,6 +30,16 @@ from aerie_platform.stack import (
 )
 
 RUN_ID = uuid.uuid4().hex[:8]
+TOKEN_KEY = base64.b64encode(b"aerie-test-token-key-32-bytes!!!").decode()
+"""The local key the platforms of the suite sign and verify bearer tokens with."""
+
+
+def token_for(role: str = "admin", subject: str = "tester", **claims: str | None) -> str:
+    """A bearer token the suite's gateways accept (``claims``: site, team, department)."""
+    from aerie_gateway.identity import TokenSettings, issue_token
+
+    settings = TokenSettings(local_key=base64.b64decode(TOKEN_KEY))
+    return issue_token(settings, role=role, subject=subject, **claims)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +112,9 @@ class Platform:
             "AERIE_GROUP_ID": f"g{RUN_ID}{name}",
             "AERIE_HTTP_PORT": str(self.port),
             "AERIE_HOME": str(workdir / f"home-{name}"),
+            "AERIE_TOKEN_KEY": TOKEN_KEY,
+            "AERIE_RATE_PER_SECOND": "2000",
+            "AERIE_RATE_BURST": "4000",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -145,8 +159,10 @@ class Platform:
             except subprocess.TimeoutExpired:
                 process.kill()
 
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        return graphql_at(self.port, query, variables)
+    def graphql(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        return graphql_at(self.port, query, variables, token=token)
 
     def wait_for_gateway(self, timeout: float = 30) -> None:
         wait_until(lambda: self._healthy(), timeout, "the gateway did not start")
@@ -208,13 +224,20 @@ def hire(bus: Any, employee_id: str, name: str = "Test Agent", site_id: str = "s
 
 
 def graphql_at(
-    port: int, query: str, variables: dict[str, Any] | None = None, timeout: float = 30
+    port: int,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    timeout: float = 30,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """POST a GraphQL request to the gateway on ``port``; the decoded answer."""
+    """POST a GraphQL request to the gateway on ``port`` (as admin unless ``token``)."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
         data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"content-type": "application/json"},
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {token or token_for('admin')}",
+        },
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())

@@ -6,6 +6,8 @@ aerie demo         load the deterministic demo through the command path
 aerie replay       rebuild read models from the event store; --verify compares digests
 aerie quarantine   list what could not be decoded or applied; redrive applies it again
 aerie schemas      export or check the event JSON Schemas and the GraphQL SDL
+aerie token        issue a signed bearer token for a role (embedded default's local key)
+aerie client       add, list or revoke an integration client's credential
 aerie relay | worker | gateway    one part of the platform, for production
 """
 
@@ -117,7 +119,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not announced and gateway_answers(port):
                 announced = True
                 say(f"GraphiQL: http://127.0.0.1:{port}/graphql")
-                say(f"try this query there:\n{EXAMPLE_QUERY}")
+                print_demo_tokens(settings, database_url)
+                say(f"paste a token into GraphiQL's token field, then try:\n{EXAMPLE_QUERY}")
                 say("Ctrl-C stops everything; data stays in " + str(settings.home))
             restart_servers(postgres, broker)
             for name, child in list(children.items()):
@@ -371,10 +374,10 @@ def wait_for_broker(ready: Callable[[], object], bootstrap: str) -> None:
 
 def cmd_gateway(_args: argparse.Namespace) -> int:
     import uvicorn
-    from aerie_gateway.app import GatewayConfig, create_app
+    from aerie_gateway.app import create_app
 
     settings, database_url, side = part_side()
-    config = GatewayConfig(database_url=database_url, pool_size=settings.pool_size)
+    config = compose.gateway_config(settings, database_url)
     uvicorn.run(
         create_app(config, side.bus, on_close=side.close),
         host="127.0.0.1",
@@ -502,6 +505,117 @@ def redrive_quarantine(args: argparse.Namespace, settings: Settings, database_ur
     return 0 if applied == len(results) else 1
 
 
+def print_demo_tokens(settings: Settings, database_url: str) -> None:
+    """A ready token for each demo role (12 hours), and how to make others."""
+    import psycopg
+    from aerie_gateway.clients import ensure_client
+    from aerie_gateway.identity import issue_token
+    from aerie_services.demo import people_to_sign_in_as
+
+    tokens = compose.token_settings(settings, database_url)
+    if tokens.local_key is None:
+        say("tokens come from your identity provider (AERIE_LOCAL_TOKENS=off)")
+        return
+    lines = []
+    for role, claims in people_to_sign_in_as().items():
+        if claims.get("client"):
+            with psycopg.connect(database_url) as conn:
+                ensure_client(conn, claims["client"], role, claims.get("site"))
+        token = issue_token(tokens, role=role, **claims)
+        scope = ", ".join(f"{k} {v}" for k, v in claims.items() if k != "subject")
+        lines.append(f"  {role} {claims['subject']}{f' ({scope})' if scope else ''}:\n    {token}")
+    say("bearer tokens for the demo, one per role (valid 12 hours):\n" + "\n".join(lines))
+    say("more: aerie token --role ROLE --subject ID [--site S] [--team T] [--department D]")
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from aerie_gateway.identity import Unauthenticated, issue_token
+
+    settings = Settings.from_env()
+    database_url = settings.require_database()
+    tokens = compose.token_settings(settings, database_url)
+    if tokens.local_key is None:
+        say("local tokens are off (AERIE_LOCAL_TOKENS=off): ask your identity provider")
+        return 2
+    if not args.subject and not args.client:
+        say("name --subject (a person's employee id) or --client (an integration client)")
+        return 2
+    if not 0 < args.hours <= MAX_TOKEN_HOURS:
+        say(f"--hours {args.hours:g} is not allowed: more than 0, at most {MAX_TOKEN_HOURS}")
+        return 2
+    claims = {"site": args.site, "team": args.team, "department": args.department}
+    if args.client:
+        refused = client_refused(database_url, args.client, args.role)
+        if refused:
+            say(f"no token issued: {refused}")
+            return 2
+        claims = {"site": args.site, "client": args.client}
+    try:
+        token = issue_token(
+            tokens,
+            role=args.role,
+            subject=args.subject or f"client:{args.client}",
+            valid_seconds=int(args.hours * 3600),
+            **claims,
+        )
+    except Unauthenticated as error:
+        say(f"no token issued: {error.message}")
+        return 2
+    print(token)
+    return 0
+
+
+MAX_TOKEN_HOURS = 168
+
+
+def client_refused(database_url: str, client_id: str, role: str) -> str:
+    """Why a token for ``client_id`` in ``role`` may not be issued ('' when it may)."""
+    import psycopg
+    from aerie_gateway.clients import find_client
+
+    with psycopg.connect(database_url) as conn:
+        client = find_client(conn, client_id)
+    if client is None or client.revoked:
+        return f"no active client {client_id!r} (`aerie client list` shows them)"
+    if client.role != role:
+        return f"client {client_id!r} is a {client.role}, not a {role}"
+    return ""
+
+
+def cmd_client(args: argparse.Namespace) -> int:
+    import psycopg
+    from aerie_gateway import clients
+
+    if args.action in ("add", "revoke") and not args.client_id:
+        say(f"name the client: aerie client {args.action} CLIENT_ID")
+        return 2
+    settings = Settings.from_env()
+    database_url = settings.require_database()
+    with psycopg.connect(database_url) as conn:
+        if args.action == "add":
+            try:
+                secret = clients.add_client(conn, args.client_id, args.role, args.site)
+            except clients.ClientRefused as error:
+                say(f"no client added: {error}")
+                return 2
+            say(f"client {args.client_id} ({args.role}) added; its secret, shown only now:")
+            print(secret)
+            say(
+                f"ask for a token: POST /token with grant_type=client_credentials, "
+                f"client_id={args.client_id} and this client_secret"
+            )
+        elif args.action == "revoke":
+            if not clients.revoke_client(conn, args.client_id):
+                say(f"no active client {args.client_id!r}: `aerie client list` shows them")
+                return 2
+            say(f"client {args.client_id} revoked: its secret and tokens are refused from now on")
+        else:
+            for client in clients.list_clients(conn):
+                state = "revoked" if client.revoked else "active"
+                say(f"{client.client_id} {client.role} {client.site_id or '-'} {state}")
+    return 0
+
+
 def cmd_schemas(args: argparse.Namespace) -> int:
     from aerie_events.schema import SCHEMA_DIR, export_schemas, schema_drift
     from aerie_gateway.schema import SDL_PATH, sdl
@@ -558,6 +672,24 @@ def main(argv: list[str] | None = None) -> int:
         help="also redrive messages whose relay signature did not verify (checked by you)",
     )
     quarantine.add_argument("--limit", type=int, default=50, help="list at most this many")
+    token = sub.add_parser("token", help="issue a bearer token signed with the local key")
+    token.add_argument("--role", required=True, help="agent, team_lead, site_manager, ...")
+    token.add_argument("--subject", help="the employee id (or a name)")
+    token.add_argument("--client", help="a registered integration client (aerie client add)")
+    token.add_argument("--site")
+    token.add_argument("--team")
+    token.add_argument("--department")
+    token.add_argument(
+        "--hours",
+        type=float,
+        default=12.0,
+        help=f"how long it is valid (at most {MAX_TOKEN_HOURS})",
+    )
+    client = sub.add_parser("client", help="add, list or revoke integration clients")
+    client.add_argument("action", choices=("add", "list", "revoke"))
+    client.add_argument("client_id", nargs="?", default="")
+    client.add_argument("--role", default="site_publisher", help="site_publisher, hris or lms")
+    client.add_argument("--site", help="the site a site_publisher publishes for")
     relay = sub.add_parser("relay", help="run one relay alone")
     relay.add_argument("--group", type=int, default=0, help="which AERIE_RELAY_GROUPS group")
     for name in ("worker", "gateway"):

@@ -1,11 +1,17 @@
-"""The ASGI application: GraphQL over HTTP with GraphiQL at /graphql."""
+"""The ASGI application: GraphQL over HTTP with GraphiQL at /graphql.
+
+Every operation carries a bearer token; the identity it names is what the
+permissions check and what each recorded event's actor is. Limits (body
+size, rate, time) are configured once by the composition root.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -14,15 +20,26 @@ from cross_web import HTTPException
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
+from aerie_gateway import clients
 from aerie_gateway.dataloaders import Loaders, build_loaders
 from aerie_gateway.errors import coded
-from aerie_gateway.schema import schema
+from aerie_gateway.graphiql import graphiql_html, graphiql_routes
+from aerie_gateway.guard import (
+    Authenticator,
+    BodyLimit,
+    RateLimiter,
+    RequestRefused,
+    client_ip,
+    refusal,
+)
+from aerie_gateway.identity import Identity, TokenSettings, TokenVerifier, issue_token
+from aerie_gateway.schema import AerieSchema, build_schema
 
 
 @dataclass
@@ -30,28 +47,14 @@ class Context:
     pool: AsyncConnectionPool
     bus: Aerie
     loaders: Loaders
-    actor: dict[str, str] = field(default_factory=lambda: {"kind": "integration", "id": "graphql"})
+    identity: Identity
+    anonymity_threshold: int = 5
     request: Any = None
     response: Any = None
 
 
 MAX_JSON_DEPTH = 32
 """How deeply a request's JSON may nest (no input of the schema needs more than a few levels)."""
-
-
-class RequestRefused(Exception):
-    """A request refused before GraphQL sees it: answered as a coded JSON error."""
-
-    def __init__(self, status: int, code: str, message: str, allowed: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.allowed = status, code, message, allowed
-
-    def response(self) -> JSONResponse:
-        error = {
-            "message": self.message,
-            "extensions": {"code": self.code, "allowed": self.allowed},
-        }
-        return JSONResponse({"errors": [error]}, status_code=self.status)
 
 
 def nesting_depth(value: Any) -> int:
@@ -93,21 +96,72 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+@dataclass(frozen=True)
+class GatewayConfig:
+    """What the gateway needs, given by the composition root."""
+
+    database_url: str
+    tokens: TokenSettings
+    pool_size: int = 10
+    graphiql: bool = True
+    introspection: bool = True
+    rate_per_second: float = 50.0
+    rate_burst: int = 100
+    max_body_bytes: int = 1_000_000
+    request_budget_seconds: float = 10.0
+    anonymity_threshold: int = 5
+    client_token_seconds: int = 3600
+
+
 class AerieGraphQL(GraphQL):
-    def __init__(self, pool: AsyncConnectionPool, bus: Aerie) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        bus: Aerie,
+        config: GatewayConfig,
+        schema: AerieSchema,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if config.graphiql else None)
         self.pool = pool
         self.bus = bus
+        self.config = config
+        self.authenticator = authenticator
+        self.limiter = limiter
+
+    async def render_graphql_ide(self, request: Request) -> Any:
+        """GraphiQL from installed files (strawberry's page loads it from a CDN)."""
+        return HTMLResponse(graphiql_html())
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """As strawberry's, and a browser's ``/graphql?query=...`` opens GraphiQL with it."""
+        browser = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+        return browser or super().should_render_graphql_ide(request)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """As strawberry's, with refusals answered as coded JSON errors, not plain text."""
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            if is_page_request(request):
+                response = await self.run(request)
+            else:
+                await self.admit(request)
+                async with asyncio.timeout(self.config.request_budget_seconds):
+                    response = await self.run(request)
         except RequestRefused as refused:
             response = refused.response()
+        except TimeoutError:
+            response = refusal(
+                503,
+                "REQUEST_TIMEOUT",
+                f"the request took over {self.config.request_budget_seconds:g} s and was stopped",
+                "a smaller query; a mutation may have been recorded: retry it with the same "
+                "commandId (a retry records nothing twice)",
+            )
         except HTTPException as error:
             response = RequestRefused(
                 error.status_code, "BAD_REQUEST", error.reason, "a GraphQL request over HTTP"
@@ -127,9 +181,25 @@ class AerieGraphQL(GraphQL):
             raise too_deep(str(depth))
         return value
 
+    async def admit(self, request: Request) -> None:
+        """Who is asking, within their rate; refused with 401 or 429 otherwise."""
+        try:
+            identity = await self.authenticator.identify(request)
+        except RequestRefused:
+            self.limiter.check(f"ip:{client_ip(request)}")
+            raise
+        self.limiter.check(identity.limit_key)
+        request.state.identity = identity
+
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(
-            self.pool, self.bus, build_loaders(self.pool), request=request, response=response
+            self.pool,
+            self.bus,
+            build_loaders(self.pool),
+            identity=getattr(request.state, "identity", None),  # type: ignore[arg-type]
+            anonymity_threshold=self.config.anonymity_threshold,
+            request=request,
+            response=response,
         )
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
@@ -139,44 +209,9 @@ class AerieGraphQL(GraphQL):
         return data
 
 
-MAX_BODY_BYTES = 1_000_000
-
-
-class BodyLimit:
-    """Refuse request bodies over ``MAX_BODY_BYTES`` with a message, before parsing them."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            length = dict(scope.get("headers", [])).get(b"content-length", b"0")
-            if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-                response = JSONResponse(
-                    {
-                        "errors": [
-                            {
-                                "message": f"request body over {MAX_BODY_BYTES} bytes",
-                                "extensions": {
-                                    "code": "REQUEST_TOO_LARGE",
-                                    "allowed": f"at most {MAX_BODY_BYTES} bytes",
-                                },
-                            }
-                        ]
-                    },
-                    status_code=413,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-@dataclass(frozen=True)
-class GatewayConfig:
-    """What the gateway needs, given by the composition root."""
-
-    database_url: str
-    pool_size: int = 10
+def is_page_request(request: Request) -> bool:
+    """A browser asking for GraphiQL itself (not an operation): no token needed."""
+    return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 
 def create_app(
@@ -186,6 +221,10 @@ def create_app(
     pool = AsyncConnectionPool(
         config.database_url, min_size=2, max_size=max(config.pool_size, 2), open=False
     )
+    schema = build_schema(introspection=config.introspection)
+    authenticator = Authenticator(TokenVerifier(config.tokens), pool)
+    limiter = RateLimiter(config.rate_per_second, config.rate_burst)
+    graphql = AerieGraphQL(pool, bus, config, schema, authenticator, limiter)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -207,9 +246,98 @@ def create_app(
         routes=[
             Route("/", home),
             Route("/health", health),
-            Route("/graphql", AerieGraphQL(pool, bus), methods=["GET", "POST"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/token", token_endpoint(config, pool, limiter), methods=["POST"]),
+            *(graphiql_routes() if config.graphiql else []),
         ],
         lifespan=lifespan,
     )
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, max_bytes=config.max_body_bytes)
     return app
+
+
+def token_endpoint(
+    config: GatewayConfig, pool: AsyncConnectionPool, limiter: RateLimiter
+) -> Callable[[Request], Any]:
+    """``POST /token``: an integration client's id and secret for a bearer token.
+
+    OAuth 2 client credentials: a form (or JSON) with ``grant_type=client_credentials``,
+    ``client_id`` and ``client_secret`` (or HTTP Basic). Tokens are signed with
+    the local key; with an external identity provider, clients ask it instead.
+    """
+
+    async def issue(request: Request) -> JSONResponse:
+        try:
+            limiter.check(f"ip:{client_ip(request)}")
+            client_id, secret = await _client_credentials(request)
+            if config.tokens.local_key is None:
+                raise RequestRefused(
+                    404,
+                    "NOT_FOUND",
+                    "this platform's tokens come from its identity provider",
+                    "ask the identity provider for a token",
+                )
+            async with pool.connection() as conn:
+                client = await clients.client_with_secret(conn, client_id, secret)
+            if client is None:
+                raise RequestRefused(
+                    401,
+                    "UNAUTHENTICATED",
+                    "unknown client, wrong secret, or a revoked client",
+                    "the client id and secret `aerie client add` printed",
+                )
+        except RequestRefused as refused:
+            return refused.response()
+        token = issue_token(
+            config.tokens,
+            role=client.role,
+            subject=f"client:{client.client_id}",
+            site=client.site_id,
+            client=client.client_id,
+            valid_seconds=config.client_token_seconds,
+        )
+        return JSONResponse(
+            {
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": config.client_token_seconds,
+            }
+        )
+
+    return issue
+
+
+async def _client_credentials(request: Request) -> tuple[str, str]:
+    import base64
+    import binascii
+    from urllib.parse import parse_qs
+
+    wrong = RequestRefused(
+        400,
+        "BAD_REQUEST",
+        "a token request names grant_type=client_credentials, client_id and client_secret",
+        "a form or JSON body, or HTTP Basic credentials",
+    )
+    content_type = request.headers.get("content-type", "")
+    raw = await request.body()
+    try:
+        if "json" in content_type:
+            body = dict(json.loads(raw))
+        else:
+            body = {k: v[0] for k, v in parse_qs(raw.decode(), strict_parsing=bool(raw)).items()}
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise wrong from None
+    basic = request.headers.get("authorization", "")
+    if basic.lower().startswith("basic "):
+        try:
+            decoded = base64.b64decode(basic[6:], validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            raise wrong from None
+        body.setdefault("client_id", decoded.partition(":")[0])
+        body.setdefault("client_secret", decoded.partition(":")[2])
+    if body.get("grant_type") != "client_credentials":
+        raise wrong
+    client_id, secret = body.get("client_id"), body.get("client_secret")
+    if not isinstance(client_id, str) or not isinstance(secret, str) or not client_id:
+        raise wrong
+    return client_id, secret

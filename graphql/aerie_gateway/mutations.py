@@ -6,12 +6,16 @@ import asyncio
 from typing import Any
 
 import strawberry
+from aerie_events.catalog import CATALOG, UnknownEventType
 from aerie_services.base import Outcome
-from aerie_services.errors import DomainError
+from aerie_services.errors import DomainError, InvalidInput
+from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from aerie_gateway.errors import domain_error
+from aerie_gateway.identity import Identity
+from aerie_gateway.permissions import COMPANY, MUTATIONS, SELF, WRITES, Placement, require
 from aerie_gateway.types import CommandResult
 
 OCCURRED_AT = "When it happened at the source (ISO 8601 with zone); now if omitted."
@@ -119,6 +123,54 @@ class PublishEventInput:
 
 ENVELOPE_INPUTS = {"command_id", "employee_id", "site_id", "occurred_at"}
 
+PLACEMENT = "employee.placement"
+
+
+class MayRecord(BasePermission):
+    """A mutation records one event type; ``WRITES`` says who may, for whom.
+
+    The target is the employee the event is about, placed by the write side
+    (a hire by the site and team it names). The check comes before the
+    command path, so a refused write stores nothing, not even a dead letter.
+    """
+
+    message = "forbidden"
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        given = kwargs["input"]
+        kind = MUTATIONS[info.field_name] or given.type
+        if kind not in CATALOG:
+            raise domain_error(InvalidInput(UnknownEventType(kind)), prefix="input")
+        identity: Identity = info.context.identity
+        rule, what = WRITES[kind], f"recording {kind}"
+        scope = rule.scope_of(identity.role)
+        if scope is None or scope is COMPANY:
+            require(identity, rule, what, None)
+            return True
+        employee_id = str(given.employee_id)
+        if scope is SELF:
+            require(identity, rule, what, Placement(employee_id=employee_id))
+            return True
+        now = await asyncio.to_thread(info.context.bus.facts.ask, PLACEMENT, employee_id)
+        if kind == "employee.hired":
+            # an id already on another site's roster is refused like any other out-of-scope write
+            if now is not None:
+                require(identity, rule, what, Placement(employee_id, *now))
+            now = (given.site_id, _given(given, "team_id"))
+        require(identity, rule, what, Placement(employee_id, *now) if now else None)
+        if kind == "employee.transferred":  # and it stays within the caller's scope
+            to = Placement(employee_id, _given(given, "to_site_id"), _given(given, "to_team_id"))
+            require(identity, rule, what, to)
+        return True
+
+
+def _given(given: Any, name: str) -> Any:
+    """A field of a typed input, or of ``publishEvent``'s payload."""
+    if hasattr(given, name):
+        return getattr(given, name)
+    payload = getattr(given, "payload", None)
+    return payload.get(name) if isinstance(payload, dict) else None
+
 
 async def record(info: Info, kind: str, given: Any) -> CommandResult:
     values = {k: v for k, v in vars(given).items() if not (k == "comment" and v is None)}
@@ -132,7 +184,12 @@ async def _handle(
 ) -> CommandResult:
     try:
         outcome: Outcome = await asyncio.to_thread(
-            info.context.bus.handle, kind, channel="graphql", actor=info.context.actor, **inputs
+            info.context.bus.handle,
+            kind,
+            channel="graphql",
+            actor=info.context.identity.actor,
+            source=info.context.identity.source,
+            **inputs,
         )
     except DomainError as error:
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None
@@ -147,40 +204,46 @@ async def _handle(
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Record employee.hired.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.hired.")
     async def hire_employee(self, info: Info, input: HireEmployeeInput) -> CommandResult:
         return await record(info, "employee.hired", input)
 
-    @strawberry.mutation(description="Record employee.transferred.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.transferred.")
     async def transfer_employee(self, info: Info, input: TransferEmployeeInput) -> CommandResult:
         return await record(info, "employee.transferred", input)
 
-    @strawberry.mutation(description="Record employee.left.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.left.")
     async def record_leaving(self, info: Info, input: RecordLeavingInput) -> CommandResult:
         return await record(info, "employee.left", input)
 
-    @strawberry.mutation(description="Record training.passed.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record training.passed.")
     async def pass_training(self, info: Info, input: PassTrainingInput) -> CommandResult:
         return await record(info, "training.passed", input)
 
-    @strawberry.mutation(description="Record star.promoted (one star up).")
+    @strawberry.mutation(
+        permission_classes=[MayRecord], description="Record star.promoted (one star up)."
+    )
     async def promote_star(self, info: Info, input: PromoteStarInput) -> CommandResult:
         return await record(info, "star.promoted", input)
 
-    @strawberry.mutation(description="Record issue.raised.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record issue.raised.")
     async def raise_issue(self, info: Info, input: RaiseIssueInput) -> CommandResult:
         return await record(info, "issue.raised", input)
 
-    @strawberry.mutation(description="Record coupon.granted, within the agent's limit.")
+    @strawberry.mutation(
+        permission_classes=[MayRecord],
+        description="Record coupon.granted, within the agent's limit.",
+    )
     async def grant_coupon(self, info: Info, input: GrantCouponInput) -> CommandResult:
         return await record(info, "coupon.granted", input)
 
-    @strawberry.mutation(description="Record survey.answered.")
+    @strawberry.mutation(permission_classes=[MayRecord], description="Record survey.answered.")
     async def answer_survey(self, info: Info, input: AnswerSurveyInput) -> CommandResult:
         return await record(info, "survey.answered", input)
 
     @strawberry.mutation(
-        description="Record any catalog event type; payload fields as in its JSON Schema."
+        permission_classes=[MayRecord],
+        description="Record any catalog event type; payload fields as in its JSON Schema.",
     )
     async def publish_event(self, info: Info, input: PublishEventInput) -> CommandResult:
         return await _handle(

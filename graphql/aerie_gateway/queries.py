@@ -1,59 +1,103 @@
-"""Read queries: the unified view of one employee, and a site's roster page by page."""
+"""Read queries: the unified view of one employee, a site's roster page by page,
+a site in numbers, an employee's audit trail, and who the caller is."""
 
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import strawberry
+from aerie_projections.audit import queries as audit
 from aerie_projections.profile import queries as profile
 from strawberry.types import Info
 
 from aerie_gateway.errors import bad_argument
-from aerie_gateway.types import Employee, EmployeeConnection, EmployeeEdge, PageInfo
+from aerie_gateway.permissions import Allowed, Placement, target
+from aerie_gateway.types import (
+    AuditEntry,
+    AuditPage,
+    Employee,
+    EmployeeConnection,
+    EmployeeEdge,
+    Me,
+    PageInfo,
+    SiteSummary,
+    StarCount,
+    TeamSummary,
+)
 
 MAX_PAGE_SIZE = 100
 
 
-def encode_cursor(employee_id: str) -> str:
-    return base64.urlsafe_b64encode(f"employee:{employee_id}".encode()).decode()
+def encode_cursor(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
 
 
-def decode_cursor(cursor: str) -> str:
+def decode_cursor(cursor: str, kind: str = "employee") -> str:
     try:
-        kind, _, employee_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        found, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
-        kind, employee_id = "", ""
-    if kind != "employee" or not employee_id:
+        found, value = "", ""
+    if found != kind or not value:
         raise bad_argument(
             "after", "is not a cursor this API gave out", "an endCursor from a previous page"
         )
-    return employee_id
+    return value
+
+
+def page_size(first: int) -> int:
+    if not 1 <= first <= MAX_PAGE_SIZE:
+        raise bad_argument("first", f"{first} is out of range", f"1 to {MAX_PAGE_SIZE}")
+    return first
 
 
 @strawberry.type
 class Query:
+    @strawberry.field(permission_classes=[Allowed], description="Who your bearer token says.")
+    def me(self, info: Info) -> Me:
+        i = info.context.identity
+        return Me(
+            subject=i.subject,
+            role=i.role,
+            site=i.site,
+            team=i.team,
+            department=i.department,
+            client=i.client,
+        )
+
     @strawberry.field(
-        description="One employee's unified view, or null if no such employee is known."
+        permission_classes=[Allowed],
+        description="One employee's unified view, or null if no such employee is known.",
     )
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        async with info.context.pool.connection() as conn:
-            row = await profile.employee(conn, str(id))
+        row = await info.context.loaders.profiles.load(str(id))
         return Employee.from_row(row) if row else None
 
     @strawberry.field(
-        description=f"A site's employees ordered by id; at most {MAX_PAGE_SIZE} a page."
+        permission_classes=[Allowed],
+        description=(
+            f"A site's employees ordered by id, or one team's; at most {MAX_PAGE_SIZE} a page. "
+            "A team lead names their team."
+        ),
     )
     async def employees(
-        self, info: Info, site_id: strawberry.ID, first: int = 20, after: str | None = None
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        first: int = 20,
+        after: str | None = None,
+        team_id: strawberry.ID | None = None,
     ) -> EmployeeConnection:
-        if not 1 <= first <= MAX_PAGE_SIZE:
-            raise bad_argument("first", f"{first} is out of range", f"1 to {MAX_PAGE_SIZE}")
+        first = page_size(first)
         start = decode_cursor(after) if after else ""
+        team = str(team_id) if team_id is not None else None
         async with info.context.pool.connection() as conn:
-            rows = await profile.employees_of_site(conn, str(site_id), start, first + 1)
+            rows = await profile.employees_of_site(conn, str(site_id), start, first + 1, team)
         page = rows[:first]
         edges = [
-            EmployeeEdge(cursor=encode_cursor(r["employee_id"]), node=Employee.from_row(r))
+            EmployeeEdge(
+                cursor=encode_cursor("employee", r["employee_id"]), node=Employee.from_row(r)
+            )
             for r in page
         ]
         return EmployeeConnection(
@@ -62,3 +106,99 @@ class Query:
                 has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
             ),
         )
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="A site in numbers: head count by star and by team, behind the anonymity "
+        "threshold.",
+    )
+    async def site_summary(self, info: Info, site_id: strawberry.ID) -> SiteSummary:
+        async with info.context.pool.connection() as conn:
+            figures = await profile.site_summary(conn, str(site_id))
+        threshold = info.context.anonymity_threshold
+        teams = [team_summary(t, threshold) for t in figures["teams"]]
+        return SiteSummary(
+            site_id=str(site_id),
+            headcount=sum(t.headcount for t in teams),
+            by_star=[
+                StarCount(star_level=r["star_level"], headcount=r["headcount"])
+                for r in figures["by_star"]
+            ],
+            teams=teams,
+            anonymity_threshold=threshold,
+        )
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description=f"Every event about an employee, oldest first, with who recorded it; at "
+        f"most {MAX_PAGE_SIZE} a page.",
+    )
+    async def audit_trail(
+        self, info: Info, employee_id: strawberry.ID, first: int = 50, after: str | None = None
+    ) -> AuditPage:
+        first = page_size(first)
+        since = tuple(decode_cursor(after, "audit").split("|", 1)) if after else None
+        if since is not None and len(since) != 2:
+            raise bad_argument("after", "is not a cursor this API gave out", "a nextCursor")
+        async with info.context.pool.connection() as conn:
+            rows = await audit.trail_of(conn, str(employee_id), since, first + 1)  # type: ignore[arg-type]
+        entries = [audit_entry(r) for r in rows[:first]]
+        last = rows[first - 1] if len(rows) > first else None
+        cursor = (
+            encode_cursor("audit", f"{last['recorded_at'].isoformat()}|{last['event_id']}")
+            if last
+            else None
+        )
+        return AuditPage(entries=entries, next_cursor=cursor)
+
+
+def team_summary(row: dict[str, Any], threshold: int) -> TeamSummary:
+    """A team's figures; each average only when enough people stand behind it."""
+    return TeamSummary(
+        team_id=row["team_id"],
+        headcount=row["headcount"],
+        average_star=round(row["average_star"], 2) if row["headcount"] >= threshold else None,
+        survey_answers=row["survey_answers"] if row["survey_answers"] >= threshold else None,
+        average_survey=round(row["average_survey"], 2)
+        if row["survey_answers"] >= threshold
+        else None,
+    )
+
+
+def audit_entry(row: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        event_id=strawberry.ID(str(row["event_id"])),
+        type=row["type"],
+        occurred_at=row["occurred_at"],
+        recorded_at=row["recorded_at"],
+        position=row["position"],
+        context=row["context"],
+        site_id=row["site_id"],
+        actor=row["actor"],
+        source=row["source"],
+        policy_version=row["policy_version"],
+    )
+
+
+@target("Query.me")
+def _caller(_source: Any, info: Info, _arguments: dict[str, Any]) -> Placement:
+    return Placement(employee_id=info.context.identity.subject)
+
+
+@target("Query.employee")
+async def _employee_named(_source: Any, info: Info, arguments: dict[str, Any]) -> Placement | None:
+    row = await info.context.loaders.profiles.load(str(arguments["id"]))
+    if row is None:
+        return None
+    return Placement(row["employee_id"], row["site_id"], row["team_id"])
+
+
+@target("Query.employees")
+def _roster_asked(_source: Any, _info: Info, arguments: dict[str, Any]) -> Placement:
+    team = arguments.get("team_id")
+    return Placement(None, str(arguments["site_id"]), str(team) if team is not None else None)
+
+
+@target("Query.siteSummary")
+def _site_asked(_source: Any, _info: Info, arguments: dict[str, Any]) -> Placement:
+    return Placement(None, str(arguments["site_id"]))

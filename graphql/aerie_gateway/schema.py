@@ -1,4 +1,4 @@
-"""The schema, built once with its validation rules (depth, tokens, aliases).
+"""The schema, built once with its validation rules (depth, tokens, aliases, fragment cost).
 
 Building validation extensions once, not per request, keeps graphql-core's
 validation cache effective.
@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaskErrors
 
+from aerie_gateway.limits import QueryLimits, limit_extensions
 from aerie_gateway.mutations import Mutation
+from aerie_gateway.permissions import check_declared
 from aerie_gateway.queries import Query
 from graphql import GraphQLError
 
@@ -73,16 +75,25 @@ class AerieSchema(strawberry.Schema):
             )
 
 
-schema = AerieSchema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[
-        QueryDepthLimiter(max_depth=8),
-        MaxTokensLimiter(max_token_count=2000),
-        MaxAliasesLimiter(max_alias_count=30),
-        MaskErrors(should_mask_error=should_mask),
-    ],
-)
+def build_schema(*, introspection: bool = True, limits: QueryLimits | None = None) -> AerieSchema:
+    """The schema with its limits, built once per process.
+
+    Depth, aliases, tokens and fragment cost are measured without expanding
+    fragments (``limits.py``). It refuses to build when a field or mutation
+    has no declared permission.
+    """
+    extensions: list[Any] = [
+        *limit_extensions(limits or QueryLimits()),
+        lambda: MaskErrors(should_mask_error=should_mask),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    built = AerieSchema(query=Query, mutation=Mutation, extensions=extensions)
+    check_declared(built)
+    return built
+
+
+schema = build_schema()
 
 
 def sdl() -> str:

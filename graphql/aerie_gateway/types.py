@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
+
+from aerie_gateway.permissions import Allowed, Placement, target
 
 
 @strawberry.type(description="A course assessment the employee passed.")
@@ -57,16 +60,26 @@ class Employee:
     trainings_passed_count: int
     open_issue_count: int
     coupons_granted: CouponSummary
-    last_survey: SurveyAnswer | None
+    last_survey: SurveyAnswer | None = strawberry.field(
+        permission_classes=[Allowed],
+        description="Seen only by the employee and HR: answers are not their manager's to read.",
+    )
     updated_at: dt.datetime
 
     @strawberry.field(description="Courses passed, oldest first.")
     async def trainings_passed(self, info: Info) -> list[TrainingPassed]:
         return await info.context.loaders.trainings.load(str(self.id))
 
-    @strawberry.field(description="Issues raised by name and still open, oldest first.")
-    async def open_issues(self, info: Info) -> list[Issue]:
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Issues raised by name and still open, oldest first (the employee and HR).",
+    )
+    async def open_issues(self, info: Info) -> list[Issue] | None:
         return await info.context.loaders.open_issues.load(str(self.id))
+
+    @property
+    def placement(self) -> Placement:
+        return Placement(str(self.id), self.site_id, self.team_id)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Employee:
@@ -122,3 +135,69 @@ class CommandResult:
     context: str
     position: int | None
     duplicate: bool
+
+
+@target("Employee.lastSurvey")
+@target("Employee.openIssues")
+def _the_employee(source: Employee, _info: Info, _arguments: dict[str, Any]) -> Placement:
+    return source.placement
+
+
+@strawberry.type(description="Who the bearer token says you are.")
+class Me:
+    subject: str
+    role: str
+    site: str | None
+    team: str | None
+    department: str | None
+    client: str | None
+
+
+@strawberry.type(description="Active employees at one star level.")
+class StarCount:
+    star_level: int
+    headcount: int
+
+
+@strawberry.type(description="One team's figures; averages are null below the anonymity threshold.")
+class TeamSummary:
+    team_id: str | None
+    headcount: int
+    average_star: float | None
+    survey_answers: int | None = strawberry.field(
+        description="How many answered; null below the threshold (it would tell who did)."
+    )
+    average_survey: float | None
+
+
+@strawberry.type(description="A site in numbers: no field names an employee.")
+class SiteSummary:
+    site_id: str
+    headcount: int
+    by_star: list[StarCount]
+    teams: list[TeamSummary]
+    anonymity_threshold: int = strawberry.field(
+        description="Averages over fewer people than this are not shown."
+    )
+
+
+@strawberry.type(description="One recorded event about an employee: what, when, who, how.")
+class AuditEntry:
+    event_id: strawberry.ID
+    type: str
+    occurred_at: dt.datetime
+    recorded_at: dt.datetime
+    position: int
+    context: str
+    site_id: str | None
+    actor: JSON = strawberry.field(description="Who did it: kind, id, role, client.")
+    source: JSON = strawberry.field(description="Through what: the system and the client.")
+    policy_version: str | None
+
+
+@strawberry.type(description="A page of an employee's audit trail, oldest first.")
+class AuditPage:
+    entries: list[AuditEntry]
+    next_cursor: str | None = strawberry.field(
+        description="Pass as `after` for the next page; null on the last one."
+    )

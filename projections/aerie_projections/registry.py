@@ -10,12 +10,13 @@ from collections.abc import Iterable
 
 from aerie_events.catalog import CATALOG
 
-from aerie_projections import handover, profile
+from aerie_projections import audit, handover, profile
 from aerie_projections.kit import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
     profile.PROJECTION,
     handover.MANAGER,
+    audit.PROJECTION,
 )
 
 

@@ -82,9 +82,9 @@ def generate(
     roster = []
     for n in range(agents):
         site = SITES[n % len(SITES)]
-        employee_id = f"{site.split('-')[1][0].upper()}-{n + 1:04d}"
+        employee_id = agent_id(n)
         hired_on = START - dt.timedelta(days=rng.randint(0, 400))
-        team_id = f"{site}-team-{n % 25 // 3 + 1:02d}"
+        team_id = team_of(n)
         roster.append({"employee_id": employee_id, "site": site, "team_id": team_id, "star": 1})
         yield (
             "employee.hired",
@@ -122,10 +122,44 @@ def generate(
                 )
 
 
+def agent_id(n: int) -> str:
+    site = SITES[n % len(SITES)]
+    return f"{site.split('-')[1][0].upper()}-{n + 1:04d}"
+
+
+def team_of(n: int) -> str:
+    return f"{SITES[n % len(SITES)]}-team-{n % 25 // 3 + 1:02d}"
+
+
+def lead_id(site: str, n: int) -> str:
+    return f"{site.split('-')[1][0].upper()}-L{n + 1:03d}"
+
+
+def people_to_sign_in_as(agents: int = 300) -> dict[str, dict[str, str]]:
+    """One demo person (or integration client) per role, with the claims their token carries."""
+    teams = sorted({team_of(n): SITES[n % len(SITES)] for n in range(agents)}.items())
+    lead_n, (lead_team, lead_site) = next((i, t) for i, t in enumerate(teams) if t[0] == team_of(0))
+    site = SITES[0]
+    return {
+        "agent": {"subject": agent_id(0), "site": site, "team": team_of(0)},
+        "team_lead": {"subject": lead_id(lead_site, lead_n), "site": lead_site, "team": lead_team},
+        "site_manager": {"subject": "M-north", "site": site},
+        "responder": {"subject": "R-hr", "department": "hr"},
+        "qa": {"subject": "Q-0001"},
+        "hr": {"subject": "H-0001"},
+        "analyst": {"subject": "A-0001"},
+        "auditor": {"subject": "U-0001"},
+        "site_publisher": {"subject": "client:demo-north", "site": site, "client": "demo-north"},
+        "hris": {"subject": "client:demo-hris", "client": "demo-hris"},
+        "lms": {"subject": "client:demo-lms", "client": "demo-lms"},
+        "admin": {"subject": "admin"},
+    }
+
+
 def _team_leads(seed: int, teams: dict[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
     """One team lead per team, hired before the period starts."""
     for n, (team_id, site) in enumerate(sorted(teams.items())):
-        lead = f"{site.split('-')[1][0].upper()}-L{n + 1:03d}"
+        lead = lead_id(site, n)
         yield (
             "employee.hired",
             {

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aerie_platform.stack import free_port
 
-from tests.conftest import graphql_at, hire_input, new_id, wait_until
+from tests.conftest import TOKEN_KEY, graphql_at, hire_input, new_id, wait_until
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("AERIE_DATABASE_URL") or os.environ.get("AERIE_KAFKA_BOOTSTRAP")),
@@ -26,7 +26,12 @@ def aerie_run(home: Path, port: int) -> subprocess.Popen[bytes]:
         for k, v in os.environ.items()
         if k not in ("AERIE_DATABASE_URL", "AERIE_KAFKA_BOOTSTRAP")
     }
-    env.update(AERIE_HOME=str(home), AERIE_HTTP_PORT=str(port), PYTHONUNBUFFERED="1")
+    env.update(
+        AERIE_HOME=str(home),
+        AERIE_HTTP_PORT=str(port),
+        AERIE_TOKEN_KEY=TOKEN_KEY,
+        PYTHONUNBUFFERED="1",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "aerie_platform.cli", "run", "--no-demo"],
         env=env,

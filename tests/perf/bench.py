@@ -46,7 +46,7 @@ from aerie_services.bus import Aerie
 from aerie_services.commands import build_command
 from aerie_services.learning.domainmodel import TrainingPassage
 
-from tests.conftest import Platform, wait_until, write_side
+from tests.conftest import Platform, token_for, wait_until, write_side
 
 EMPLOYEES = 400
 SINGLE_COMMANDS = 2400
@@ -541,10 +541,14 @@ class Client:
 
     def __init__(self, port: int) -> None:
         self.http = HTTPConnection("127.0.0.1", port, timeout=30)
+        self.headers = {
+            "content-type": "application/json",
+            "authorization": f"Bearer {token_for()}",
+        }
 
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps({"query": query, "variables": variables})
-        self.http.request("POST", "/graphql", body, {"content-type": "application/json"})
+        self.http.request("POST", "/graphql", body, self.headers)
         return json.loads(self.http.getresponse().read())
 
 

@@ -23,17 +23,53 @@ async def employee(conn: AsyncConnection[Any], employee_id: str) -> dict[str, An
         return await cur.fetchone()
 
 
-async def employees_of_site(
-    conn: AsyncConnection[Any], site_id: str, after: str, limit: int
-) -> list[dict[str, Any]]:
-    """Up to ``limit`` profiles of a site with ids after ``after``, by id."""
+async def employees(
+    conn: AsyncConnection[Any], employee_ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The profile rows of ``employee_ids`` that exist, by id."""
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(
-            f"SELECT * FROM {S}.employee_profile WHERE site_id = %s AND employee_id > %s "
+            f"SELECT * FROM {S}.employee_profile WHERE employee_id = ANY(%s)", (list(employee_ids),)
+        )
+        return {row["employee_id"]: row for row in await cur.fetchall()}
+
+
+async def employees_of_site(
+    conn: AsyncConnection[Any], site_id: str, after: str, limit: int, team_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Up to ``limit`` profiles of a site (or of one team of it) with ids after ``after``."""
+    team = "AND team_id = %s" if team_id is not None else ""
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            f"SELECT * FROM {S}.employee_profile WHERE site_id = %s {team} AND employee_id > %s "
             "ORDER BY employee_id LIMIT %s",
-            (site_id, after, limit),
+            (site_id, *([team_id] if team_id is not None else []), after, limit),
         )
         return await cur.fetchall()
+
+
+async def site_summary(conn: AsyncConnection[Any], site_id: str) -> dict[str, Any]:
+    """Active head count of a site by star and by team, with each team's survey answers.
+
+    Only counts and averages leave this function: no row names an employee.
+    """
+    async with conn.cursor(row_factory=dict_row) as cur:
+        await cur.execute(
+            f"SELECT star_level, count(*) AS headcount FROM {S}.employee_profile "
+            "WHERE site_id = %s AND status = 'active' GROUP BY star_level ORDER BY star_level",
+            (site_id,),
+        )
+        by_star = await cur.fetchall()
+        await cur.execute(
+            f"SELECT team_id, count(*) AS headcount, avg(star_level)::float AS average_star, "
+            "count(last_survey_overall) AS survey_answers, "
+            "avg(last_survey_overall)::float AS average_survey "
+            f"FROM {S}.employee_profile WHERE site_id = %s AND status = 'active' "
+            "GROUP BY team_id ORDER BY team_id",
+            (site_id,),
+        )
+        teams = await cur.fetchall()
+    return {"by_star": by_star, "teams": teams}
 
 
 async def trainings_of(

@@ -6,6 +6,9 @@ from aerie_services.people.application import People
 EMPLOYEE_SITE = "employee.site"
 """Fact: the site of an employee on the roster (refused for unknown or departed ones)."""
 
+EMPLOYEE_PLACEMENT = "employee.placement"
+"""Fact: ``(site, team)`` of an employee on the roster, or None (who may write for them)."""
+
 CONTEXT = BoundedContext(
     name="people",
     application=People,
@@ -18,5 +21,5 @@ CONTEXT = BoundedContext(
         ),
         Handles("employee.left", People.record_leaving),
     ),
-    facts={EMPLOYEE_SITE: People.site_of_active},
+    facts={EMPLOYEE_SITE: People.site_of_active, EMPLOYEE_PLACEMENT: People.placement_of},
 )

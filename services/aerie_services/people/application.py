@@ -49,6 +49,13 @@ class People(ContextApplication):
             raise EmployeeHasLeft(employee_id)
         return str(employee.site_id)
 
+    def placement_of(self, employee_id: str | None) -> tuple[str, str] | None:
+        """``(site, team)`` of an employee on the roster, or None for an unknown or departed one."""
+        employee = self.find(Employee.id_for(employee_id)) if employee_id else None
+        if employee is None or not employee.active:
+            return None
+        return str(employee.site_id), str(employee.team_id)
+
     @staticmethod
     def _known(employee: Employee | None, command: Command) -> Employee:
         if employee is None:

@@ -1,0 +1,678 @@
+"""Who may read and write what, through the running gateway, for every field and role.
+
+The matrix below is the specification in the test's own words: for each
+query field and mutation, which roles may use it and how far each reaches.
+It is checked against the schema, so a field added without a line here (and
+without a declared permission) fails the suite.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from aerie_gateway.schema import schema
+
+from tests.conftest import Platform, hire, new_id, token_for, wait_until
+
+SITE, OTHER_SITE = "site-a", "site-b"
+TEAM, OTHER_TEAM = "team-a1", "team-a2"
+RUN = new_id("R")
+AGENT = f"{RUN}-agent"
+MATE = f"{RUN}-mate"  # same team as the agent
+NEIGHBOUR = f"{RUN}-neighbour"  # same site, another team
+STRANGER = f"{RUN}-stranger"  # another site
+
+CALLERS: dict[str, dict[str, str]] = {
+    "agent": {"subject": AGENT, "site": SITE, "team": TEAM},
+    "team_lead": {"subject": f"{RUN}-lead", "site": SITE, "team": TEAM},
+    "site_manager": {"subject": f"{RUN}-manager", "site": SITE},
+    "responder": {"subject": f"{RUN}-responder", "department": "hr"},
+    "qa": {"subject": f"{RUN}-qa"},
+    "hr": {"subject": f"{RUN}-hr"},
+    "analyst": {"subject": f"{RUN}-analyst"},
+    "auditor": {"subject": f"{RUN}-auditor"},
+    "site_publisher": {"subject": f"client:{RUN}-feed", "site": SITE, "client": f"{RUN}-feed"},
+    "hris": {"subject": f"client:{RUN}-hris", "client": f"{RUN}-hris"},
+    "lms": {"subject": f"client:{RUN}-lms", "client": f"{RUN}-lms"},
+    "admin": {"subject": "admin"},
+}
+PEOPLE = ("agent", "team_lead", "site_manager", "responder", "qa", "hr", "analyst", "auditor")
+
+# Per field: role -> how far it reaches: "self", "team", "site" or "any" (the company).
+MATRIX: dict[str, dict[str, str]] = {
+    "Query.me": dict.fromkeys(CALLERS, "any"),
+    "Query.employee": {
+        "agent": "self",
+        "team_lead": "team",
+        "site_manager": "site",
+        "qa": "any",
+        "hr": "any",
+        "admin": "any",
+    },
+    "Query.employees": {
+        "team_lead": "team",
+        "site_manager": "site",
+        "qa": "any",
+        "hr": "any",
+        "admin": "any",
+    },
+    "Query.siteSummary": {"site_manager": "site", "analyst": "any", "hr": "any", "admin": "any"},
+    "Query.auditTrail": {"auditor": "any", "hr": "any", "admin": "any"},
+    "Mutation.hireEmployee": {"hris": "any", "hr": "any", "site_publisher": "site", "admin": "any"},
+    "Mutation.transferEmployee": {
+        "hris": "any",
+        "hr": "any",
+        "site_publisher": "site",
+        "admin": "any",
+    },
+    "Mutation.recordLeaving": {
+        "hris": "any",
+        "hr": "any",
+        "site_publisher": "site",
+        "admin": "any",
+    },
+    "Mutation.passTraining": {"lms": "any", "site_publisher": "site", "admin": "any"},
+    "Mutation.promoteStar": {
+        "hr": "any",
+        "site_manager": "site",
+        "site_publisher": "site",
+        "admin": "any",
+    },
+    "Mutation.raiseIssue": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
+    "Mutation.grantCoupon": {"agent": "self", "site_publisher": "site", "admin": "any"},
+    "Mutation.answerSurvey": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
+    "Mutation.publishEvent": {"lms": "any", "site_publisher": "site", "admin": "any"},
+}
+
+QUERIES = {
+    "Query.me": ("{ me { subject role } }", lambda _target: {}),
+    "Query.employee": (
+        "query($id: ID!) { employee(id: $id) { id } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Query.employees": (
+        "query($site: ID!, $team: ID) { employees(siteId: $site, teamId: $team, first: 5) "
+        "{ edges { node { id } } } }",
+        lambda target: {"site": target["site"], "team": target["team"]},
+    ),
+    "Query.siteSummary": (
+        "query($site: ID!) { siteSummary(siteId: $site) { headcount } }",
+        lambda target: {"site": target["site"]},
+    ),
+    "Query.auditTrail": (
+        "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
+        lambda target: {"id": target["employee"]},
+    ),
+}
+
+
+def place(employee: str, site: str, team: str) -> dict[str, str]:
+    return {"employee": employee, "site": site, "team": team}
+
+
+def own_target(role: str, reach: str | None = None) -> dict[str, str]:
+    """A target inside what ``reach`` covers for ``role`` (its own record by default)."""
+    if reach in ("team", "any"):
+        return place(MATE, SITE, TEAM)
+    if reach == "site":
+        return place(NEIGHBOUR, SITE, OTHER_TEAM)
+    if role == "agent":
+        return place(AGENT, SITE, TEAM)
+    return place(CALLERS[role]["subject"], SITE, TEAM)
+
+
+def outside_targets(reach: str | None) -> list[dict[str, str]]:
+    """Targets just outside ``reach``: another site, and the nearer ones it stops at."""
+    outside = [place(STRANGER, OTHER_SITE, "team-b1")]
+    if reach == "self":
+        outside.append(place(MATE, SITE, TEAM))
+    if reach == "team":
+        outside.append(place(NEIGHBOUR, SITE, OTHER_TEAM))
+    return outside
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
+    from aerie_gateway.clients import ensure_client
+
+    for employee, site, team in (
+        (AGENT, SITE, TEAM),
+        (MATE, SITE, TEAM),
+        (NEIGHBOUR, SITE, OTHER_TEAM),
+        (STRANGER, OTHER_SITE, "team-b1"),
+    ):
+        hire_into(bus, employee, site, team)
+    for role in PEOPLE:  # each person can act as themselves
+        if role != "agent":
+            hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for role, claims in CALLERS.items():
+            if "client" in claims:
+                ensure_client(conn, claims["client"], role, claims.get("site"))
+    running = Platform(database_url, broker, workdir, "access").run_parts(
+        "relay", "worker", "gateway"
+    )
+    wait_until(
+        lambda: running.graphql("query($id: ID!) { employee(id: $id) { id } }", {"id": STRANGER})[
+            "data"
+        ]["employee"],
+        60,
+        "the hires did not reach the read model",
+    )
+    yield running
+    running.stop()
+
+
+def hire_into(bus: Any, employee: str, site: str, team: str) -> None:
+    hire(bus, employee, site_id=site)
+    if team != "team-1":
+        bus.handle(
+            "employee.transferred",
+            command_id=f"move-{employee}",
+            employee_id=employee,
+            data={"to_site_id": site, "to_team_id": team, "transferred_on": "2026-01-06"},
+        )
+
+
+def as_role(platform: Platform, role: str, query: str, variables: dict[str, Any]) -> dict:
+    return platform.graphql(query, variables, token=token_for(role, **CALLERS[role]))
+
+
+def codes(result: dict) -> set[str]:
+    return {e.get("extensions", {}).get("code") for e in result.get("errors") or []}
+
+
+def test_the_matrix_covers_every_query_field_and_mutation_of_the_schema() -> None:
+    graphql_schema = schema._schema
+    fields = {f"Query.{name}" for name in graphql_schema.query_type.fields}
+    fields |= {f"Mutation.{name}" for name in graphql_schema.mutation_type.fields}
+    assert fields == set(MATRIX), "add the new field to MATRIX (and to permissions.py)"
+
+
+@pytest.mark.parametrize("field", sorted(QUERIES))
+def test_each_role_reads_a_query_field_only_within_its_scope(
+    platform: Platform, field: str
+) -> None:
+    query, variables_of = QUERIES[field]
+    for role in CALLERS:
+        reach = MATRIX[field].get(role)
+        inside = as_role(platform, role, query, variables_of(own_target(role, reach)))
+        assert ("FORBIDDEN" not in codes(inside)) == (reach is not None), (field, role, inside)
+        assert "errors" not in inside or reach is None, (field, role, inside)
+        if field == "Query.me":
+            continue
+        for target in outside_targets(reach):
+            outside = as_role(platform, role, query, variables_of(target))
+            allowed = reach == "any"
+            assert ("FORBIDDEN" not in codes(outside)) == allowed, (field, role, target, outside)
+
+
+def test_an_employee_in_another_scope_and_one_nowhere_get_the_same_refusal(
+    platform: Platform,
+) -> None:
+    query, _ = QUERIES["Query.employee"]
+    elsewhere = as_role(platform, "site_manager", query, {"id": STRANGER})
+    nowhere = as_role(platform, "site_manager", query, {"id": f"{RUN}-nobody"})
+    assert elsewhere["errors"][0]["message"] == nowhere["errors"][0]["message"]
+    assert elsewhere["errors"][0]["extensions"] == nowhere["errors"][0]["extensions"]
+    assert elsewhere["data"] == nowhere["data"]
+
+
+def test_a_team_lead_and_an_agent_see_their_own_fields_only(platform: Platform) -> None:
+    query = (
+        "query($id: ID!) { employee(id: $id) { id lastSurvey { overall } openIssues { title } } }"
+    )
+    lead = as_role(platform, "team_lead", query, {"id": MATE})
+    assert lead["data"]["employee"]["id"] == MATE
+    assert {e["path"][-1] for e in lead["errors"]} == {"lastSurvey", "openIssues"}
+    assert codes(lead) == {"FORBIDDEN"}
+    own = as_role(platform, "agent", query, {"id": AGENT})
+    assert "errors" not in own and own["data"]["employee"]["openIssues"] == []
+
+
+def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> dict[str, Any]:
+    """A valid input of ``field`` about ``target`` (fresh employees where the event ends one)."""
+    command = new_id("cmd")
+    employee = target["employee"]
+    if field in ("Mutation.transferEmployee", "Mutation.recordLeaving", "Mutation.promoteStar"):
+        employee = new_id(f"{RUN}-{role}")
+        hire_into(bus, employee, target["site"], target["team"])
+    base = {"commandId": command, "employeeId": employee}
+    if field == "Mutation.hireEmployee":
+        return {
+            **base,
+            "employeeId": new_id(f"{RUN}-new"),
+            "siteId": target["site"],
+            "teamId": target["team"],
+            "displayName": "New Hire",
+            "hiredOn": "2026-02-01",
+        }
+    if field == "Mutation.transferEmployee":
+        to_team = "team-x" if target["team"] != "team-x" else "team-y"
+        return {
+            **base,
+            "toSiteId": target["site"],
+            "toTeamId": to_team,
+            "transferredOn": "2026-02-01",
+        }
+    if field == "Mutation.recordLeaving":
+        return {**base, "leftOn": "2026-02-01", "reason": "resigned"}
+    training = {
+        "courseId": "C-1",
+        "courseTitle": "Empathy",
+        "score": 80,
+        "passMark": 60,
+        "passedOn": "2026-02-01",
+    }
+    if field == "Mutation.passTraining":
+        return {**base, **training}
+    if field == "Mutation.publishEvent":
+        payload = {
+            "course_id": "C-1",
+            "course_title": "Empathy",
+            "score": 80,
+            "pass_mark": 60,
+            "passed_on": "2026-02-01",
+        }
+        return {**base, "type": "training.passed", "payload": payload}
+    if field == "Mutation.promoteStar":
+        return {**base, "toStar": 2, "reason": "steady", "promotedOn": "2026-02-01"}
+    if field == "Mutation.raiseIssue":
+        return {
+            **base,
+            "issueId": new_id("I"),
+            "department": "hr",
+            "title": "Headset",
+            "description": "It crackles.",
+        }
+    if field == "Mutation.grantCoupon":
+        return {
+            **base,
+            "couponId": new_id("C"),
+            "customerRef": "cust-1",
+            "scenario": "late_arrival",
+            "amount": "10.00",
+        }
+    return {**base, "surveyId": new_id("S"), "overall": 4, "drivers": {"pay": 3}}
+
+
+def run_mutation(platform: Platform, role: str, field: str, given: dict[str, Any]) -> dict:
+    name = field.split(".", 1)[1]
+    input_type = name[0].upper() + name[1:] + "Input"
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ type }} }}"
+    return as_role(platform, role, query, {"input": given})
+
+
+def recorded(database_url: str, command_id: str) -> bool:
+    with psycopg.connect(database_url) as conn:
+        found = conn.execute(
+            "SELECT (SELECT count(*) FROM aerie_command_ids WHERE command_id = %s) "
+            "+ (SELECT count(*) FROM aerie_dead_letters WHERE input::text LIKE %s)",
+            (command_id, f"%{command_id}%"),
+        ).fetchone()
+    return bool(found and found[0])
+
+
+@pytest.mark.parametrize("field", sorted(f for f in MATRIX if f.startswith("Mutation.")))
+def test_each_role_records_an_event_only_within_its_scope_and_a_refusal_stores_nothing(
+    platform: Platform, bus: Any, database_url: str, field: str
+) -> None:
+    for role in CALLERS:
+        reach = MATRIX[field].get(role)
+        cases = [(own_target(role, reach), reach is not None)]
+        cases += [(target, reach == "any") for target in outside_targets(reach)]
+        for target, allowed in cases:
+            given = mutation_input(field, role, target, bus)
+            result = run_mutation(platform, role, field, given)
+            if allowed:
+                assert "errors" not in result, (field, role, target, result)
+                assert recorded(database_url, given["commandId"]), (field, role)
+            else:
+                assert codes(result) == {"FORBIDDEN"}, (field, role, target, result)
+                assert not recorded(database_url, given["commandId"]), (field, role)
+
+
+def test_a_site_publisher_cannot_move_its_employee_to_another_site(
+    platform: Platform, bus: Any, database_url: str
+) -> None:
+    given = mutation_input("Mutation.transferEmployee", "site_publisher", own_target("agent"), bus)
+    for field, moved in (
+        ("Mutation.transferEmployee", {**given, "toSiteId": OTHER_SITE}),
+        (
+            "Mutation.publishEvent",
+            {
+                "type": "employee.transferred",
+                "commandId": new_id("cmd"),
+                "employeeId": given["employeeId"],
+                "payload": {
+                    "to_site_id": OTHER_SITE,
+                    "to_team_id": "team-b1",
+                    "transferred_on": "2026-02-01",
+                },
+            },
+        ),
+    ):
+        result = run_mutation(platform, "site_publisher", field, moved)
+        assert codes(result) == {"FORBIDDEN"}, (field, result)
+        assert not recorded(database_url, moved["commandId"])
+
+
+def test_a_site_publisher_cannot_hire_for_another_site_through_publish_event(
+    platform: Platform, database_url: str
+) -> None:
+    hired = {
+        "type": "employee.hired",
+        "commandId": new_id("cmd"),
+        "employeeId": new_id(f"{RUN}-new"),
+        "siteId": OTHER_SITE,
+        "payload": {
+            "display_name": "Elsewhere",
+            "team_id": "team-b1",
+            "role": "agent",
+            "hired_on": "2026-02-01",
+        },
+    }
+    result = run_mutation(platform, "site_publisher", "Mutation.publishEvent", hired)
+    assert codes(result) == {"FORBIDDEN"}
+    assert not recorded(database_url, hired["commandId"])
+
+
+def test_hiring_an_id_on_another_sites_roster_tells_nothing_about_it(platform: Platform) -> None:
+    taken = mutation_input("Mutation.hireEmployee", "site_publisher", own_target("agent"), None)
+    taken["employeeId"] = STRANGER
+    free = {**taken, "commandId": new_id("cmd"), "employeeId": f"{RUN}-nobody-else"}
+    answers = []
+    for given in (taken, free):
+        given_elsewhere = {**given, "siteId": OTHER_SITE}
+        answers.append(
+            run_mutation(platform, "site_publisher", "Mutation.hireEmployee", given_elsewhere)
+        )
+    assert codes(answers[0]) == codes(answers[1]) == {"FORBIDDEN"}
+    assert answers[0]["errors"][0]["message"] == answers[1]["errors"][0]["message"]
+    same_site = run_mutation(platform, "site_publisher", "Mutation.hireEmployee", taken)
+    assert codes(same_site) == {"FORBIDDEN"}  # not EMPLOYEE_ALREADY_HIRED: it is another site's
+
+
+AUDIT = "query($id: ID!) { auditTrail(employeeId: $id) { entries { type actor source } } }"
+
+
+def test_an_event_records_its_actor_from_the_token_not_from_the_input(
+    platform: Platform,
+) -> None:
+    given = {
+        "commandId": new_id("cmd"),
+        "employeeId": AGENT,
+        "issueId": new_id("I"),
+        "department": "it",
+        "title": "Screen",
+        "description": "Flickers.",
+    }
+    assert "errors" not in run_mutation(platform, "agent", "Mutation.raiseIssue", given)
+
+    def raised() -> list[dict] | None:
+        trail = as_role(platform, "auditor", AUDIT, {"id": AGENT})["data"]["auditTrail"]
+        issues = [e for e in trail["entries"] if e["type"] == "issue.raised"]
+        return issues or None
+
+    entry = wait_until(raised, 30, "the issue did not reach the audit trail")[-1]
+    assert entry["actor"] == {"kind": "person", "id": AGENT, "role": "agent"}
+    assert entry["source"] == {"system": "graphql"}
+
+
+def aerie(platform: Platform, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "aerie_platform.cli", *args],
+        env=platform.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict, Any]:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read()), response.headers
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read()), error.headers
+
+
+def client_token(platform: Platform, client_id: str, secret: str) -> tuple[int, dict]:
+    form = f"grant_type=client_credentials&client_id={client_id}&client_secret={secret}"
+    status, body, _ = post(
+        platform.port,
+        "/token",
+        form.encode(),
+        {"content-type": "application/x-www-form-urlencoded"},
+    )
+    return status, body
+
+
+def test_an_integration_client_gets_a_token_for_its_credential_until_it_is_revoked(
+    platform: Platform,
+) -> None:
+    client_id = new_id("lms")
+    printed = aerie(platform, "client", "add", client_id, "--role", "lms")
+    secret = printed.strip().splitlines()[1]
+    status, answer = client_token(platform, client_id, secret)
+    assert status == 200 and answer["token_type"] == "Bearer"
+    token = answer["access_token"]
+    given = mutation_input("Mutation.passTraining", "lms", own_target("agent"), None)
+    given["employeeId"] = AGENT
+    name_query = "mutation($input: PassTrainingInput!) { passTraining(input: $input) { type } }"
+    passed = platform.graphql(name_query, {"input": given}, token=token)
+    assert passed["data"]["passTraining"]["type"] == "training.passed"
+
+    def trained() -> list[dict] | None:
+        trail = as_role(platform, "auditor", AUDIT, {"id": AGENT})["data"]["auditTrail"]
+        return [e for e in trail["entries"] if e["actor"].get("client") == client_id] or None
+
+    entry = wait_until(trained, 30, "the training did not reach the audit trail")[0]
+    assert entry["actor"]["role"] == "lms" and entry["source"]["client"] == client_id
+
+    aerie(platform, "client", "revoke", client_id)
+    status, refused, _ = post(
+        platform.port,
+        "/graphql",
+        json.dumps({"query": "{ me { role } }"}).encode(),
+        {"content-type": "application/json", "authorization": f"Bearer {token}"},
+    )
+    assert status == 401 and refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert "revoked" in refused["errors"][0]["message"]
+    assert client_token(platform, client_id, secret)[0] == 401
+
+
+def test_a_wrong_client_secret_gets_no_token(platform: Platform) -> None:
+    client_id = new_id("hris")
+    aerie(platform, "client", "add", client_id, "--role", "hris")
+    status, answer = client_token(platform, client_id, "guessed")
+    assert status == 401 and answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "problem"),
+    [
+        (None, "no bearer token"),
+        ("Bearer not-a-jwt", "not a JWT"),
+        ("Basic dXNlcjpwYXNz", "Bearer <token>"),
+    ],
+)
+def test_a_request_without_a_valid_token_is_refused_with_401_and_stores_nothing(
+    platform: Platform, database_url: str, authorization: str | None, problem: str
+) -> None:
+    command = new_id("cmd")
+    given = mutation_input("Mutation.raiseIssue", "agent", own_target("agent"), None)
+    given["commandId"] = command
+    body = json.dumps(
+        {
+            "query": "mutation($input: RaiseIssueInput!) { raiseIssue(input: $input) { type } }",
+            "variables": {"input": given},
+        }
+    ).encode()
+    headers = {"content-type": "application/json"}
+    if authorization:
+        headers["authorization"] = authorization
+    status, answer, response_headers = post(platform.port, "/graphql", body, headers)
+    assert status == 401
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert problem in answer["errors"][0]["message"]
+    assert response_headers["WWW-Authenticate"].startswith("Bearer")
+    assert not recorded(database_url, command)
+
+
+def test_the_site_summary_shows_averages_only_over_enough_people(
+    platform: Platform, bus: Any
+) -> None:
+    site = new_id("site")
+    crowd = [new_id(f"{RUN}-c") for _ in range(6)]
+    pair = [new_id(f"{RUN}-p") for _ in range(2)]
+    for employee in crowd:
+        hire_into(bus, employee, site, "team-crowd")
+    for employee in pair:
+        hire_into(bus, employee, site, "team-pair")
+    for n, employee in enumerate(crowd[:5] + pair):
+        bus.handle(
+            "survey.answered",
+            command_id=f"answer-{employee}",
+            employee_id=employee,
+            data={"survey_id": "pulse-1", "overall": 3 + n % 2, "drivers": {"pay": 3}},
+        )
+    query = (
+        "query($site: ID!) { siteSummary(siteId: $site) { headcount anonymityThreshold "
+        "teams { teamId headcount averageStar surveyAnswers averageSurvey } } }"
+    )
+
+    def summary() -> dict | None:
+        found = as_role(platform, "analyst", query, {"site": site})["data"]["siteSummary"]
+        answered = sum(t["surveyAnswers"] or 0 for t in found["teams"])
+        return found if found["headcount"] == 8 and answered == 5 else None
+
+    teams = {t["teamId"]: t for t in wait_until(summary, 30, "the site did not fill")["teams"]}
+    assert teams["team-crowd"]["averageSurvey"] == 3.4
+    assert teams["team-crowd"]["averageStar"] == 1.0
+    assert teams["team-crowd"]["surveyAnswers"] == 5
+    assert teams["team-pair"]["surveyAnswers"] is None
+    assert teams["team-pair"]["averageSurvey"] is None
+    assert teams["team-pair"]["averageStar"] is None
+
+
+def test_a_batch_of_operations_is_refused_with_a_coded_error(platform: Platform) -> None:
+    batch = json.dumps([{"query": "{ me { role } }"}, {"query": "{ me { role } }"}]).encode()
+    status, answer, _ = post(
+        platform.port,
+        "/graphql",
+        batch,
+        {"content-type": "application/json", "authorization": f"Bearer {token_for()}"},
+    )
+    assert status == 400
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "Batching" in answer["errors"][0]["message"]
+
+
+def test_a_chunked_body_over_the_cap_is_refused_while_it_is_read(platform: Platform) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", platform.port, timeout=30)
+    connection.putrequest("POST", "/graphql")
+    connection.putheader("content-type", "application/json")
+    connection.putheader("authorization", f"Bearer {token_for()}")
+    connection.putheader("transfer-encoding", "chunked")
+    connection.endheaders()
+    chunk = b'{"query": "' + b" " * 65_536
+    try:
+        for _ in range(40):  # 2.6 MB against a 1 MB cap
+            connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+        connection.send(b"0\r\n\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the gateway may answer and close before the rest is sent
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+@pytest.fixture(scope="module")
+def locked_down(database_url, broker, workdir) -> Iterator[Platform]:
+    """A second gateway on the same database, configured as for production."""
+    gateway = Platform(database_url, broker, workdir, "locked")
+    gateway.env.update(
+        AERIE_RATE_PER_SECOND="1",
+        AERIE_RATE_BURST="3",
+        AERIE_INTROSPECTION="off",
+        AERIE_GRAPHIQL="off",
+    )
+    gateway.start("gateway")
+    gateway.wait_for_gateway()
+    yield gateway
+    gateway.stop()
+
+
+def test_a_client_over_its_rate_gets_429_with_retry_after(locked_down: Platform) -> None:
+    body = json.dumps({"query": "{ me { role } }"}).encode()
+    token = token_for("hr", subject=new_id("H"))
+    headers = {"content-type": "application/json", "authorization": f"Bearer {token}"}
+    answers = [post(locked_down.port, "/graphql", body, headers) for _ in range(5)]
+    statuses = [status for status, _, _ in answers]
+    assert statuses[:3] == [200, 200, 200] and 429 in statuses[3:]
+    _status, answer, response_headers = next(a for a in answers if a[0] == 429)
+    assert answer["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert int(response_headers["Retry-After"]) >= 1
+    other = token_for("hr", subject=new_id("H"))
+    assert (
+        post(locked_down.port, "/graphql", body, {**headers, "authorization": f"Bearer {other}"})[0]
+        == 200
+    )
+
+
+def test_introspection_and_graphiql_can_be_switched_off(locked_down: Platform) -> None:
+    result = locked_down.graphql(
+        "{ __schema { queryType { name } } }", token=token_for("hr", subject=new_id("H"))
+    )
+    assert result.get("errors") and not result.get("data")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{locked_down.port}/graphql", headers={"accept": "text/html"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code in (400, 404)
+    assert "errors" in json.loads(refused.value.read())
+
+
+def fragment_bomb(levels: int) -> str:
+    """900 bytes that expand to 2^levels selections when fragments are inlined."""
+    chain = "".join(
+        f"fragment F{i} on Query {{ ...F{i + 1} ...F{i + 1} }}\n" for i in range(levels)
+    )
+    return "query { ...F0 }\n" + chain + f"fragment F{levels} on Query {{ me {{ role }} }}"
+
+
+HOSTILE = {
+    "fragment bomb": fragment_bomb(25),
+    "deep nesting": "{ employee(id: 1) " + "{ trainingsPassed " * 12 + "}" * 13,
+    "repeated fields": "{ " + "me { role } " * 600 + "}",
+    "many aliases": "{ " + " ".join(f"a{i}: me {{ role }}" for i in range(40)) + " }",
+}
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_a_hostile_document_is_refused_as_too_complex_while_others_are_served(
+    platform: Platform, name: str
+) -> None:
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        hostile = pool.submit(platform.graphql, HOSTILE[name])
+        served = pool.submit(platform.graphql, "{ me { role } }", None, None)
+        assert served.result(timeout=10)["data"]["me"]["role"] == "admin"
+        refused = hostile.result(timeout=30)
+    assert not refused.get("data")
+    assert codes(refused) == {"QUERY_TOO_COMPLEX"}
