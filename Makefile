@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench schemas install clean
+.PHONY: run test lint format bench schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(BIN)/aerie run
 
+## make browser: the headless Chromium the GraphiQL test drives (from the system's packages)
+browser:
+	@command -v chromium >/dev/null || (echo "installing chromium (apt) for the browser tests" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 ## make test: installs what it needs, lints, runs the whole suite
-test: $(STAMP)
+test: $(STAMP) browser
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/lint-imports --no-cache
