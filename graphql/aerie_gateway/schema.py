@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from strawberry.extensions import DisableIntrospection, MaskErrors
+from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, ValidationCache
 
 from aerie_gateway.limits import QueryLimits, limit_extensions
 from aerie_gateway.mutations import Mutation
@@ -75,15 +75,25 @@ class AerieSchema(strawberry.Schema):
             )
 
 
+DOCUMENT_CACHE_SIZE = 1000
+"""Distinct documents whose parse and validation are kept (least recently used go first).
+
+A document is parsed and validated once, limits included; a refusal is kept
+like any other result. Bounded, so unique query texts cannot grow memory.
+"""
+
+
 def build_schema(*, introspection: bool = True, limits: QueryLimits | None = None) -> AerieSchema:
     """The schema with its limits, built once per process.
 
     Depth, aliases, tokens and fragment cost are measured without expanding
-    fragments (``limits.py``). It refuses to build when a field or mutation
+    fragments (``limits.py``), once per distinct document. It refuses to build when a field or mutation
     has no declared permission.
     """
     extensions: list[Any] = [
         *limit_extensions(limits or QueryLimits()),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=should_mask),
     ]
     if not introspection:
