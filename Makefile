@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench schemas install clean browser
+.PHONY: run test lint format bench bench-load load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,16 @@ format: $(STAMP)
 	@$(BIN)/ruff format .
 
 ## make bench: throughput and latency, printed with the machine they ran on
-bench: $(STAMP)
+bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.bench
+	@$(BIN)/python -m tests.perf.load
+
+## make bench-load: only the gateway under load (wrk as the client), on the demo data
+bench-load: $(STAMP) load-client
+	@$(BIN)/python -m tests.perf.load
+
+load-client:
+	@command -v wrk >/dev/null || (echo "installing wrk (apt) as the load client" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 
 ## make schemas: regenerate the checked-in JSON Schemas and the GraphQL SDL
 schemas: $(STAMP)

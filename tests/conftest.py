@@ -136,9 +136,11 @@ class Platform:
             self.wait_for_gateway()
         return self
 
-    def start(self, part: str, *args: str) -> None:
-        with open(self.logs / f"{part}.log", "ab") as log:
-            self.processes[part] = subprocess.Popen(
+    def start(self, part: str, *args: str, name: str | None = None) -> None:
+        """Start ``part`` (``name`` tells apart several of one part, e.g. two gateways)."""
+        name = name or part
+        with open(self.logs / f"{name}.log", "ab") as log:
+            self.processes[name] = subprocess.Popen(
                 [sys.executable, "-m", "aerie_platform.cli", part, *args],
                 env=self.env,
                 stdout=log,

@@ -97,7 +97,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     groups = compose.relay_groups(side, settings)
     for n in range(len(groups)):
         commands["relay" if n == 0 else f"relay-{n}"] = ["relay", "--group", str(n)]
-    commands.update(worker=["worker"], gateway=["gateway"])
+    commands.update(worker=["worker"])
+    for n in range(settings.gateway.processes):
+        commands["gateway" if n == 0 else f"gateway-{n}"] = ["gateway"]
     for name in commands:
         start(name)
 
@@ -120,7 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 announced = True
                 say(f"GraphiQL: http://127.0.0.1:{port}/graphql")
                 print_demo_tokens(settings, database_url)
-                say(f"paste a token into GraphiQL's token field, then try:\n{EXAMPLE_QUERY}")
+                say(f"paste the hr token into GraphiQL's token field, then try:\n{EXAMPLE_QUERY}")
                 say("Ctrl-C stops everything; data stays in " + str(settings.home))
             restart_servers(postgres, broker)
             for name, child in list(children.items()):
@@ -378,13 +380,28 @@ def cmd_gateway(_args: argparse.Namespace) -> int:
 
     settings, database_url, side = part_side()
     config = compose.gateway_config(settings, database_url)
-    uvicorn.run(
-        create_app(config, side.bus, on_close=side.close),
-        host="127.0.0.1",
-        port=settings.http_port,
-        log_level="warning",
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config, side.bus, on_close=side.close), log_level="warning")
     )
+    server.run(sockets=[shared_listener(settings.http_port)])
     return 0
+
+
+def shared_listener(port: int) -> Any:
+    """A socket on 127.0.0.1:``port`` that every gateway process binds (SO_REUSEPORT).
+
+    The kernel spreads new connections over the processes listening; the
+    gateway keeps no state of its own, so any of them can answer any request.
+    """
+    import socket
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(2048)
+    listener.set_inheritable(True)
+    return listener
 
 
 # -- tools ------------------------------------------------------------------------------

@@ -249,4 +249,6 @@ def gateway_config(settings: Settings, database_url: str) -> Any:
         rate_burst=gateway.rate_burst,
         request_budget_seconds=gateway.request_budget_seconds,
         anonymity_threshold=gateway.anonymity_threshold,
+        topics=settings.topics,
+        partitions=settings.partitions,
     )

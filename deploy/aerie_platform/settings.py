@@ -45,6 +45,7 @@ class GatewaySettings:
     rate_burst: int = 100
     request_budget_seconds: int = 10
     anonymity_threshold: int = 5
+    processes: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> GatewaySettings:
@@ -64,6 +65,7 @@ class GatewaySettings:
             rate_burst=_int(env, "AERIE_RATE_BURST", 100, 1, 1_000_000),
             request_budget_seconds=_int(env, "AERIE_REQUEST_BUDGET_SECONDS", 10, 1, 3600),
             anonymity_threshold=_int(env, "AERIE_ANONYMITY_THRESHOLD", 5, 1, 1000),
+            processes=_int(env, "AERIE_GATEWAYS", os.cpu_count() or 1, 1, 64),
         )
 
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from aerie_events.topics import Topics
 from aerie_services.bus import Aerie
 from cross_web import HTTPException
 from psycopg_pool import AsyncConnectionPool
@@ -29,6 +31,7 @@ from strawberry.types import ExecutionResult
 from aerie_gateway import clients
 from aerie_gateway.dataloaders import Loaders, build_loaders
 from aerie_gateway.errors import coded
+from aerie_gateway.freshness import AppliedPositions, Freshness
 from aerie_gateway.graphiql import graphiql_html, graphiql_routes
 from aerie_gateway.guard import (
     Authenticator,
@@ -39,6 +42,7 @@ from aerie_gateway.guard import (
     refusal,
 )
 from aerie_gateway.identity import Identity, TokenSettings, TokenVerifier, issue_token
+from aerie_gateway.operations import UnknownSavedQuery, saved_queries, with_saved_query
 from aerie_gateway.schema import AerieSchema, build_schema
 
 
@@ -48,6 +52,7 @@ class Context:
     bus: Aerie
     loaders: Loaders
     identity: Identity
+    freshness: Freshness
     anonymity_threshold: int = 5
     request: Any = None
     response: Any = None
@@ -111,6 +116,8 @@ class GatewayConfig:
     request_budget_seconds: float = 10.0
     anonymity_threshold: int = 5
     client_token_seconds: int = 3600
+    topics: Topics = field(default_factory=lambda: Topics("aerie"))
+    partitions: int = 3
 
 
 class AerieGraphQL(GraphQL):
@@ -122,6 +129,7 @@ class AerieGraphQL(GraphQL):
         schema: AerieSchema,
         authenticator: Authenticator,
         limiter: RateLimiter,
+        freshness: Freshness,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql" if config.graphiql else None)
         self.pool = pool
@@ -129,6 +137,8 @@ class AerieGraphQL(GraphQL):
         self.config = config
         self.authenticator = authenticator
         self.limiter = limiter
+        self.freshness = freshness
+        self.saved = saved_queries()
 
     async def render_graphql_ide(self, request: Request) -> Any:
         """GraphiQL from installed files (strawberry's page loads it from a CDN)."""
@@ -179,7 +189,15 @@ class AerieGraphQL(GraphQL):
         depth = nesting_depth(value)
         if depth > MAX_JSON_DEPTH:
             raise too_deep(str(depth))
-        return value
+        try:
+            return with_saved_query(value, self.saved)
+        except UnknownSavedQuery as unknown:
+            raise RequestRefused(
+                400,
+                "PERSISTED_QUERY_NOT_FOUND",
+                f"no saved query has the hash {str(unknown)[:80]!r}",
+                "the sha256 of a file in graphql/operations/ (or send the query text)",
+            ) from None
 
     async def admit(self, request: Request) -> None:
         """Who is asking, within their rate; refused with 401 or 429 otherwise."""
@@ -197,6 +215,7 @@ class AerieGraphQL(GraphQL):
             self.bus,
             build_loaders(self.pool),
             identity=getattr(request.state, "identity", None),  # type: ignore[arg-type]
+            freshness=self.freshness,
             anonymity_threshold=self.config.anonymity_threshold,
             request=request,
             response=response,
@@ -224,20 +243,24 @@ def create_app(
     schema = build_schema(introspection=config.introspection)
     authenticator = Authenticator(TokenVerifier(config.tokens), pool)
     limiter = RateLimiter(config.rate_per_second, config.rate_burst)
-    graphql = AerieGraphQL(pool, bus, config, schema, authenticator, limiter)
+    positions = AppliedPositions(config.database_url, pool)
+    freshness = Freshness(positions, config.topics, config.partitions)
+    graphql = AerieGraphQL(pool, bus, config, schema, authenticator, limiter, freshness)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await pool.open()
+        await positions.start()
         try:
             yield
         finally:
+            await positions.stop()
             await pool.close()
             if on_close is not None:
                 on_close()
 
     async def health(_request: Request) -> JSONResponse:
-        return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "ok", "process": os.getpid()})
 
     async def home(_request: Request) -> RedirectResponse:
         return RedirectResponse("/graphql")

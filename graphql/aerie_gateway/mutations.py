@@ -193,12 +193,18 @@ async def _handle(
         )
     except DomainError as error:
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None
+    data = inputs.get("data") if isinstance(inputs.get("data"), dict) else {}
+    anonymous = data.get("anonymous") is True
+    employee_id = inputs.get("employee_id")
     return CommandResult(
         event_id=strawberry.ID(str(outcome.event_id)),
         type=outcome.event_type,
         context=outcome.context,
         position=outcome.position,
         duplicate=outcome.duplicate,
+        employee_id=str(employee_id) if employee_id else None,
+        # the event's Kafka key (see Envelope.key); an anonymous issue's is the platform's own
+        partition_key=None if anonymous else str(data.get("issue_id") or employee_id),
     )
 
 

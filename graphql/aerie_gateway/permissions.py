@@ -75,6 +75,7 @@ FIELDS: dict[str, Rule] = {
     "Query.employees": grants(team_lead=TEAM, site_manager=SITE, qa=COMPANY, hr=COMPANY),
     "Query.siteSummary": grants(site_manager=SITE, analyst=COMPANY, hr=COMPANY),
     "Query.auditTrail": grants(auditor=COMPANY, hr=COMPANY),
+    "CommandResult.view": EMPLOYEE_VIEW,
     # the unified view: what its reader may see of an employee
     "Employee.lastSurvey": grants(agent=SELF, hr=COMPANY),
     "Employee.openIssues": grants(agent=SELF, hr=COMPANY),
@@ -95,6 +96,7 @@ AS_PARENT_FIELDS = {
     "PageInfo": "hasNextPage endCursor",
     "EmployeeConnection": "edges pageInfo",
     "CommandResult": "eventId type context position duplicate",
+    "ViewAfterWrite": "status employee",
     "SiteSummary": "siteId headcount byStar teams anonymityThreshold",
     "StarCount": "starLevel headcount",
     "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import strawberry
+from aerie_projections.profile import queries as profile_queries
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from aerie_gateway.permissions import Allowed, Placement, target
+from graphql import GraphQLError
 
 
 @strawberry.type(description="A course assessment the employee passed.")
@@ -128,6 +131,23 @@ class EmployeeConnection:
     page_info: PageInfo
 
 
+@strawberry.enum(description="Whether the view already shows the write.")
+class ViewStatus(Enum):
+    APPLIED = "applied"
+    PENDING = "pending"
+
+
+@strawberry.type(description="The employee's view once it shows the write, or PENDING.")
+class ViewAfterWrite:
+    status: ViewStatus
+    employee: Employee | None = strawberry.field(
+        description="The unified view (as it stands when PENDING: without the write)."
+    )
+
+
+MAX_WAIT_MS = 5000
+
+
 @strawberry.type(description="What a command recorded (or had recorded, when retried).")
 class CommandResult:
     event_id: strawberry.ID
@@ -135,6 +155,42 @@ class CommandResult:
     context: str
     position: int | None
     duplicate: bool
+    employee_id: strawberry.Private[str | None] = None
+    partition_key: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description=(
+            "The employee's unified view once it shows this write: the answer waits up to "
+            f"waitMs (at most {MAX_WAIT_MS}) for the projection, then says PENDING. "
+            "No need to poll."
+        ),
+    )
+    async def view(self, info: Info, wait_ms: int = 2000) -> ViewAfterWrite | None:
+        if not 0 <= wait_ms <= MAX_WAIT_MS:
+            raise GraphQLError(
+                f"waitMs: {wait_ms} is out of range (allowed: 0 to {MAX_WAIT_MS})",
+                extensions={"code": "INVALID_ARGUMENT", "field": "waitMs"},
+            )
+        applied = await info.context.freshness.applied(
+            "profile", self.context, self.partition_key, self.position, wait_ms / 1000
+        )
+        async with info.context.pool.connection() as conn:  # read afresh, after the wait
+            row = await profile_queries.employee(conn, str(self.employee_id))
+        return ViewAfterWrite(
+            status=ViewStatus.APPLIED if applied else ViewStatus.PENDING,
+            employee=Employee.from_row(row) if row else None,
+        )
+
+
+@target("CommandResult.view")
+async def _written_about(
+    source: CommandResult, info: Info, _arguments: dict[str, Any]
+) -> Placement:
+    row = await info.context.loaders.profiles.load(str(source.employee_id))
+    if row is None:  # not projected yet: only its own employee is known to reach it
+        return Placement(employee_id=source.employee_id)
+    return Placement(row["employee_id"], row["site_id"], row["team_id"])
 
 
 @target("Employee.lastSurvey")

@@ -25,6 +25,8 @@ READ_SCHEMA = "aerie_read"
 """The schema live read models are in; a replay builds into another one."""
 
 TRACKING_TABLE = "aerie_projection_tracking"
+APPLIED_CHANNEL = "aerie_applied"
+"""NOTIFY channel: a projection committed a batch (payload: its name)."""
 QUARANTINE_TABLE = "aerie_quarantine"
 TIMERS_TABLE = "aerie_timers"
 

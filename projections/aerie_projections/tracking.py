@@ -32,7 +32,13 @@ from aerie_events.envelope import Envelope
 from aerie_events.signing import SEQ_HEADER, SIGNATURE_HEADER, RelaySignature
 from psycopg import sql
 
-from aerie_projections.kit import QUARANTINE_TABLE, TRACKING_TABLE, Projection, Statement
+from aerie_projections.kit import (
+    APPLIED_CHANNEL,
+    QUARANTINE_TABLE,
+    TRACKING_TABLE,
+    Projection,
+    Statement,
+)
 
 log = logging.getLogger("aerie.projection")
 
@@ -320,6 +326,8 @@ class TrackedProjection:
                 "AND t.topic = u.topic AND t.partition = u.partition",
                 (*[list(c) for c in zip(*rows, strict=True)], self.projection.name),
             )
+            # delivered at commit: a gateway waiting to show a write's effect looks again
+            await cur.execute("SELECT pg_notify(%s, %s)", (APPLIED_CHANNEL, self.projection.name))
 
     def _after(self, sorted_out: Sorted) -> list[Seek]:
         for envelope_message in sorted_out.accepted:

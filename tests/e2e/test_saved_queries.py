@@ -1,0 +1,174 @@
+"""Saved queries, sent by hash: each committed operation answers as its golden file says.
+
+Each ``graphql/operations/NAME.graphql`` has a ``NAME.json`` beside it: the role
+that sends it, the variables, and the data it must answer on the fixture
+below. ``AERIE_UPDATE_GOLDEN=1`` rewrites the data after a deliberate change.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aerie_gateway.operations import OPERATIONS_DIR, saved_queries
+
+from tests.conftest import Platform, token_for, wait_until
+
+SITE = "site-golden"
+CREW = [f"G-{n:02d}" for n in range(1, 9)]  # six in team g1, two in g2
+
+
+def fixture_history(bus: Any) -> None:
+    """A small site whose every fact is fixed: ids, days, scores."""
+    for n, employee in enumerate(CREW):
+        bus.handle(
+            "employee.hired",
+            command_id=f"golden-hire-{employee}",
+            employee_id=employee,
+            site_id=SITE,
+            occurred_at="2026-01-05T09:00:00+08:00",
+            data={
+                "display_name": f"Golden {n + 1}",
+                "team_id": "g1" if n < 6 else "g2",
+                "role": "agent",
+                "hired_on": "2026-01-05",
+            },
+        )
+        bus.handle(
+            "survey.answered",
+            command_id=f"golden-pulse-{employee}",
+            employee_id=employee,
+            occurred_at="2026-02-01T10:00:00+08:00",
+            data={"survey_id": "pulse-2026-02", "overall": 2 + n % 4, "drivers": {"pay": 3}},
+        )
+    bus.handle(
+        "training.passed",
+        command_id="golden-training-1",
+        employee_id=CREW[0],
+        occurred_at="2026-01-20T15:00:00+08:00",
+        data={
+            "course_id": "C-EMPATHY",
+            "course_title": "Empathy on the phone",
+            "score": 88,
+            "pass_mark": 60,
+            "passed_on": "2026-01-20",
+        },
+    )
+    bus.handle(
+        "star.promoted",
+        command_id="golden-star-1",
+        employee_id=CREW[0],
+        occurred_at="2026-02-10T09:00:00+08:00",
+        data={"to_star": 2, "reason": "steady quality", "promoted_on": "2026-02-10"},
+    )
+    bus.handle(
+        "issue.raised",
+        command_id="golden-issue-1",
+        employee_id=CREW[0],
+        occurred_at="2026-02-12T11:00:00+08:00",
+        data={
+            "issue_id": "I-GOLDEN-1",
+            "department": "it",
+            "title": "Headset crackles",
+            "description": "Since Monday.",
+            "anonymous": False,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
+    fixture_history(bus)
+    running = Platform(database_url, broker, workdir, "saved").run_parts(
+        "relay", "worker", "gateway"
+    )
+    view = "query($id: ID!) { employee(id: $id) { openIssueCount starLevel } }"
+    wait_until(
+        lambda: (
+            running.graphql(view, {"id": CREW[0]})["data"]["employee"]
+            == {"openIssueCount": 1, "starLevel": 2}
+        ),
+        60,
+        "the fixture did not reach the read models",
+    )
+    wait_until(
+        lambda: (
+            running.graphql(
+                "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
+                {"id": CREW[0]},
+            )["data"]["auditTrail"]["entries"].__len__()
+            == 5
+        ),
+        60,
+        "the fixture did not reach the audit trail",
+    )
+    yield running
+    running.stop()
+
+
+def send_saved(port: int, document_id: str, variables: dict, token: str) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"documentId": document_id, "variables": variables}).encode(),
+        headers={"content-type": "application/json", "authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+SAVED = sorted(saved_queries().values(), key=lambda q: q.name)
+
+
+def test_every_saved_query_has_its_golden_file() -> None:
+    names = {q.name for q in SAVED}
+    assert names, "graphql/operations/ holds no saved query"
+    assert names == {p.stem for p in OPERATIONS_DIR.glob("*.json")}
+
+
+@pytest.mark.parametrize("saved", SAVED, ids=[q.name for q in SAVED])
+def test_a_saved_query_sent_by_its_hash_answers_as_its_golden_file(
+    platform: Platform, saved: Any
+) -> None:
+    golden_path = OPERATIONS_DIR / f"{saved.name}.json"
+    golden = json.loads(golden_path.read_text())
+    token = token_for(golden["role"], **golden.get("claims", {}))
+    status, answer = send_saved(platform.port, f"sha256:{saved.sha256}", golden["variables"], token)
+    assert status == 200 and "errors" not in answer, answer
+    if os.environ.get("AERIE_UPDATE_GOLDEN"):
+        golden["data"] = answer["data"]
+        golden_path.write_text(json.dumps(golden, indent=2, ensure_ascii=False) + "\n")
+    assert answer["data"] == golden["data"]
+
+
+def test_an_unknown_hash_is_a_coded_error_not_a_guess(platform: Platform) -> None:
+    status, answer = send_saved(platform.port, "sha256:" + "0" * 64, {}, token_for())
+    assert status == 400
+    assert answer["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+def test_the_apollo_style_hash_is_understood_too(platform: Platform) -> None:
+    saved = next(q for q in SAVED if q.name == "site_overview")
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{platform.port}/graphql",
+        data=json.dumps(
+            {
+                "variables": {"site": SITE},
+                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": saved.sha256}},
+            }
+        ).encode(),
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {token_for('analyst')}",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        answer = json.loads(response.read())
+    assert answer["data"]["siteSummary"]["headcount"] == len(CREW)
