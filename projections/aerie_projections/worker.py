@@ -5,16 +5,23 @@ projection, which applies its share with its own tracking rows; a process
 manager also fires its due timers. Kafka offsets and faust's commits are only
 a hint: what a projection applied is the tracking row it commits with its rows.
 Run it with ``aerie worker``.
+
+Partitions are assigned statically by default: worker ``index`` of ``workers``
+owns partition p of every topic when ``p % workers == index``, never joins a
+consumer group, and starts each partition just after what its projections
+applied (see ``StaticShare``). ``assignment="group"`` keeps faust's consumer
+group instead (workers come and go without configuration, at the price of a
+rebalance, which on the embedded broker takes 5 s or more per join).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import faust
 import faust.transport.drivers.aiokafka as aiokafka_driver
@@ -23,7 +30,7 @@ from aerie_events.signing import RelaySignature
 from aerie_events.topics import Topics
 from faust.types import TP
 
-from aerie_projections.kit import READ_SCHEMA, Projection
+from aerie_projections.kit import READ_SCHEMA, TRACKING_TABLE, Projection
 from aerie_projections.managed import ManagedProjection, Sender
 from aerie_projections.manager import ProcessManager
 from aerie_projections.tracking import Message, Seek, TrackedProjection
@@ -51,6 +58,151 @@ def _low_latency_consumer(self: Any, transport: Any) -> Any:
 
 aiokafka_driver.AIOKafkaConsumerThread._create_worker_consumer = _low_latency_consumer
 
+Assignment = Literal["static", "group"]
+
+
+@dataclass(frozen=True)
+class StaticShare:
+    """This worker's fixed share of the partitions, and where each of them starts.
+
+    Worker ``index`` of ``workers`` owns partition p of every topic it reads
+    when ``p % workers == index`` (the relay writes partitions ``0..partitions-1``
+    only). Each owned partition is read from just after the lowest Kafka offset
+    its readers (``readers``: topic -> the projections reading it) have tracked,
+    or from the beginning when one of them has applied nothing there yet.
+    """
+
+    workers: int
+    index: int
+    partitions: int
+    database_url: str
+    readers: Mapping[str, tuple[str, ...]]
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.index < self.workers:
+            raise ValueError(f"worker index {self.index} is not in 0..{self.workers - 1}")
+
+    def owned(self, topics: Iterable[str]) -> set[TP]:
+        return {
+            TP(topic, p)
+            for topic in topics
+            for p in range(self.partitions)
+            if p % self.workers == self.index
+        }
+
+    async def start_offsets(self, partitions: Iterable[TP]) -> dict[TP, int | None]:
+        """The offset each partition is read from (``None``: from the beginning)."""
+        rows = [
+            (tp.topic, tp.partition, name)
+            for tp in partitions
+            for name in self.readers.get(tp.topic, ())
+        ]
+        if not rows:
+            return {}
+        async with await psycopg.AsyncConnection.connect(
+            self.database_url, autocommit=True
+        ) as conn:
+            cur = await conn.execute(
+                "SELECT r.topic, r.partition, min(coalesce(t.kafka_offset, -1)) "
+                "FROM unnest(%s::text[], %s::int[], %s::text[]) AS r(topic, partition, projection) "
+                f"LEFT JOIN {TRACKING_TABLE} t USING (projection, topic, partition) "
+                "GROUP BY r.topic, r.partition",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+            return {
+                TP(topic, partition): offset + 1 if offset >= 0 else None
+                for topic, partition, offset in await cur.fetchall()
+            }
+
+
+class StaticConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
+    """Faust's aiokafka consumer thread on a fixed assignment: no consumer group at all.
+
+    Why: a consumer group costs a JoinGroup on every start (5 s on the embedded
+    broker, whatever the timeouts) plus, after a crash, the dead member's session
+    timeout: a restarted worker projected again only after ~21 s. Here
+    ``subscribe`` assigns the owned partitions (``consumer.assign``) and then runs
+    faust's own on-assigned path once, as its rebalance listener would after a
+    join (agents, topics, tables and recovery, which seeks and starts the
+    fetcher). Recovery's seek "to the committed offsets" reads the tracking rows
+    instead (``seek_to_committed``): the tracking rows are the truth. faust still
+    commits offsets, as a member of no generation (-1), which Kafka and tansu
+    accept from a group without members: lag tools keep working, nothing reads them.
+    """
+
+    _assigning: asyncio.Future[None] | None = None
+
+    @property
+    def share(self) -> StaticShare:
+        return self.transport.share
+
+    async def subscribe(self, topics: Iterable[str]) -> None:
+        await self.call_thread(self._assign_share, set(topics))
+
+    async def _assign_share(self, topics: set[str]) -> None:
+        owned = aiokafka_driver.ensure_aiokafka_TPset(self.share.owned(topics))
+        consumer = self._ensure_consumer()
+        previous = consumer.assignment()
+        if owned == previous:
+            return
+        log.info("assigned %d partitions statically (no consumer group)", len(owned))
+        # In the background, as after a join: faust's on-assigned path waits for
+        # this subscribe call to have returned.
+        self._assigning = asyncio.ensure_future(self._assigned(previous, owned))
+
+    async def _assigned(self, previous: set[Any], owned: set[Any]) -> None:
+        listener = self._rebalance_listener
+        try:
+            await listener.on_partitions_revoked(previous)  # also marks the rebalance's start
+            self._ensure_consumer().assign(owned)
+            await listener.on_partitions_assigned(owned)
+        except Exception as error:  # the worker stops, and its supervisor starts it again
+            log.exception("static assignment failed: %r", error)
+            await self.crash(error)
+
+    async def seek_to_committed(self) -> Mapping[TP, int | None]:
+        return await self.call_thread(self._seek_to_tracked)
+
+    async def _seek_to_tracked(self) -> dict[TP, int | None]:
+        """Seek each assigned partition to just after what was applied.
+
+        A tracked offset beyond the partition's end means the broker lost its
+        data (the embedded one restarts empty): that partition is read from the
+        beginning, where the duplicates are skipped by their numbers.
+        """
+        consumer = self._ensure_consumer()
+        assigned = consumer.assignment()
+        if not assigned:
+            return {}
+        starts = await self.share.start_offsets(assigned)
+        ends = await consumer.end_offsets(list(assigned))
+        sought: dict[TP, int | None] = {}
+        for tp in assigned:
+            start = starts.get(tp)
+            if start is None or start > ends[tp]:
+                sought[tp] = None
+            else:
+                consumer.seek(tp, start)
+                sought[tp] = start
+        if beginning := [tp for tp, start in sought.items() if start is None]:
+            await consumer.seek_to_beginning(*beginning)
+        return sought
+
+
+class StaticConsumer(aiokafka_driver.Consumer):
+    def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
+        return StaticConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+
+class StaticTransport(aiokafka_driver.Transport):
+    """The aiokafka transport whose consumer reads a ``StaticShare``."""
+
+    Consumer = StaticConsumer
+
+    def __init__(self, url: Any, app: faust.App, share: StaticShare) -> None:
+        super().__init__(url, app)
+        self.share = share
+
 
 @dataclass(frozen=True)
 class WorkerConfig:
@@ -64,6 +216,11 @@ class WorkerConfig:
     home: Path
     relay_key: bytes
     schema: str = READ_SCHEMA
+    assignment: Assignment = "static"
+    workers: int = 1
+    """How many workers share the partitions (static assignment)."""
+    worker_index: int = 0
+    """Which of them this one is, from 0 (static assignment)."""
 
 
 def message_of(event: Any) -> Message:
@@ -88,12 +245,33 @@ def create_worker(
         broker_rebalance_timeout=3,
         broker_session_timeout=10,
         broker_heartbeat_interval=1,
-        datadir=str(config.home / "worker"),
+        datadir=str(
+            config.home
+            / ("worker" if config.worker_index == 0 else f"worker-{config.worker_index}")
+        ),
     )
+    if config.assignment == "static":
+        app.transport = StaticTransport(
+            app.conf.broker_consumer, app, static_share(config, projections)
+        )
     feeds = [_feed(app, config, projection, sender) for projection in projections]
     if feeds:
         _add_agent(app, config, feeds)
     return app
+
+
+def static_share(config: WorkerConfig, projections: Sequence[Projection]) -> StaticShare:
+    readers: dict[str, list[str]] = {}
+    for projection in projections:
+        for topic in projection.topics(config.topics):
+            readers.setdefault(topic, []).append(projection.name)
+    return StaticShare(
+        workers=config.workers,
+        index=config.worker_index,
+        partitions=config.partitions,
+        database_url=config.database_url,
+        readers={topic: tuple(names) for topic, names in readers.items()},
+    )
 
 
 @dataclass
