@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aerie_platform import compose
-from aerie_platform.settings import Settings
+from aerie_platform.settings import Settings, SettingsError
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
@@ -97,7 +97,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     groups = compose.relay_groups(side, settings)
     for n in range(len(groups)):
         commands["relay" if n == 0 else f"relay-{n}"] = ["relay", "--group", str(n)]
-    commands.update(worker=["worker"])
+    for n in range(settings.workers):
+        commands["worker" if n == 0 else f"worker-{n}"] = ["worker", "--index", str(n)]
     for n in range(settings.gateway.processes):
         commands["gateway" if n == 0 else f"gateway-{n}"] = ["gateway"]
     for name in commands:
@@ -337,12 +338,24 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_worker(_args: argparse.Namespace) -> int:
+def cmd_worker(args: argparse.Namespace) -> int:
+    """One projection worker: its share of the partitions (``--index`` or AERIE_WORKER_INDEX)."""
     from aerie_projections.worker import WorkerConfig, create_worker
     from aerie_services.relay import ensure_topics
     from faust import Worker
 
     settings, database_url, side = part_side()
+    index = settings.worker_index if args.index is None else args.index
+    if settings.worker_assignment not in ("static", "group"):
+        raise SettingsError(
+            f"AERIE_WORKER_ASSIGNMENT={settings.worker_assignment!r} is not allowed: "
+            "static (the default) or group"
+        )
+    if not 0 <= index < settings.workers:
+        raise SettingsError(
+            f"AERIE_WORKER_INDEX={index} is not allowed with AERIE_WORKERS={settings.workers}: "
+            f"a number from 0 to {settings.workers - 1}"
+        )
     projections = compose.projections()
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
@@ -355,6 +368,9 @@ def cmd_worker(_args: argparse.Namespace) -> int:
         group_id=settings.group_id,
         home=settings.home,
         relay_key=compose.relay_key(settings, database_url),
+        assignment="group" if settings.worker_assignment == "group" else "static",
+        workers=settings.workers,
+        worker_index=index,
     )
     app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
@@ -398,6 +414,7 @@ def shared_listener(port: int) -> Any:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # answers go out at once
     listener.bind(("127.0.0.1", port))
     listener.listen(2048)
     listener.set_inheritable(True)
@@ -709,8 +726,11 @@ def main(argv: list[str] | None = None) -> int:
     client.add_argument("--site", help="the site a site_publisher publishes for")
     relay = sub.add_parser("relay", help="run one relay alone")
     relay.add_argument("--group", type=int, default=0, help="which AERIE_RELAY_GROUPS group")
-    for name in ("worker", "gateway"):
-        sub.add_parser(name, help=f"run the {name} alone")
+    worker = sub.add_parser("worker", help="run one projection worker alone")
+    worker.add_argument(
+        "--index", type=int, help="its share of the partitions (default: AERIE_WORKER_INDEX)"
+    )
+    sub.add_parser("gateway", help="run the gateway alone")
     args = parser.parse_args(argv)
     handler = globals()[f"cmd_{args.command}"]
     return int(handler(args) or 0)

@@ -85,11 +85,20 @@ class Settings:
     gateway: GatewaySettings = field(default_factory=lambda: GatewaySettings())
     anonymous_release_seconds: int = 3600
     """The relay's window for anonymous events (epoch-aligned): each goes out at its end."""
+    workers: int = 1
+    """``AERIE_WORKERS``: how many projection workers share the partitions."""
+    worker_index: int = 0
+    """``AERIE_WORKER_INDEX``: which one this is (0-based); it owns p when p % workers == index."""
+    worker_assignment: str = "static"
+    """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         return cls(
+            workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
+            worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
+            worker_assignment=env.get("AERIE_WORKER_ASSIGNMENT", "").strip().lower() or "static",
             database_url=env.get("AERIE_DATABASE_URL") or None,
             kafka_bootstrap=env.get("AERIE_KAFKA_BOOTSTRAP") or None,
             http_port=_int(env, "AERIE_HTTP_PORT", 8000, 1, 65535),

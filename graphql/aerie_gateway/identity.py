@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,9 @@ SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
 
 CLIENT_ROLES = ("site_publisher", "hris", "lms")
 """Roles an integration client may hold."""
+
+VERIFIED_TOKENS_KEPT = 10_000
+"""Tokens whose verification is remembered per process (least recently used go first)."""
 
 LOCAL_ALGORITHM = "HS256"
 LOCAL_ISSUER = "aerie-local"
@@ -140,6 +144,7 @@ class TokenVerifier:
             else None
         )
         self._public = [load_pem_public_key(pem.encode()) for pem in settings.public_keys]
+        self._verified: OrderedDict[str, tuple[Identity, float]] = OrderedDict()
 
     @property
     def needs_network(self) -> bool:
@@ -147,9 +152,25 @@ class TokenVerifier:
         return self._jwks is not None
 
     def verify(self, token: str) -> Identity:
+        """The token's identity; a token verified before is not verified again until it expires.
+
+        A token is immutable: once its signature, issuer and audience held, only
+        its expiry can change the answer, and that is checked on every request.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            identity, expires = known
+            if time.time() <= expires + self.settings.leeway_seconds:
+                self._verified.move_to_end(token)
+                return identity
+            del self._verified[token]
         header = self._header(token)
         claims = self._claims(token, header)
-        return identity_from_claims(claims)
+        identity = identity_from_claims(claims)
+        self._verified[token] = (identity, float(claims["exp"]))
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return identity
 
     @staticmethod
     def _header(token: str) -> dict[str, Any]:

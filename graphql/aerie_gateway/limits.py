@@ -462,12 +462,21 @@ class QueryLimitsExtension(SchemaExtension):
         yield
         for error in self.execution_context.pre_execution_errors or ():
             if isinstance(error, GraphQLSyntaxError) and TOKEN_LIMIT_MESSAGE in error.message:
-                error.extensions = {
-                    "code": CODE,
-                    "limit": "tokens",
-                    "allowed": self.limits.max_tokens,
-                    "actual": f"more than {self.limits.max_tokens}",
-                }
+                error.extensions = token_limit_extensions(self.limits.max_tokens)
+
+
+def token_limit_extensions(max_tokens: int) -> dict[str, Any]:
+    """The coded extensions of a document refused for its tokens.
+
+    A parser cache that parses before this extension's hook runs leaves the
+    error uncoded; the gateway then codes it by the parser's message.
+    """
+    return {
+        "code": CODE,
+        "limit": "tokens",
+        "allowed": max_tokens,
+        "actual": f"more than {max_tokens}",
+    }
 
 
 @functools.lru_cache(maxsize=64)

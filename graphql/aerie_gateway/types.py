@@ -69,8 +69,16 @@ class Employee:
     )
     updated_at: dt.datetime
 
+    known_trainings: strawberry.Private[list[dict[str, Any]] | None] = None
+    known_open_issues: strawberry.Private[list[dict[str, Any]] | None] = None
+
     @strawberry.field(description="Courses passed, oldest first.")
     async def trainings_passed(self, info: Info) -> list[TrainingPassed]:
+        if self.known_trainings is not None:
+            return [
+                TrainingPassed(**{**t, "passed_on": dt.date.fromisoformat(t["passed_on"])})
+                for t in self.known_trainings
+            ]
         return await info.context.loaders.trainings.load(str(self.id))
 
     @strawberry.field(
@@ -78,6 +86,11 @@ class Employee:
         description="Issues raised by name and still open, oldest first (the employee and HR).",
     )
     async def open_issues(self, info: Info) -> list[Issue] | None:
+        if self.known_open_issues is not None:
+            return [
+                Issue(**{**i, "raised_at": dt.datetime.fromisoformat(i["raised_at"])})
+                for i in self.known_open_issues
+            ]
         return await info.context.loaders.open_issues.load(str(self.id))
 
     @property
@@ -110,6 +123,8 @@ class Employee:
             ),
             last_survey=survey,
             updated_at=row["updated_at"],
+            known_trainings=row.get("trainings_list"),
+            known_open_issues=row.get("open_issues_list"),
         )
 
 

@@ -189,6 +189,7 @@ def main() -> None:
             aerie.start("gateway", name=f"gateway-{n}")
         employees = [demo.agent_id(n) for n in range(300)]
         wait_for_view(aerie, employees[-1])
+        wait_for_projections(database_url)
         print(f"gateway processes: {gateways}; logs: {aerie.logs}", flush=True)
         results = gateway_load(
             aerie.port, token_for("hr", subject="H-bench"), employees, list(demo.SITES)
@@ -196,6 +197,25 @@ def main() -> None:
     print(f"\n{os.cpu_count()} CPUs; client (wrk) and platform on the same machine")
     for result in results:
         print(result.line())
+
+
+def wait_for_projections(database_url: str) -> None:
+    """Until every projection applied all the relay sent: measure a quiet platform."""
+    import psycopg
+
+    from tests.conftest import wait_until
+
+    behind = (
+        "SELECT count(*) FROM aerie_relay_partition r JOIN aerie_projection_tracking t "
+        "ON t.topic = r.topic AND t.partition = r.partition WHERE t.seq < r.seq"
+    )
+
+    def caught_up() -> bool:
+        with psycopg.connect(database_url) as conn:
+            row = conn.execute(behind).fetchone()
+        return bool(row) and row[0] == 0
+
+    wait_until(caught_up, 600, "the projections did not catch up with the relay")
 
 
 def wait_for_view(aerie: object, employee: str) -> None:

@@ -210,3 +210,13 @@ def test_a_scope_reaches_only_its_own_people(
 ) -> None:
     caller = Identity("A-1", "agent", site="s1", team="t1")
     assert reaches(caller, scope, target) is reached  # type: ignore[arg-type]
+
+
+def test_a_remembered_token_is_refused_once_it_expires() -> None:
+    verifier = TokenVerifier(TokenSettings(local_key=LOCAL.local_key, leeway_seconds=0))
+    token = issue_token(LOCAL, role="agent", subject="A-1", valid_seconds=1)
+    assert verifier.verify(token).subject == "A-1"
+    assert verifier.verify(token).subject == "A-1"  # remembered
+    time.sleep(2.1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier.verify(token)

@@ -23,14 +23,33 @@ async def employee(conn: AsyncConnection[Any], employee_id: str) -> dict[str, An
         return await cur.fetchone()
 
 
+_WITH_LISTS = f"""
+SELECT p.*,
+    (SELECT coalesce(json_agg(json_build_object('course_id', t.course_id,
+            'course_title', t.course_title, 'score', t.score, 'passed_on', t.passed_on)
+            ORDER BY t.passed_on, t.position), '[]')
+        FROM {S}.training_passed t WHERE t.employee_id = p.employee_id) AS trainings_list,
+    (SELECT coalesce(json_agg(json_build_object('issue_id', i.issue_id,
+            'department', i.department, 'title', i.title, 'status', i.status,
+            'raised_at', i.raised_at, 'holder_id', i.holder_id)
+            ORDER BY i.raised_at, i.issue_id), '[]')
+        FROM {S}.issue i WHERE i.employee_id = p.employee_id AND i.status = 'open')
+        AS open_issues_list
+FROM {S}.employee_profile p WHERE p.employee_id = ANY(%s)
+"""
+
+
 async def employees(
     conn: AsyncConnection[Any], employee_ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
-    """The profile rows of ``employee_ids`` that exist, by id."""
+    """The profile rows of ``employee_ids`` that exist, by id, each with its lists.
+
+    ``trainings_list`` and ``open_issues_list`` (as ``trainings_of`` and
+    ``open_issues_of`` give them, dates as ISO text) come in the same round
+    trip: the unified view of one employee is one query.
+    """
     async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(
-            f"SELECT * FROM {S}.employee_profile WHERE employee_id = ANY(%s)", (list(employee_ids),)
-        )
+        await cur.execute(_WITH_LISTS, (list(employee_ids),))
         return {row["employee_id"]: row for row in await cur.fetchall()}
 
 
