@@ -178,6 +178,13 @@ class AerieGraphQL(GraphQL):
             ).response()
         await response(scope, receive, send)
 
+    def encode_json(self, data: object) -> str | bytes:
+        """orjson, several times faster than the standard library on a page of 100."""
+        try:
+            return orjson.dumps(data)
+        except (orjson.JSONEncodeError, TypeError):  # e.g. an integer past 64 bits
+            return super().encode_json(data)
+
     def decode_json(self, data: str | bytes) -> object:
         """The request's JSON; refused when it nests deeper than ``MAX_JSON_DEPTH``."""
         try:
