@@ -15,7 +15,8 @@ class Envelope:
 
     ``occurred_at`` is when it happened at the source; ``recorded_at`` when the
     event store committed it; ``position`` its place in its context's
-    notification log (ascending, not necessarily contiguous). ``employee_id``
+    notification log (ascending, not necessarily contiguous; 0 for an anonymous
+    issue, whose place would sit next to its author's other events). ``employee_id``
     is the subject, absent for an anonymous issue. ``policy_version`` names
     the rule set that decided the event, so replay never recomputes decisions.
     """

@@ -243,7 +243,8 @@ class TrackedProjection:
                     Quarantined(message, f"not an event envelope: {_reason(error)}")
                 )
                 continue
-            at.position = envelope.position
+            # never back: a held anonymous event is released after later ones (and tells none)
+            at.position = max(at.position, envelope.position)
             if envelope.type not in CATALOG:
                 out.quarantined.append(
                     Quarantined(message, f"unknown event type {envelope.type[:100]!r}")

@@ -223,8 +223,10 @@ class ContextEvents:
                 )
                 continue
             anonymous = is_anonymous(fact)
-            if anonymous:
-                envelope = replace(envelope, recorded_at=to_the_hour(envelope.recorded_at))
+            if anonymous:  # neither its time nor its place in the log sits next to its author's
+                envelope = replace(
+                    envelope, recorded_at=to_the_hour(envelope.recorded_at), position=0
+                )
             value: Any = envelope.to_json() if as_json else envelope
             converted.messages.append(
                 Outgoing(row["notification_id"], envelope.key, value, envelope.site_id, anonymous)

@@ -208,6 +208,7 @@ def test_an_anonymous_issue_raised_right_after_its_authors_training_waits_for_it
     assert envelope["recorded_at"].endswith(":00:00+00:00")
     assert envelope["occurred_at"].endswith(":00:00+00:00")
     assert envelope["employee_id"] is None
+    assert envelope["position"] == 0  # its place in the log would sit next to its author's
     voice = records_on(bootstrap(platform), topic(platform, "voice"))
     assert_numbered_without_gaps(voice, topic(platform, "voice"), relay_key(database_url))
     issue_id = envelope["payload"]["issue_id"]
