@@ -145,9 +145,8 @@ class AerieGraphQL(GraphQL):
         return HTMLResponse(graphiql_html())
 
     def should_render_graphql_ide(self, request: Any) -> bool:
-        """As strawberry's, and a browser's ``/graphql?query=...`` opens GraphiQL with it."""
-        browser = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-        return browser or super().should_render_graphql_ide(request)
+        """A browser's GET, ``/graphql?query=...`` included, opens GraphiQL (see ``is_page_request``)."""
+        return is_page_request(request)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         """As strawberry's, with refusals answered as coded JSON errors, not plain text."""
@@ -235,8 +234,12 @@ class AerieGraphQL(GraphQL):
         return data
 
 
-def is_page_request(request: Request) -> bool:
-    """A browser asking for GraphiQL itself (not an operation): no token needed."""
+def is_page_request(request: Any) -> bool:
+    """A browser asking for GraphiQL itself (never an operation): no token needed.
+
+    ``request`` is Starlette's or strawberry's adapter of it: both have ``method``
+    and ``headers``.
+    """
     return request.method == "GET" and "text/html" in request.headers.get("accept", "")
 
 

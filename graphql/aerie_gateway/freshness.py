@@ -1,10 +1,11 @@
 """Read-your-writes: wait until a projection has applied a write, without the client polling.
 
-Every projection batch commits with a ``NOTIFY aerie_applied`` (its name as
-payload). One connection per gateway process listens; a waiter looks at the
-projection's tracking row for the event's topic and partition whenever the
-projection says it applied something, and gives up at its deadline. Should
-the listening connection drop, waiters still look every ``FALLBACK_SECONDS``.
+Every projection batch commits with a ``NOTIFY aerie_applied`` that says how
+far it got in each topic partition. One connection per gateway process
+listens and keeps those positions; a waiter reads its partition's position
+once from the tracking table, then waits to be told, and gives up at its
+deadline. While the listening connection is down, waiters read the tracking
+table every ``FALLBACK_SECONDS`` instead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 import psycopg
 from aerie_events.topics import Topics
 from aerie_projections.kit import APPLIED_CHANNEL
-from aerie_projections.profile import queries as profile
+from aerie_projections.positions import Applied, applied_position, read_notice
 from aerie_services.relay import partition_of
 from psycopg_pool import AsyncConnectionPool
 
@@ -32,7 +33,9 @@ class AppliedPositions:
     def __init__(self, database_url: str, pool: AsyncConnectionPool) -> None:
         self.database_url = database_url
         self.pool = pool
-        self._applied: dict[str, asyncio.Event] = {}
+        self._applied: Applied = {}
+        self._moved = asyncio.Event()
+        self._listening = False
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -48,18 +51,24 @@ class AppliedPositions:
         self, projection: str, topic: str, partition: int, position: int, seconds: float
     ) -> bool:
         """True once ``projection`` applied ``position`` of ``topic[partition]``; False at timeout."""
+        key = (projection, topic, partition)
         deadline = time.monotonic() + seconds
-        while True:
-            applied = self._applied.setdefault(projection, asyncio.Event())
-            async with self.pool.connection() as conn:
-                reached = await profile.applied_position(conn, projection, topic, partition)
-            if reached >= position:
-                return True
+        await self._read(key)
+        while self._applied.get(key, 0) < position:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
+            moved = self._moved
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(applied.wait(), min(remaining, FALLBACK_SECONDS))
+                await asyncio.wait_for(moved.wait(), min(remaining, FALLBACK_SECONDS))
+            if not self._listening:
+                await self._read(key)
+        return True
+
+    async def _read(self, key: tuple[str, str, int]) -> None:
+        async with self.pool.connection() as conn:
+            found = await applied_position(conn, *key)
+        self._applied[key] = max(self._applied.get(key, 0), found)
 
     async def _listen(self) -> None:
         while True:
@@ -68,16 +77,19 @@ class AppliedPositions:
                     self.database_url, autocommit=True
                 ) as conn:
                     await conn.execute(f"LISTEN {APPLIED_CHANNEL}")
+                    self._listening = True
                     async for notice in conn.notifies():
-                        self._wake(notice.payload)
+                        self._told(notice.payload)
             except psycopg.Error as error:
                 log.warning("not told of applied batches (%s); retrying", type(error).__name__)
-                await asyncio.sleep(1.0)
+            self._listening = False
+            await asyncio.sleep(1.0)
 
-    def _wake(self, projection: str) -> None:
-        woken = self._applied.pop(projection, None)
-        if woken is not None:
-            woken.set()
+    def _told(self, payload: str) -> None:
+        for key, position in read_notice(payload).items():
+            self._applied[key] = max(self._applied.get(key, 0), position)
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
 
 
 class Freshness:

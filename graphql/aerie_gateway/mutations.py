@@ -9,6 +9,7 @@ import strawberry
 from aerie_events.catalog import CATALOG, UnknownEventType
 from aerie_services.base import Outcome
 from aerie_services.errors import DomainError, InvalidInput
+from aerie_services.people import EMPLOYEE_PLACEMENT
 from strawberry.permission import BasePermission
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -123,8 +124,6 @@ class PublishEventInput:
 
 ENVELOPE_INPUTS = {"command_id", "employee_id", "site_id", "occurred_at"}
 
-PLACEMENT = "employee.placement"
-
 
 class MayRecord(BasePermission):
     """A mutation records one event type; ``WRITES`` says who may, for whom.
@@ -151,7 +150,7 @@ class MayRecord(BasePermission):
         if scope is SELF:
             require(identity, rule, what, Placement(employee_id=employee_id))
             return True
-        now = await asyncio.to_thread(info.context.bus.facts.ask, PLACEMENT, employee_id)
+        now = await asyncio.to_thread(info.context.bus.facts.ask, EMPLOYEE_PLACEMENT, employee_id)
         if kind == "employee.hired":
             # an id already on another site's roster is refused like any other out-of-scope write
             if now is not None:
@@ -162,6 +161,12 @@ class MayRecord(BasePermission):
             to = Placement(employee_id, _given(given, "to_site_id"), _given(given, "to_team_id"))
             require(identity, rule, what, to)
         return True
+
+
+def event_key(data: dict[str, Any], employee_id: Any) -> str | None:
+    """The recorded event's Kafka key, as ``Envelope.key`` makes it (None: not known here)."""
+    key = data.get("issue_id") or employee_id
+    return str(key) if key else None
 
 
 def _given(given: Any, name: str) -> Any:
@@ -203,8 +208,7 @@ async def _handle(
         position=outcome.position,
         duplicate=outcome.duplicate,
         employee_id=str(employee_id) if employee_id else None,
-        # the event's Kafka key (see Envelope.key); an anonymous issue's is the platform's own
-        partition_key=None if anonymous else str(data.get("issue_id") or employee_id),
+        partition_key=None if anonymous else event_key(data, employee_id),
     )
 
 

@@ -191,7 +191,8 @@ class CommandResult:
             "profile", self.context, self.partition_key, self.position, wait_ms / 1000
         )
         async with info.context.pool.connection() as conn:  # read afresh, after the wait
-            row = await profile_queries.employee(conn, str(self.employee_id))
+            rows = await profile_queries.employees(conn, [str(self.employee_id)])
+        row = rows.get(str(self.employee_id))
         return ViewAfterWrite(
             status=ViewStatus.APPLIED if applied else ViewStatus.PENDING,
             employee=Employee.from_row(row) if row else None,

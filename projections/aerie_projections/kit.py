@@ -26,7 +26,7 @@ READ_SCHEMA = "aerie_read"
 
 TRACKING_TABLE = "aerie_projection_tracking"
 APPLIED_CHANNEL = "aerie_applied"
-"""NOTIFY channel: a projection committed a batch (payload: its name)."""
+"""NOTIFY channel: a projection committed a batch (payload: ``tracking.applied_notice``)."""
 QUARANTINE_TABLE = "aerie_quarantine"
 TIMERS_TABLE = "aerie_timers"
 

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import psycopg
 from aerie_events.catalog import CATALOG
 from aerie_events.envelope import Envelope
@@ -327,8 +328,16 @@ class TrackedProjection:
                 "AND t.topic = u.topic AND t.partition = u.partition",
                 (*[list(c) for c in zip(*rows, strict=True)], self.projection.name),
             )
-            # delivered at commit: a gateway waiting to show a write's effect looks again
-            await cur.execute("SELECT pg_notify(%s, %s)", (APPLIED_CHANNEL, self.projection.name))
+            # delivered at commit: a gateway waiting to show a write's effect is told how far
+            await cur.execute(
+                "SELECT pg_notify(%s, %s)",
+                (
+                    APPLIED_CHANNEL,
+                    applied_notice(
+                        self.projection.name, [(t, p, pos) for t, p, _seq, _offset, pos in rows]
+                    ),
+                ),
+            )
 
     def _after(self, sorted_out: Sorted) -> list[Seek]:
         for envelope_message in sorted_out.accepted:
@@ -351,6 +360,11 @@ class TrackedProjection:
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
+
+
+def applied_notice(projection: str, positions: list[tuple[str, int, int]]) -> str:
+    """The ``NOTIFY`` payload of a committed batch: the projection and how far it got."""
+    return orjson.dumps({"projection": projection, "applied": positions}).decode()
 
 
 def _reason(error: BaseException) -> str:

@@ -104,6 +104,12 @@ def utc_now_iso() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
+def to_the_hour(moment: str) -> str:
+    """An ISO time, in UTC, with minutes and seconds dropped (an anonymous event's times)."""
+    instant = dt.datetime.fromisoformat(moment).astimezone(dt.UTC)
+    return instant.replace(minute=0, second=0, microsecond=0).isoformat()
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a command did: the event it recorded (or had recorded, on a retry)."""

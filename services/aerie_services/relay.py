@@ -48,7 +48,7 @@ from kafka.partitioner.default import murmur2
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
-from aerie_services.base import event_id_of
+from aerie_services.base import event_id_of, to_the_hour
 from aerie_services.committed import CommittedLog
 from aerie_services.storage import HELD_TABLE, QUARANTINE_TABLE
 
@@ -96,12 +96,6 @@ def partition_of(key: str, partitions: int) -> int:
 def is_anonymous(fact: StoredFact) -> bool:
     """True for a fact whose author chose not to be named; nothing sealed is opened to tell."""
     return fact.type in ANONYMOUS_TYPES and fact.payload.get("anonymous") is True
-
-
-def to_the_hour(moment: str) -> str:
-    """An ISO time, in UTC, with minutes and seconds dropped."""
-    instant = dt.datetime.fromisoformat(moment).astimezone(dt.UTC)
-    return instant.replace(minute=0, second=0, microsecond=0).isoformat()
 
 
 @dataclass

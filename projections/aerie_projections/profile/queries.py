@@ -125,16 +125,3 @@ async def _grouped(
         for row in await cur.fetchall():
             grouped[row.pop("employee_id")].append(row)
         return grouped
-
-
-async def applied_position(
-    conn: AsyncConnection[Any], projection: str, topic: str, partition: int
-) -> int:
-    """The last log position ``projection`` applied from ``topic``'s ``partition`` (0: none)."""
-    cur = await conn.execute(
-        "SELECT position FROM aerie_projection_tracking "
-        "WHERE projection = %s AND topic = %s AND partition = %s",
-        (projection, topic, partition),
-    )
-    row = await cur.fetchone()
-    return int(row[0]) if row else 0

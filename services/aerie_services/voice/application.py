@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 from dataclasses import replace
 from typing import Any
 
-from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.base import Command, ContextApplication, Outcome, to_the_hour
 from aerie_services.context import Facts
 from aerie_services.errors import UnknownIssue
 from aerie_services.people import EMPLOYEE_SITE
@@ -54,7 +53,7 @@ class Voice(ContextApplication):
             employee_id=None,
             actor={"kind": "employee", "id": "anonymous"},
             source={"system": command.source.get("system", "aerie")},  # no client, no person
-            occurred_at=_to_the_hour(command.occurred_at),
+            occurred_at=to_the_hour(command.occurred_at),
             correlation_id=None,
             causation_id=None,
             data={**command.data, "issue_id": f"ANON-{digest[32:52].upper()}"},
@@ -79,9 +78,3 @@ class Voice(ContextApplication):
             return issue
 
         return self.decide(Issue.id_for(command.data["issue_id"]), command, act)
-
-
-def _to_the_hour(occurred_at: str) -> str:
-    """The time, in UTC, with minutes and seconds dropped."""
-    moment = dt.datetime.fromisoformat(occurred_at).astimezone(dt.UTC)
-    return moment.replace(minute=0, second=0, microsecond=0).isoformat()
