@@ -34,6 +34,19 @@ TOKEN_KEY = base64.b64encode(b"aerie-test-token-key-32-bytes!!!").decode()
 """The local key the platforms of the suite sign and verify bearer tokens with."""
 
 
+POOL_SIZE = "4"
+"""Connections per process of the suite: a shared PostgreSQL's default 100 must hold them all."""
+
+
+def _test_settings() -> Any:
+    from aerie_platform.settings import Settings
+
+    return Settings.from_env({"AERIE_DB_POOL_SIZE": POOL_SIZE})
+
+
+TEST_SETTINGS = _test_settings()
+
+
 def token_for(role: str = "admin", subject: str = "tester", **claims: str | None) -> str:
     """A bearer token the suite's gateways accept (``claims``: site, team, department)."""
     from aerie_gateway.identity import TokenSettings, issue_token
@@ -114,6 +127,7 @@ class Platform:
             "AERIE_HOME": str(workdir / f"home-{name}"),
             "AERIE_TOKEN_KEY": TOKEN_KEY,
             "AERIE_RATE_PER_SECOND": "2000",
+            "AERIE_DB_POOL_SIZE": POOL_SIZE,
             "AERIE_RATE_BURST": "4000",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -192,7 +206,7 @@ def write_side(database_url: str) -> Any:
     from aerie_platform import compose
     from aerie_platform.migrations import all_steps, migrate
 
-    side = compose.write_side(database_url)
+    side = compose.write_side(database_url, TEST_SETTINGS)
     migrate(database_url, list(all_steps(side, compose.projections())))
     return side
 
