@@ -40,6 +40,14 @@ class Scope(StrEnum):
 
 SELF, TEAM, SITE, DEPARTMENT, COMPANY = Scope
 
+REACH = {
+    SELF: "your own record",
+    TEAM: "your own team",
+    SITE: "your own site",
+    DEPARTMENT: "your own department",
+    COMPANY: "the whole company",
+}
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -179,8 +187,8 @@ def require(identity: Identity, rule: Rule, what: str, target: Placement | None)
         )
     if not reaches(identity, scope, target):
         raise forbidden(
-            f"{what}: outside what {identity.describe()} reaches ({scope})",
-            f"a target within your {scope}",
+            f"{what}: outside what {identity.describe()} reaches ({REACH[scope]})",
+            REACH[scope],
         )
 
 
