@@ -346,11 +346,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     settings, database_url, side = part_side()
     index = settings.worker_index if args.index is None else args.index
-    if settings.worker_assignment not in ("static", "group"):
-        raise SettingsError(
-            f"AERIE_WORKER_ASSIGNMENT={settings.worker_assignment!r} is not allowed: "
-            "static (the default) or group"
-        )
     if not 0 <= index < settings.workers:
         raise SettingsError(
             f"AERIE_WORKER_INDEX={index} is not allowed with AERIE_WORKERS={settings.workers}: "
@@ -368,7 +363,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         group_id=settings.group_id,
         home=settings.home,
         relay_key=compose.relay_key(settings, database_url),
-        assignment="group" if settings.worker_assignment == "group" else "static",
+        assignment=settings.worker_assignment,
         workers=settings.workers,
         worker_index=index,
     )
@@ -550,11 +545,13 @@ def print_demo_tokens(settings: Settings, database_url: str) -> None:
     if tokens.local_key is None:
         say("tokens come from your identity provider (AERIE_LOCAL_TOKENS=off)")
         return
-    lines = []
-    for role, claims in people_to_sign_in_as().items():
-        if claims.get("client"):
-            with psycopg.connect(database_url) as conn:
+    people = people_to_sign_in_as()
+    with psycopg.connect(database_url) as conn:  # the demo's integration clients
+        for role, claims in people.items():
+            if claims.get("client"):
                 ensure_client(conn, claims["client"], role, claims.get("site"))
+    lines = []
+    for role, claims in people.items():
         token = issue_token(tokens, role=role, **claims)
         scope = ", ".join(f"{k} {v}" for k, v in claims.items() if k != "subject")
         lines.append(f"  {role} {claims['subject']}{f' ({scope})' if scope else ''}:\n    {token}")

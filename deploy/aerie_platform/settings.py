@@ -98,7 +98,7 @@ class Settings:
         return cls(
             workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
             worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
-            worker_assignment=env.get("AERIE_WORKER_ASSIGNMENT", "").strip().lower() or "static",
+            worker_assignment=_choice(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
             database_url=env.get("AERIE_DATABASE_URL") or None,
             kafka_bootstrap=env.get("AERIE_KAFKA_BOOTSTRAP") or None,
             http_port=_int(env, "AERIE_HTTP_PORT", 8000, 1, 65535),
@@ -144,6 +144,14 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not raw.isdigit() or not low <= int(raw) <= high:
         raise SettingsError(f"{name}={raw!r} is not allowed: a whole number from {low} to {high}")
     return int(raw)
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first when unset)."""
+    raw = env.get(name, "").strip().lower() or allowed[0]
+    if raw not in allowed:
+        raise SettingsError(f"{name}={raw!r} is not allowed: {' or '.join(allowed)}")
+    return raw
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:

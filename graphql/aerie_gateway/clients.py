@@ -65,12 +65,7 @@ def add_client(
     if "site" in SCOPE_CLAIMS.get(role, ()) and not site_id:
         raise ClientRefused(f"a {role} client needs --site: the site it publishes for")
     secret = secrets.token_urlsafe(32)
-    inserted = conn.execute(
-        "INSERT INTO aerie_clients (client_id, secret_sha256, role, site_id) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (client_id, _digest(secret), role, site_id),
-    ).rowcount
-    if not inserted:
+    if not _register(conn, client_id, secret, role, site_id):
         raise ClientRefused(f"a client {client_id!r} exists already: revoke it or pick another id")
     return secret
 
@@ -79,20 +74,12 @@ def ensure_client(
     conn: psycopg.Connection[Any], client_id: str, role: str, site_id: str | None = None
 ) -> Client:
     """The client ``client_id``, registered (with a secret nobody knows) when it is new."""
-    conn.execute(
-        "INSERT INTO aerie_clients (client_id, secret_sha256, role, site_id) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (client_id, _digest(secrets.token_urlsafe(32)), role, site_id),
-    )
+    _register(conn, client_id, secrets.token_urlsafe(32), role, site_id)
     return find_client(conn, client_id)  # type: ignore[return-value]
 
 
 def find_client(conn: psycopg.Connection[Any], client_id: str) -> Client | None:
-    row = conn.execute(
-        "SELECT client_id, role, site_id, revoked_at IS NOT NULL FROM aerie_clients "
-        "WHERE client_id = %s",
-        (client_id,),
-    ).fetchone()
+    row = conn.execute(f"{CLIENT_ROWS} WHERE client_id = %s", (client_id,)).fetchone()
     return Client(*row) if row else None
 
 
@@ -108,10 +95,7 @@ def revoke_client(conn: psycopg.Connection[Any], client_id: str) -> bool:
 
 
 def list_clients(conn: psycopg.Connection[Any]) -> list[Client]:
-    rows = conn.execute(
-        "SELECT client_id, role, site_id, revoked_at IS NOT NULL FROM aerie_clients "
-        "ORDER BY client_id"
-    ).fetchall()
+    rows = conn.execute(f"{CLIENT_ROWS} ORDER BY client_id").fetchall()
     return [Client(*row) for row in rows]
 
 
@@ -138,6 +122,22 @@ async def is_active(conn: AsyncConnection[Any], client_id: str) -> bool:
         "SELECT 1 FROM aerie_clients WHERE client_id = %s AND revoked_at IS NULL", (client_id,)
     )
     return await cur.fetchone() is not None
+
+
+CLIENT_ROWS = "SELECT client_id, role, site_id, revoked_at IS NOT NULL FROM aerie_clients"
+
+
+def _register(
+    conn: psycopg.Connection[Any], client_id: str, secret: str, role: str, site_id: str | None
+) -> bool:
+    """Insert the client with the hash of ``secret``; False when the id is taken."""
+    return bool(
+        conn.execute(
+            "INSERT INTO aerie_clients (client_id, secret_sha256, role, site_id) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (client_id, _digest(secret), role, site_id),
+        ).rowcount
+    )
 
 
 def _digest(secret: str) -> bytes:

@@ -39,8 +39,9 @@ def decode_cursor(cursor: str, kind: str = "employee") -> str:
     except (ValueError, UnicodeDecodeError):
         found, value = "", ""
     if found != kind or not value:
+        given = "a nextCursor" if kind == "audit" else "an endCursor"
         raise bad_argument(
-            "after", "is not a cursor this API gave out", "an endCursor from a previous page"
+            "after", "is not a cursor this API gave out", f"{given} from a previous page"
         )
     return value
 
@@ -139,7 +140,9 @@ class Query:
         first = page_size(first)
         since = tuple(decode_cursor(after, "audit").split("|", 1)) if after else None
         if since is not None and len(since) != 2:
-            raise bad_argument("after", "is not a cursor this API gave out", "a nextCursor")
+            raise bad_argument(
+                "after", "is not a cursor this API gave out", "a nextCursor from a previous page"
+            )
         async with info.context.pool.connection() as conn:
             rows = await audit.trail_of(conn, str(employee_id), since, first + 1)  # type: ignore[arg-type]
         entries = [audit_entry(r) for r in rows[:first]]
