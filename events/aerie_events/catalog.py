@@ -24,26 +24,71 @@ COUPON_SCENARIOS = (
 )
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 @dataclass(frozen=True)
 class EventType:
-    """One kind of fact: its name, its bounded context and its payload fields."""
+    """One kind of fact: its name, its bounded context and its payload fields.
+
+    ``keyed_by`` names the payload field that keys the event on its topic, so
+    that every event of one issue, survey or site stays in order in one
+    partition; without it the event's subject employee keys it.
+    """
 
     name: str
     context: str
     schema_version: int
     description: str
     fields: dict[str, Field]
+    keyed_by: str | None = None
 
     def clean(self, payload: Any) -> dict[str, Any]:
         """Return the payload in stored form, or raise ``PayloadInvalid``."""
         return clean_payload(self.fields, payload)
 
 
-def _ev(name: str, context: str, summary: str, /, **fields: Field) -> EventType:
-    return EventType(name, context, 1, summary, fields)
+def _ev(
+    name: str, context: str, summary: str, /, *, keyed_by: str | None = None, **fields: Field
+) -> EventType:
+    if keyed_by is not None and keyed_by not in fields:
+        raise ValueError(f"{name}: keyed_by names {keyed_by!r}, which is not one of its fields")
+    return EventType(name, context, 1, summary, fields, keyed_by)
 
 
 _TYPES = [
+    _ev(
+        "site.opened",
+        "organisation",
+        "A contact-center site joined the company, with the time zone its days are counted in.",
+        keyed_by="site_id",
+        site_id=Field("id", "The site's identifier."),
+        name=Field("text", "The site's name.", max_length=120),
+        time_zone=Field("zone", "The site's time zone: its days and working hours are local."),
+        opened_on=Field("date", "First working day of the site."),
+    ),
+    _ev(
+        "site.calendar_published",
+        "organisation",
+        "A site's working hours and holidays, as of a version; deadlines count only these hours.",
+        keyed_by="site_id",
+        site_id=Field("id", "The site."),
+        calendar_version=Field("id", "This calendar's version, e.g. 2026-01."),
+        working_days=Field(
+            "list",
+            "The days of the week the site works.",
+            item=Field("enum", "A day of the week.", choices=WEEKDAYS),
+            max_items=7,
+        ),
+        opens_at=Field("time", "When a working day starts, local time."),
+        closes_at=Field("time", "When a working day ends, local time (after opens_at)."),
+        holidays=Field(
+            "list",
+            "Days the site does not work, though they fall on working days.",
+            item=Field("date", "A holiday."),
+            max_items=366,
+        ),
+    ),
     _ev(
         "employee.hired",
         "people",
@@ -95,6 +140,7 @@ _TYPES = [
         "issue.raised",
         "voice",
         "An employee raised an issue for a department to answer.",
+        keyed_by="issue_id",
         issue_id=Field("id", "The issue's identifier."),
         department=Field("enum", "The department responsible.", choices=DEPARTMENTS),
         title=Field("text", "Short summary.", max_length=200, personal=True),
@@ -105,6 +151,7 @@ _TYPES = [
         "issue.handed_over",
         "voice",
         "A named issue passed to another employee to follow up (e.g. its author left).",
+        keyed_by="issue_id",
         issue_id=Field("id", "The issue."),
         to_employee_id=Field("id", "Who follows the issue up from now on."),
         reason=Field("text", "Why it was handed over.", max_length=500),
@@ -132,6 +179,17 @@ _TYPES = [
 ]
 
 CATALOG: dict[str, EventType] = {t.name: t for t in _TYPES}
+
+
+def key_of(type_name: str, payload: dict[str, Any], employee_id: str | None) -> str | None:
+    """What an event is about, as its topic's key: the type's ``keyed_by`` field, else its subject.
+
+    None when the event has neither (its id keys it then, see ``Envelope.key``).
+    """
+    event = CATALOG.get(type_name)
+    keyed_by = event.keyed_by if event is not None else None
+    key = payload.get(keyed_by) if keyed_by else None
+    return str(key) if key else (str(employee_id) if employee_id else None)
 
 
 class UnknownEventType(PayloadInvalid):

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import orjson
 
+from aerie_events.catalog import key_of
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -41,10 +43,11 @@ class Envelope:
     def key(self) -> str:
         """The Kafka key: what the event is about, so its events stay in order.
 
-        An issue's events are keyed by the issue (whoever holds it), other
-        events by their subject employee, or by the event itself when there is none.
+        The catalog says it (``catalog.key_of``): an issue's events are keyed
+        by the issue (whoever holds it), a site's by the site, others by their
+        subject employee, or by the event itself when there is none.
         """
-        return str(self.payload.get("issue_id") or self.employee_id or self.event_id)
+        return key_of(self.type, self.payload, self.employee_id) or str(self.event_id)
 
     def to_dict(self) -> dict[str, Any]:
         data = {name: getattr(self, name) for name in FIELD_NAMES}

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 EARLIEST = dt.date(1900, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 """Dates and date-times outside these are refused (PostgreSQL and Python hold them all)."""
+_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 PERSONAL_NOTE = (
@@ -51,7 +55,8 @@ class PayloadInvalid(ValueError):
 class Field:
     """How one payload field looks: its kind, whether it is required, its limits."""
 
-    kind: str  # "id", "text", "int", "decimal", "bool", "date", "datetime", "enum", "scores"
+    kind: str
+    """id, text, int, decimal, bool, date, datetime, time, zone, enum, scores, list, record."""
     description: str
     required: bool = True
     minimum: float | None = None
@@ -61,6 +66,12 @@ class Field:
     personal: bool = False
     nullable: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    item: Field | None = None
+    """A list's items (kind ``list``)."""
+    max_items: int | None = None
+    """At most this many items in a list (kind ``list``)."""
+    fields: Mapping[str, Field] | None = None
+    """A record's own fields (kind ``record``); only top-level fields can be personal."""
 
     def allowed(self) -> str:
         """Say, for a person, what values this field accepts."""
@@ -88,8 +99,18 @@ class Field:
                     "a date-time as ISO 8601 with a time zone, e.g. 2026-03-01T09:30:00+08:00, "
                     f"from {EARLIEST} to {LATEST}"
                 )
+            case "time":
+                return "a time of day as HH:MM (24 hours), e.g. 09:00"
+            case "zone":
+                return "an IANA time zone name, e.g. Asia/Shanghai or Europe/Berlin"
             case "enum":
                 return "one of " + ", ".join(self.choices)
+            case "list":
+                assert self.item is not None
+                return f"a list of at most {self.max_items} items, each {self.item.allowed()}"
+            case "record":
+                assert self.fields is not None
+                return "an object with the fields " + ", ".join(self.fields)
             case "scores":
                 return (
                     "an object of up to 20 driver names (identifiers) to whole numbers "
@@ -97,16 +118,22 @@ class Field:
                 )
         raise AssertionError(self.kind)
 
-    def clean(self, name: str, value: Any) -> tuple[Any, FieldProblem | None]:
-        """Return the value in its stored (JSON) form, or the problem with it."""
+    def clean(self, name: str, value: Any) -> tuple[Any, list[FieldProblem]]:
+        """Return the value in its stored (JSON) form, or the problems with it.
+
+        A list or a record names the place of each problem inside it
+        (``questions[2].scale``).
+        """
         if value is None:
             if self.nullable or not self.required:
-                return None, None
-            return None, FieldProblem(name, "is missing", self.allowed())
+                return None, []
+            return None, [FieldProblem(name, "is missing", self.allowed())]
         try:
-            return _CLEANERS[self.kind](self, value), None
+            return _CLEANERS[self.kind](self, value), []
+        except PayloadInvalid as inner:
+            return None, [_within(name, problem) for problem in inner.problems]
         except (ValueError, TypeError, InvalidOperation, OverflowError) as exc:
-            return None, FieldProblem(name, str(exc) or "is not valid", self.allowed())
+            return None, [FieldProblem(name, str(exc) or "is not valid", self.allowed())]
 
     def json_schema(self) -> dict[str, Any]:
         """The JSON Schema fragment of this field.
@@ -125,6 +152,12 @@ class Field:
         if self.nullable:
             schema = {"anyOf": [schema, {"type": "null"}], "description": self.description}
         return schema
+
+
+def _within(name: str, problem: FieldProblem) -> FieldProblem:
+    """``problem`` of a part of field ``name`` (``[2].scale`` -> ``questions[2].scale``)."""
+    inner = problem.field if problem.field.startswith("[") else f".{problem.field}"
+    return FieldProblem(f"{name}{inner}", problem.problem, problem.allowed)
 
 
 def _num(value: float | None) -> str:
@@ -212,6 +245,47 @@ def _clean_datetime(spec: Field, value: Any) -> str:
     return value.astimezone(dt.UTC).isoformat()
 
 
+def _clean_time(spec: Field, value: Any) -> str:
+    if not isinstance(value, str) or not _TIME.fullmatch(value):
+        raise ValueError(f"{value!r} is not a time of day")
+    return value
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    """The IANA time zone names this installation knows (``tzdata``)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def _clean_zone(spec: Field, value: Any) -> str:
+    if not isinstance(value, str) or value not in known_zones():
+        raise ValueError(f"{value!r} is not a known time zone")
+    return value
+
+
+def _clean_list(spec: Field, value: Any) -> list[Any]:
+    assert spec.item is not None
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise ValueError(f"has {len(value)} items")
+    cleaned, problems = [], []
+    for index, item in enumerate(value):
+        one, found = spec.item.clean(f"[{index}]", item)
+        cleaned.append(one)
+        problems += found
+    if problems:
+        raise PayloadInvalid(problems)
+    return cleaned
+
+
+def _clean_record(spec: Field, value: Any) -> dict[str, Any]:
+    assert spec.fields is not None
+    if not isinstance(value, dict):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return clean_payload(spec.fields, value)
+
+
 def _check_era(day: dt.date) -> None:
     if not EARLIEST <= day <= LATEST:
         raise ValueError(f"{day.isoformat()} is out of range")
@@ -248,8 +322,12 @@ _CLEANERS = {
     "bool": _clean_bool,
     "date": _clean_date,
     "datetime": _clean_datetime,
+    "time": _clean_time,
+    "zone": _clean_zone,
     "enum": _clean_enum,
     "scores": _clean_scores,
+    "list": _clean_list,
+    "record": _clean_record,
 }
 
 
@@ -275,7 +353,15 @@ _SCHEMAS = {
     "bool": lambda s: {"type": "boolean"},
     "date": lambda s: {"type": "string", "format": "date"},
     "datetime": lambda s: {"type": "string", "format": "date-time"},
+    "time": lambda s: {"type": "string", "pattern": f"^{_TIME.pattern}$"},
+    "zone": lambda s: {"type": "string", "minLength": 1, "maxLength": 64, "x-iana-time-zone": True},
     "enum": lambda s: {"type": "string", "enum": list(s.choices)},
+    "list": lambda s: {
+        "type": "array",
+        "items": s.item.json_schema() if s.item else {},
+        **({"maxItems": s.max_items} if s.max_items is not None else {}),
+    },
+    "record": lambda s: object_schema(s.fields or {}),
     "scores": lambda s: {
         "type": "object",
         "minProperties": 1,
@@ -286,7 +372,17 @@ _SCHEMAS = {
 }
 
 
-def clean_payload(fields: dict[str, Field], data: Any) -> dict[str, Any]:
+def object_schema(fields: Mapping[str, Field]) -> dict[str, Any]:
+    """The JSON Schema of an object of ``fields`` (a payload, or a record field)."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [name for name, spec in fields.items() if spec.required],
+        "properties": {name: spec.json_schema() for name, spec in fields.items()},
+    }
+
+
+def clean_payload(fields: Mapping[str, Field], data: Any) -> dict[str, Any]:
     """Check ``data`` against ``fields``; return the stored form or raise ``PayloadInvalid``.
 
     Every problem is reported at once: unknown fields, missing fields, wrong values.
@@ -300,9 +396,9 @@ def clean_payload(fields: dict[str, Field], data: Any) -> dict[str, Any]:
     ]
     cleaned: dict[str, Any] = {}
     for name, spec in fields.items():
-        value, problem = spec.clean(name, data.get(name))
-        if problem:
-            problems.append(problem)
+        value, found = spec.clean(name, data.get(name))
+        if found:
+            problems += found
         elif value is not None or name in data:
             cleaned[name] = value
     if problems:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aerie_events.catalog import CATALOG, EventType
+from aerie_events.fields import object_schema
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
 
@@ -19,7 +20,6 @@ _REF = {
 
 def envelope_schema(event: EventType) -> dict[str, Any]:
     """The schema of one event type in its envelope."""
-    payload_required = [name for name, spec in event.fields.items() if spec.required]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"urn:aerie:event:{event.name}:v{event.schema_version}",
@@ -59,12 +59,7 @@ def envelope_schema(event: EventType) -> dict[str, Any]:
             "correlation_id": {"type": "string"},
             "causation_id": {"anyOf": [{"type": "string"}, {"type": "null"}]},
             "policy_version": {"anyOf": [{"type": "string"}, {"type": "null"}]},
-            "payload": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": payload_required,
-                "properties": {name: spec.json_schema() for name, spec in event.fields.items()},
-            },
+            "payload": object_schema(event.fields),
         },
     }
 

@@ -29,7 +29,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from aerie_gateway import clients
-from aerie_gateway.dataloaders import Loaders, build_loaders
+from aerie_gateway.domain import GatewayServices
 from aerie_gateway.errors import coded
 from aerie_gateway.freshness import AppliedPositions, Freshness
 from aerie_gateway.graphiql import graphiql_html, graphiql_routes
@@ -42,7 +42,9 @@ from aerie_gateway.guard import (
     refusal,
 )
 from aerie_gateway.identity import Identity, TokenSettings, TokenVerifier, issue_token
+from aerie_gateway.loaders import Loaders
 from aerie_gateway.operations import UnknownSavedQuery, saved_queries, with_saved_query
+from aerie_gateway.registry import DOMAINS
 from aerie_gateway.schema import AerieSchema, build_schema
 
 
@@ -207,19 +209,23 @@ class AerieGraphQL(GraphQL):
 
     async def admit(self, request: Request) -> None:
         """Who is asking, within their rate; refused with 401 or 429 otherwise."""
+        request.state.identity = await self.identified(request)
+
+    async def identified(self, request: Request) -> Identity:
+        """The verified caller of ``request``, within their rate; ``RequestRefused`` otherwise."""
         try:
             identity = await self.authenticator.identify(request)
         except RequestRefused:
             self.limiter.check(f"ip:{client_ip(request)}")
             raise
         self.limiter.check(identity.limit_key)
-        request.state.identity = identity
+        return identity
 
     async def get_context(self, request: Any, response: Any) -> Context:
         return Context(
             self.pool,
             self.bus,
-            build_loaders(self.pool),
+            Loaders(self.pool),
             identity=getattr(request.state, "identity", None),  # type: ignore[arg-type]
             freshness=self.freshness,
             anonymity_threshold=self.config.anonymity_threshold,
@@ -260,6 +266,8 @@ def create_app(
     positions = AppliedPositions(config.database_url, pool)
     freshness = Freshness(positions, config.topics, config.partitions)
     graphql = AerieGraphQL(pool, bus, config, schema, authenticator, limiter, freshness)
+    services = GatewayServices(pool, bus, graphql.identified, config.anonymity_threshold)
+    domain_routes = [route for d in DOMAINS if d.routes for route in d.routes(services)]
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -286,6 +294,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/token", token_endpoint(config, pool, limiter), methods=["POST"]),
             *(graphiql_routes() if config.graphiql else []),
+            *domain_routes,
         ],
         lifespan=lifespan,
     )

@@ -75,74 +75,33 @@ def for_people(scope: Scope = SELF, **more: Scope) -> Rule:
     return Rule({**dict.fromkeys(PEOPLE, scope), **more, "admin": COMPANY})
 
 
-EMPLOYEE_VIEW = grants(agent=SELF, team_lead=TEAM, site_manager=SITE, qa=COMPANY, hr=COMPANY)
+FIELDS: dict[str, Rule] = {}
+"""Every field's rule (``Type.field``), assembled from the gateway domains (``registry.py``)."""
 
-FIELDS: dict[str, Rule] = {
-    "Query.me": for_people(SELF, site_publisher=SELF, hris=SELF, lms=SELF),
-    "Query.employee": EMPLOYEE_VIEW,
-    "Query.employees": grants(team_lead=TEAM, site_manager=SITE, qa=COMPANY, hr=COMPANY),
-    "Query.siteSummary": grants(site_manager=SITE, analyst=COMPANY, hr=COMPANY),
-    "Query.auditTrail": grants(auditor=COMPANY, hr=COMPANY),
-    "CommandResult.view": EMPLOYEE_VIEW,
-    # the unified view: what its reader may see of an employee
-    "Employee.lastSurvey": grants(agent=SELF, hr=COMPANY),
-    "Employee.openIssues": grants(agent=SELF, hr=COMPANY),
-}
-"""Fields with a rule of their own; every other field is listed in ``AS_PARENT_FIELDS``."""
-
-AS_PARENT_FIELDS = {
-    "Employee": (
-        "id siteId teamId displayName role status hiredOn leftOn starLevel "
-        "trainingsPassedCount openIssueCount couponsGranted updatedAt trainingsPassed"
-    ),
-    "Me": "subject role site team department client",
-    "TrainingPassed": "courseId courseTitle score passedOn",
-    "Issue": "issueId department title status raisedAt holderId",
-    "CouponSummary": "count totalAmount",
-    "SurveyAnswer": "surveyId overall answeredAt",
-    "EmployeeEdge": "cursor node",
-    "PageInfo": "hasNextPage endCursor",
-    "EmployeeConnection": "edges pageInfo",
-    "CommandResult": "eventId type context position duplicate",
-    "ViewAfterWrite": "status employee",
-    "SiteSummary": "siteId headcount byStar teams anonymityThreshold",
-    "StarCount": "starLevel headcount",
-    "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",
-    "AuditEntry": (
-        "eventId type occurredAt recordedAt position context siteId actor source policyVersion"
-    ),
-    "AuditPage": "entries nextCursor",
-}
-FIELDS.update(
-    {f"{t}.{name}": AS_PARENT for t, names in AS_PARENT_FIELDS.items() for name in names.split()}
-)
-
-ROSTER = grants(hris=COMPANY, hr=COMPANY, site_publisher=SITE)
-WRITES: dict[str, Rule] = {
-    "employee.hired": ROSTER,
-    "employee.transferred": ROSTER,
-    "employee.left": ROSTER,
-    "training.passed": grants(lms=COMPANY, site_publisher=SITE),
-    "star.promoted": grants(hr=COMPANY, site_manager=SITE, site_publisher=SITE),
-    "issue.raised": for_people(SELF),
-    "issue.handed_over": grants(hr=COMPANY),
-    "coupon.granted": grants(agent=SELF, site_publisher=SITE),
-    "survey.answered": for_people(SELF),
-}
+WRITES: dict[str, Rule] = {}
 """Who may record each event type (through its mutation or ``publishEvent``)."""
 
-MUTATIONS: dict[str, str | None] = {
-    "hireEmployee": "employee.hired",
-    "transferEmployee": "employee.transferred",
-    "recordLeaving": "employee.left",
-    "passTraining": "training.passed",
-    "promoteStar": "star.promoted",
-    "raiseIssue": "issue.raised",
-    "grantCoupon": "coupon.granted",
-    "answerSurvey": "survey.answered",
-    "publishEvent": None,  # the type it is given
-}
-"""The event type each mutation records (its rule is that type's entry in ``WRITES``)."""
+MUTATIONS: dict[str, str | None] = {}
+"""The event type each mutation records (its rule is that type's entry in ``WRITES``);
+None for ``publishEvent``, which records the type it is given."""
+
+
+def install(
+    fields: Mapping[str, Rule],
+    as_parent: Mapping[str, str],
+    writes: Mapping[str, Rule],
+    mutations: Mapping[str, str | None],
+    owner: str,
+) -> None:
+    """Add one gateway domain's rules; a field, type or mutation declared twice is refused."""
+    declared = {**fields}
+    for type_name, names in as_parent.items():
+        declared.update({f"{type_name}.{name}": AS_PARENT for name in names.split()})
+    for table, new in ((FIELDS, declared), (WRITES, writes), (MUTATIONS, mutations)):
+        doubled = sorted(set(table) & set(new))
+        if doubled:
+            raise RuntimeError(f"gateway domain {owner!r} declares again: {', '.join(doubled)}")
+        table.update(new)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -168,6 +127,27 @@ def reaches(identity: Identity, scope: Scope, target: Placement | None) -> bool:
     if scope is SITE:
         return target.site_id is not None and target.site_id == identity.site
     return target.department is not None and target.department == identity.department
+
+
+WriteTarget = Any
+"""``async (inputs, services) -> Placement | None``: where a write's target sits.
+
+``inputs`` are the write's fields, flat and in snake case (``employee_id``,
+``site_id`` and the payload's fields); ``services`` has ``bus`` and ``pool``.
+"""
+
+WRITE_TARGETS: dict[str, WriteTarget] = {}
+"""How a write of an event type without an employee subject finds its target."""
+
+
+def write_target(kind: str) -> Any:
+    """Declare where the target of a write of ``kind`` sits (kinds that name no employee)."""
+
+    def register(finder: WriteTarget) -> WriteTarget:
+        WRITE_TARGETS[kind] = finder
+        return finder
+
+    return register
 
 
 def forbidden(message: str, needed: str) -> GraphQLError:
@@ -259,8 +239,12 @@ def field_coordinates(schema: Any) -> set[str]:
     return coordinates
 
 
-def check_declared(schema: Any) -> None:
-    """Refuse to start a schema with a field or mutation no rule covers."""
+def check_declared(schema: Any, subjectless: frozenset[str] = frozenset()) -> None:
+    """Refuse to start a schema with a field or mutation no rule covers.
+
+    ``subjectless``: event types whose commands name no employee; a write rule
+    for one that reaches less than the company needs a ``@write_target``.
+    """
     from graphql import GraphQLObjectType
 
     missing = sorted(field_coordinates(schema) - set(FIELDS))
@@ -269,6 +253,13 @@ def check_declared(schema: Any) -> None:
         missing += sorted(f"Mutation.{m}" for m in mutation.fields if m not in MUTATIONS)
     kinds = {k for k in MUTATIONS.values() if k} - set(WRITES)
     missing += sorted(f"WRITES[{k!r}]" for k in kinds)
+    missing += sorted(
+        f"@write_target({kind!r})"
+        for kind, rule in WRITES.items()
+        if kind in subjectless
+        and kind not in WRITE_TARGETS
+        and any(scope is not COMPANY for scope in rule.grants.values())
+    )
     if missing:
         raise RuntimeError(
             "fields without a declared permission (add them to aerie_gateway/permissions.py): "

@@ -11,12 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from aerie_services.registry import CONTEXTS
 from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, ValidationCache
+from strawberry.tools import merge_types
 
 from aerie_gateway.limits import QueryLimits, limit_extensions
-from aerie_gateway.mutations import Mutation
 from aerie_gateway.permissions import check_declared
-from aerie_gateway.queries import Query
+from aerie_gateway.registry import DOMAINS
 from graphql import GraphQLError
 
 SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"
@@ -75,6 +76,11 @@ class AerieSchema(strawberry.Schema):
             )
 
 
+Query = merge_types("Query", tuple(d.query for d in DOMAINS if d.query is not None))
+Mutation = merge_types("Mutation", tuple(d.mutation for d in DOMAINS if d.mutation is not None))
+SUBJECTLESS = frozenset(h.kind for c in CONTEXTS for h in c.handles if h.subject == "none")
+"""Event types whose commands name no employee: their scoped writes need a ``@write_target``."""
+
 DOCUMENT_CACHE_SIZE = 1000
 """Distinct documents whose parse and validation are kept (least recently used go first).
 
@@ -99,7 +105,7 @@ def build_schema(*, introspection: bool = True, limits: QueryLimits | None = Non
     if not introspection:
         extensions.append(DisableIntrospection)
     built = AerieSchema(query=Query, mutation=Mutation, extensions=extensions)
-    check_declared(built)
+    check_declared(built, SUBJECTLESS)
     return built
 
 

@@ -10,13 +10,14 @@ from collections.abc import Iterable
 
 from aerie_events.catalog import CATALOG
 
-from aerie_projections import audit, handover, profile
+from aerie_projections import audit, handover, organisation, profile
 from aerie_projections.kit import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
     profile.PROJECTION,
     handover.MANAGER,
     audit.PROJECTION,
+    organisation.PROJECTION,
 )
 
 

@@ -57,6 +57,7 @@ class Command:
     kind: str
     command_id: str
     employee_id: str | None
+    """The employee the command is about; None for a kind that names none."""
     data: dict[str, Any]
     occurred_at: str
     actor: dict[str, str] = field(default_factory=lambda: {"kind": "system", "id": "aerie"})
@@ -77,12 +78,16 @@ class Command:
         site_id: str | None,
         policy_version: str | None = None,
         key_id: str | None = None,
+        employee_id: str | None = None,
     ) -> dict[str, Any]:
         """The envelope facts stored with the event this command records.
 
-        ``key_id`` names whose key seals the event's personal fields: the
-        subject employee unless the caller names another (an anonymous issue).
+        ``employee_id`` names the event's subject when the command itself
+        names none (a reply is about the issue's author); ``key_id`` names
+        whose key seals the event's personal fields: the subject employee
+        unless the caller names another (an anonymous issue).
         """
+        subject = employee_id or self.employee_id
         return {
             "type": self.kind,
             "schema_version": CATALOG[self.kind].schema_version,
@@ -90,8 +95,8 @@ class Command:
             "digest": self.digest,
             "occurred_at": self.occurred_at,
             "site_id": site_id,
-            "employee_id": self.employee_id,
-            "key_id": key_id or self.employee_id,
+            "employee_id": subject,
+            "key_id": key_id or subject,
             "actor": self.actor,
             "source": self.source,
             "correlation_id": self.correlation_id or self.command_id,

@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from aerie_events.catalog import UnknownEventType
+from aerie_events.catalog import UnknownEventType, key_of
 from aerie_events.fields import PayloadInvalid
 
 from aerie_services.base import Command, ContextApplication, Deferred, Outcome
@@ -66,7 +66,8 @@ class Aerie:
                 for kind, inputs in requests:
                     command, handles, app = self._prepare(kind, inputs)
                     answers.append(handles.use_case(app, command, self.facts))
-                    self.facts.changed(app.context, command.employee_id)
+                    key = key_of(command.kind, command.data, command.employee_id)
+                    self.facts.changed(app.context, {key, command.employee_id})
         finally:
             self.facts.forget_answers()
         return [a.outcome if isinstance(a, Deferred) else a for a in answers]
@@ -83,6 +84,7 @@ class Aerie:
                 kind,
                 decided_by_domain=handles.decided_by_domain,
                 takes_site=handles.takes_site,
+                about_employee=handles.subject == "employee",
                 **inputs,
             )
         except PayloadInvalid as invalid:

@@ -14,9 +14,11 @@ from aerie_events.fields import ID_PATTERN, Field, FieldProblem, PayloadInvalid,
 
 from aerie_services.base import Command, utc_now_iso
 
-_ENVELOPE_FIELDS = {
+_COMMAND_ID = {
     "command_id": Field("id", "Idempotency key: a retry with the same id records nothing new."),
-    "employee_id": Field("id", "The employee the event is about."),
+}
+_EMPLOYEE = {"employee_id": Field("id", "The employee the event is about.")}
+_OCCURRED_AT = {
     "occurred_at": Field("datetime", "When it happened at the source.", required=False),
 }
 _SITE = {"site_id": Field("id", "The site the command decides (a hire's).")}
@@ -32,8 +34,8 @@ def build_command(
     kind: str,
     *,
     command_id: Any,
-    employee_id: Any,
     data: Any,
+    employee_id: Any = None,
     occurred_at: Any = None,
     site_id: Any = None,
     actor: dict[str, str] | None = None,
@@ -42,20 +44,36 @@ def build_command(
     causation_id: str | None = None,
     decided_by_domain: frozenset[str] = frozenset(),
     takes_site: bool = False,
+    about_employee: bool = True,
 ) -> Command:
     """Check every input at once; return the command.
 
+    ``about_employee`` False: the kind names no employee, and one given is
+    refused (the domain decides whom such an event is about, if anyone).
     Raises ``PayloadInvalid`` (or ``UnknownEventType``) listing every problem.
     """
     fields = command_fields(kind, decided_by_domain)
     problems: list[FieldProblem] = []
-    envelope_fields = {**_ENVELOPE_FIELDS, **(_SITE if takes_site else {})}
+    envelope_fields = {
+        **_COMMAND_ID,
+        **(_EMPLOYEE if about_employee else {}),
+        **_OCCURRED_AT,
+        **(_SITE if takes_site else {}),
+    }
     envelope_input = {
         "command_id": command_id,
-        "employee_id": employee_id,
+        **({"employee_id": employee_id} if about_employee else {}),
         "occurred_at": occurred_at,
         **({"site_id": site_id} if takes_site else {}),
     }
+    if not about_employee and employee_id is not None:
+        problems.append(
+            FieldProblem(
+                "employee_id",
+                f"is not taken by {kind}: the platform decides whom it is about",
+                "no employeeId",
+            )
+        )
     envelope: dict[str, Any] = {}
     try:
         envelope = clean_payload(envelope_fields, envelope_input)
@@ -71,7 +89,7 @@ def build_command(
     return Command(
         kind=kind,
         command_id=envelope["command_id"],
-        employee_id=envelope["employee_id"],
+        employee_id=envelope.get("employee_id"),
         data=cleaned,
         occurred_at=envelope.get("occurred_at") or utc_now_iso(),
         actor=actor or {"kind": "system", "id": "aerie"},

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from aerie_events.catalog import CATALOG
 
@@ -25,19 +25,27 @@ FactLookup = Callable[[Any, str], Any]
 """``(application, key) -> value``: a fact a context answers for the others."""
 
 
+Subject = Literal["employee", "none"]
+
+
 @dataclass(frozen=True)
 class Handles:
     """One command kind (a catalog event type) and the use case that records it.
 
     ``decided_by_domain`` are payload fields the caller may not give (the
     domain fills them: a transfer's origin, a coupon's limit); ``takes_site``
-    marks the one kind whose command names the site (a hire).
+    marks the one kind whose command names the site (a hire). ``subject``
+    says whether the command names the employee it is about (``employee``),
+    or names none (``none``: a site's calendar, a survey, a reply to an
+    issue), in which case the use case names the event's subject and site
+    with ``command.meta(site_id=..., employee_id=...)``.
     """
 
     kind: str
     use_case: UseCase
     decided_by_domain: frozenset[str] = frozenset()
     takes_site: bool = False
+    subject: Subject = "employee"
 
 
 @dataclass(frozen=True)
@@ -151,10 +159,11 @@ class Facts:
     def forget_answers(self) -> None:
         self._memo = None
 
-    def changed(self, context: str, key: str | None) -> None:
-        """``context`` recorded something about ``key``: its remembered answers may be stale."""
-        if self._memo is None or key is None:
+    def changed(self, context: str, keys: Iterable[str | None]) -> None:
+        """``context`` recorded something about ``keys``: its remembered answers may be stale."""
+        if self._memo is None:
             return
         for fact, (answering, _lookup) in self.registry.facts.items():
             if answering.name == context:
-                self._memo.pop((fact, key), None)
+                for key in keys:
+                    self._memo.pop((fact, key), None)

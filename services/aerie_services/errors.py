@@ -167,3 +167,21 @@ class CannotHandOver(DomainError):
             field="issueId",
             allowed="an open, named issue, to someone other than its holder",
         )
+
+
+class UnknownSite(DomainError):
+    code = "UNKNOWN_SITE"
+
+    def __init__(self, site_id: str) -> None:
+        super().__init__(
+            f"no site {site_id!r} has been opened",
+            field="siteId",
+            allowed="the id of an opened site (openSite first)",
+        )
+
+
+class InvalidCalendar(DomainError):
+    code = "INVALID_CALENDAR"
+
+    def __init__(self, field: str, problem: str, allowed: str) -> None:
+        super().__init__(f"the calendar {problem}", field=field, allowed=allowed)

@@ -6,10 +6,11 @@ Adding a context: its package under ``aerie_services/`` ending with
 
 from __future__ import annotations
 
-from aerie_services import coupons, learning, people, performance, surveys, voice
+from aerie_services import coupons, learning, organisation, people, performance, surveys, voice
 from aerie_services.context import BoundedContext, ContextRegistry
 
 CONTEXTS: tuple[BoundedContext, ...] = (
+    organisation.CONTEXT,
     people.CONTEXT,
     learning.CONTEXT,
     performance.CONTEXT,

@@ -91,6 +91,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "Mutation.grantCoupon": {"agent": "self", "site_publisher": "site", "admin": "any"},
     "Mutation.answerSurvey": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
     "Mutation.publishEvent": {"lms": "any", "site_publisher": "site", "admin": "any"},
+    "Query.sites": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
+    "Query.site": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
+    "Mutation.openSite": {"hr": "any", "admin": "any"},
+    "Mutation.publishSiteCalendar": {
+        "hr": "any",
+        "site_manager": "site",
+        "site_publisher": "site",
+        "admin": "any",
+    },
 }
 
 QUERIES = {
@@ -111,6 +120,11 @@ QUERIES = {
     "Query.auditTrail": (
         "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
         lambda target: {"id": target["employee"]},
+    ),
+    "Query.sites": ("{ sites { id today } }", lambda _target: {}),
+    "Query.site": (
+        "query($id: ID!) { site(id: $id) { id timeZone calendar { opensAt } } }",
+        lambda target: {"id": target["site"]},
     ),
 }
 
@@ -151,6 +165,12 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
         (STRANGER, OTHER_SITE, "team-b1"),
     ):
         hire_into(bus, employee, site, team)
+    for site, zone in ((SITE, "Asia/Shanghai"), (OTHER_SITE, "Europe/Berlin")):
+        bus.handle(
+            "site.opened",
+            command_id=f"open-{RUN}-{site}",
+            data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2026-01-01"},
+        )
     for role in PEOPLE:  # each person can act as themselves
         if role != "agent":
             hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
@@ -293,6 +313,24 @@ def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> d
             "department": "hr",
             "title": "Headset",
             "description": "It crackles.",
+        }
+    if field == "Mutation.openSite":
+        return {
+            "commandId": command,
+            "siteId": new_id("site"),
+            "name": "New site",
+            "timeZone": "Asia/Urumqi",
+            "openedOn": "2026-02-01",
+        }
+    if field == "Mutation.publishSiteCalendar":
+        return {
+            "commandId": command,
+            "siteId": target["site"],
+            "calendarVersion": new_id("v"),
+            "workingDays": ["mon", "tue", "wed", "thu", "fri"],
+            "opensAt": "08:30",
+            "closesAt": "17:30",
+            "holidays": ["2026-10-01"],
         }
     if field == "Mutation.grantCoupon":
         return {

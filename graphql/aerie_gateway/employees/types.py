@@ -1,4 +1,9 @@
-"""GraphQL types of the employee-experience view."""
+"""GraphQL types of the unified employee view, a site's roster and a site in numbers.
+
+``Employee`` is the unified view: each capability adds its fields to it here,
+typed lazily (``strawberry.lazy``) so that this module imports none of them,
+with resolvers that call into the capability's own module.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,10 @@ from typing import Any
 
 import strawberry
 from aerie_projections.profile import queries as profile_queries
-from strawberry.scalars import JSON
+from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from aerie_gateway.permissions import Allowed, Placement, target
-from graphql import GraphQLError
 
 
 @strawberry.type(description="A course assessment the employee passed.")
@@ -79,7 +83,7 @@ class Employee:
                 TrainingPassed(**{**t, "passed_on": dt.date.fromisoformat(t["passed_on"])})
                 for t in self.known_trainings
             ]
-        return await info.context.loaders.trainings.load(str(self.id))
+        return await info.context.loaders.of(trainings_of).load(str(self.id))
 
     @strawberry.field(
         permission_classes=[Allowed],
@@ -91,7 +95,7 @@ class Employee:
                 Issue(**{**i, "raised_at": dt.datetime.fromisoformat(i["raised_at"])})
                 for i in self.known_open_issues
             ]
-        return await info.context.loaders.open_issues.load(str(self.id))
+        return await info.context.loaders.of(open_issues_of).load(str(self.id))
 
     @property
     def placement(self) -> Placement:
@@ -160,58 +164,10 @@ class ViewAfterWrite:
     )
 
 
-MAX_WAIT_MS = 5000
-
-
-@strawberry.type(description="What a command recorded (or had recorded, when retried).")
-class CommandResult:
-    event_id: strawberry.ID
-    type: str
-    context: str
-    position: int | None
-    duplicate: bool
-    employee_id: strawberry.Private[str | None] = None
-    partition_key: strawberry.Private[str | None] = None
-
-    @strawberry.field(
-        permission_classes=[Allowed],
-        description=(
-            "The employee's unified view once it shows this write: the answer waits up to "
-            f"waitMs (at most {MAX_WAIT_MS}) for the projection, then says PENDING. "
-            "No need to poll."
-        ),
-    )
-    async def view(self, info: Info, wait_ms: int = 2000) -> ViewAfterWrite | None:
-        if not 0 <= wait_ms <= MAX_WAIT_MS:
-            raise GraphQLError(
-                f"waitMs: {wait_ms} is out of range (allowed: 0 to {MAX_WAIT_MS})",
-                extensions={"code": "INVALID_ARGUMENT", "field": "waitMs"},
-            )
-        applied = await info.context.freshness.applied(
-            "profile", self.context, self.partition_key, self.position, wait_ms / 1000
-        )
-        async with info.context.pool.connection() as conn:  # read afresh, after the wait
-            rows = await profile_queries.employees(conn, [str(self.employee_id)])
-        row = rows.get(str(self.employee_id))
-        return ViewAfterWrite(
-            status=ViewStatus.APPLIED if applied else ViewStatus.PENDING,
-            employee=Employee.from_row(row) if row else None,
-        )
-
-
-@target("CommandResult.view")
-async def _written_about(
-    source: CommandResult, info: Info, _arguments: dict[str, Any]
-) -> Placement:
-    row = await info.context.loaders.profiles.load(str(source.employee_id))
-    if row is None:  # not projected yet: only its own employee is known to reach it
-        return Placement(employee_id=source.employee_id)
-    return Placement(row["employee_id"], row["site_id"], row["team_id"])
-
-
 @target("Employee.lastSurvey")
 @target("Employee.openIssues")
-def _the_employee(source: Employee, _info: Info, _arguments: dict[str, Any]) -> Placement:
+def the_employee(source: Employee, _info: Info, _arguments: dict[str, Any]) -> Placement:
+    """The target of a field of the unified view: the employee it shows (for ``@target``)."""
     return source.placement
 
 
@@ -253,23 +209,20 @@ class SiteSummary:
     )
 
 
-@strawberry.type(description="One recorded event about an employee: what, when, who, how.")
-class AuditEntry:
-    event_id: strawberry.ID
-    type: str
-    occurred_at: dt.datetime
-    recorded_at: dt.datetime
-    position: int
-    context: str
-    site_id: str | None
-    actor: JSON = strawberry.field(description="Who did it: kind, id, role, client.")
-    source: JSON = strawberry.field(description="Through what: the system and the client.")
-    policy_version: str | None
+async def profile_rows(pool: AsyncConnectionPool, keys: list[str]) -> list[dict[str, Any] | None]:
+    """The profile row of each employee id (None for an unknown one)."""
+    async with pool.connection() as conn:
+        rows = await profile_queries.employees(conn, keys)
+    return [rows.get(k) for k in keys]
 
 
-@strawberry.type(description="A page of an employee's audit trail, oldest first.")
-class AuditPage:
-    entries: list[AuditEntry]
-    next_cursor: str | None = strawberry.field(
-        description="Pass as `after` for the next page; null on the last one."
-    )
+async def trainings_of(pool: AsyncConnectionPool, keys: list[str]) -> list[list[TrainingPassed]]:
+    async with pool.connection() as conn:
+        rows = await profile_queries.trainings_of(conn, keys)
+    return [[TrainingPassed(**r) for r in rows.get(k, [])] for k in keys]
+
+
+async def open_issues_of(pool: AsyncConnectionPool, keys: list[str]) -> list[list[Issue]]:
+    async with pool.connection() as conn:
+        rows = await profile_queries.open_issues_of(conn, keys)
+    return [[Issue(**r) for r in rows.get(k, [])] for k in keys]

@@ -1,21 +1,15 @@
 """Read queries: the unified view of one employee, a site's roster page by page,
-a site in numbers, an employee's audit trail, and who the caller is."""
+a site in numbers, and who the caller is."""
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import strawberry
-from aerie_projections.audit import queries as audit
 from aerie_projections.profile import queries as profile
 from strawberry.types import Info
 
-from aerie_gateway.errors import bad_argument
-from aerie_gateway.permissions import Allowed, Placement, target
-from aerie_gateway.types import (
-    AuditEntry,
-    AuditPage,
+from aerie_gateway.employees.types import (
     Employee,
     EmployeeConnection,
     EmployeeEdge,
@@ -24,36 +18,14 @@ from aerie_gateway.types import (
     SiteSummary,
     StarCount,
     TeamSummary,
+    profile_rows,
 )
-
-MAX_PAGE_SIZE = 100
-
-
-def encode_cursor(kind: str, value: str) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode()
-
-
-def decode_cursor(cursor: str, kind: str = "employee") -> str:
-    try:
-        found, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        found, value = "", ""
-    if found != kind or not value:
-        given = "a nextCursor" if kind == "audit" else "an endCursor"
-        raise bad_argument(
-            "after", "is not a cursor this API gave out", f"{given} from a previous page"
-        )
-    return value
-
-
-def page_size(first: int) -> int:
-    if not 1 <= first <= MAX_PAGE_SIZE:
-        raise bad_argument("first", f"{first} is out of range", f"1 to {MAX_PAGE_SIZE}")
-    return first
+from aerie_gateway.paging import MAX_PAGE_SIZE, decode_cursor, encode_cursor, page_size
+from aerie_gateway.permissions import Allowed, Placement, target
 
 
 @strawberry.type
-class Query:
+class EmployeeQueries:
     @strawberry.field(permission_classes=[Allowed], description="Who your bearer token says.")
     def me(self, info: Info) -> Me:
         i = info.context.identity
@@ -71,7 +43,7 @@ class Query:
         description="One employee's unified view, or null if no such employee is known.",
     )
     async def employee(self, info: Info, id: strawberry.ID) -> Employee | None:
-        row = await info.context.loaders.profiles.load(str(id))
+        row = await info.context.loaders.of(profile_rows).load(str(id))
         return Employee.from_row(row) if row else None
 
     @strawberry.field(
@@ -129,31 +101,6 @@ class Query:
             anonymity_threshold=threshold,
         )
 
-    @strawberry.field(
-        permission_classes=[Allowed],
-        description=f"Every event about an employee, oldest first, with who recorded it; at "
-        f"most {MAX_PAGE_SIZE} a page.",
-    )
-    async def audit_trail(
-        self, info: Info, employee_id: strawberry.ID, first: int = 50, after: str | None = None
-    ) -> AuditPage:
-        first = page_size(first)
-        since = tuple(decode_cursor(after, "audit").split("|", 1)) if after else None
-        if since is not None and len(since) != 2:
-            raise bad_argument(
-                "after", "is not a cursor this API gave out", "a nextCursor from a previous page"
-            )
-        async with info.context.pool.connection() as conn:
-            rows = await audit.trail_of(conn, str(employee_id), since, first + 1)  # type: ignore[arg-type]
-        entries = [audit_entry(r) for r in rows[:first]]
-        last = rows[first - 1] if len(rows) > first else None
-        cursor = (
-            encode_cursor("audit", f"{last['recorded_at'].isoformat()}|{last['event_id']}")
-            if last
-            else None
-        )
-        return AuditPage(entries=entries, next_cursor=cursor)
-
 
 def team_summary(row: dict[str, Any], threshold: int) -> TeamSummary:
     """A team's figures; each average only when enough people stand behind it."""
@@ -168,21 +115,6 @@ def team_summary(row: dict[str, Any], threshold: int) -> TeamSummary:
     )
 
 
-def audit_entry(row: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(
-        event_id=strawberry.ID(str(row["event_id"])),
-        type=row["type"],
-        occurred_at=row["occurred_at"],
-        recorded_at=row["recorded_at"],
-        position=row["position"],
-        context=row["context"],
-        site_id=row["site_id"],
-        actor=row["actor"],
-        source=row["source"],
-        policy_version=row["policy_version"],
-    )
-
-
 @target("Query.me")
 def _caller(_source: Any, info: Info, _arguments: dict[str, Any]) -> Placement:
     return Placement(employee_id=info.context.identity.subject)
@@ -190,7 +122,7 @@ def _caller(_source: Any, info: Info, _arguments: dict[str, Any]) -> Placement:
 
 @target("Query.employee")
 async def _employee_named(_source: Any, info: Info, arguments: dict[str, Any]) -> Placement | None:
-    row = await info.context.loaders.profiles.load(str(arguments["id"]))
+    row = await info.context.loaders.of(profile_rows).load(str(arguments["id"]))
     if row is None:
         return None
     return Placement(row["employee_id"], row["site_id"], row["team_id"])

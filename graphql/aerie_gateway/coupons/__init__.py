@@ -1,0 +1,38 @@
+"""Coupon authority in GraphQL: agents compensate customers within their limit."""
+
+import strawberry
+from strawberry.types import Info
+
+from aerie_gateway.domain import GatewayDomain
+from aerie_gateway.permissions import SELF, SITE, grants
+from aerie_gateway.recording import CommandResult, MayRecord, record
+
+
+@strawberry.input
+class GrantCouponInput:
+    command_id: str
+    employee_id: str
+    coupon_id: str
+    customer_ref: str
+    scenario: str
+    amount: str = strawberry.field(description='Decimal amount, e.g. "30.00".')
+    currency: str = "CNY"
+    occurred_at: str | None = None
+
+
+@strawberry.type
+class CouponMutations:
+    @strawberry.mutation(
+        permission_classes=[MayRecord],
+        description="Record coupon.granted, within the agent's limit.",
+    )
+    async def grant_coupon(self, info: Info, input: GrantCouponInput) -> CommandResult:
+        return await record(info, "coupon.granted", input)
+
+
+DOMAIN = GatewayDomain(
+    name="coupons",
+    mutation=CouponMutations,
+    writes={"coupon.granted": grants(agent=SELF, site_publisher=SITE)},
+    mutations={"grantCoupon": "coupon.granted"},
+)

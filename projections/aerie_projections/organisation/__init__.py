@@ -1,0 +1,5 @@
+"""The sites read model: names, time zones and working calendars."""
+
+from aerie_projections.organisation.views import OrganisationProjection
+
+PROJECTION = OrganisationProjection()
