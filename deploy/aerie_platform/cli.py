@@ -14,6 +14,7 @@ aerie relay | worker | gateway    one part of the platform, for production
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import signal
@@ -265,28 +266,32 @@ def load_demo_if_wanted(
 
     with psycopg.connect(database_url, autocommit=True) as conn:
         earlier = conn.execute(
-            "SELECT agents, days, seed, completed_at FROM aerie_demo_loads "
+            "SELECT agents, days, seed, completed_at, as_of FROM aerie_demo_loads "
             "ORDER BY started_at DESC LIMIT 1"
         ).fetchone()
         if earlier is not None and earlier[3] is not None:
             say("demo loaded earlier: not loaded again")
             return
         if earlier is not None:
-            agents, days, seed = earlier[:3]
+            agents, days, seed, _completed, as_of = earlier
             say(f"completing the demo load that was interrupted ({agents} agents, seed {seed})")
         elif side.apps["people"].recorder.max_notification_id():
             say("event store has data: demo not loaded")
             return
         else:
             agents, days, seed = args.agents, args.days, args.seed
+            as_of = demo_as_of(args)
             conn.execute(
-                "INSERT INTO aerie_demo_loads (agents, days, seed) VALUES (%s, %s, %s)",
-                (agents, days, seed),
+                "INSERT INTO aerie_demo_loads (agents, days, seed, as_of) VALUES (%s, %s, %s, %s)",
+                (agents, days, seed, as_of),
             )
-        total = demo.count(agents, days, seed)
-        say(f"loading demo: {agents} agents, {days} days, seed {seed} ({total} commands)")
+        total = demo.count(agents, days, seed, as_of)
+        say(
+            f"loading demo: {agents} agents, {days} days up to yesterday at each site, "
+            f"seed {seed} ({total} commands)"
+        )
         bar = Progress("demo", total)
-        demo.load(side.bus, agents=agents, days=days, seed=seed, progress=bar.update)
+        demo.load(side.bus, agents=agents, days=days, seed=seed, as_of=as_of, progress=bar.update)
         bar.done()
         conn.execute(
             "UPDATE aerie_demo_loads SET completed_at = now() "
@@ -294,6 +299,14 @@ def load_demo_if_wanted(
             (agents, days, seed),
         )
         say("demo loaded")
+
+
+def demo_as_of(args: argparse.Namespace) -> dt.datetime:
+    """The instant the demo ends the day before: now, or the day after ``--end``."""
+    from aerie_services import demo
+
+    end = getattr(args, "end", None)
+    return demo.as_of_end(end) if end is not None else demo.now()
 
 
 def gateway_answers(port: int) -> bool:
@@ -351,21 +364,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"AERIE_WORKER_INDEX={index} is not allowed with AERIE_WORKERS={settings.workers}: "
             f"a number from 0 to {settings.workers - 1}"
         )
-    projections = compose.projections()
+    projections = compose.projections(settings.projections)
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
+    chosen = "+".join(settings.projections)
     wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions), bootstrap)
     config = WorkerConfig(
         database_url=database_url,
         bootstrap=bootstrap,
         topics=settings.topics,
         partitions=settings.partitions,
-        group_id=settings.group_id,
+        group_id=f"{settings.group_id}-{chosen}" if chosen else settings.group_id,
         home=settings.home,
         relay_key=compose.relay_key(settings, database_url),
         assignment=settings.worker_assignment,
         workers=settings.workers,
         worker_index=index,
+        name=f"worker-{chosen}" if chosen else "worker",
     )
     app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
@@ -428,13 +443,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     database_url = settings.require_database()
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)
-    total = demo.count(args.agents, args.days, args.seed)
+    as_of = demo_as_of(args)
+    total = demo.count(args.agents, args.days, args.seed, as_of)
     say(
         f"loading demo: {args.agents} agents, {args.days} days, seed {args.seed} ({total} commands)"
     )
     bar = Progress("demo", total)
     started = time.monotonic()
-    demo.load(side.bus, agents=args.agents, days=args.days, seed=args.seed, progress=bar.update)
+    demo.load(
+        side.bus,
+        agents=args.agents,
+        days=args.days,
+        seed=args.seed,
+        as_of=as_of,
+        progress=bar.update,
+    )
     bar.done()
     say(
         f"loaded {total} commands in {time.monotonic() - started:.1f}s; "
@@ -681,6 +704,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--agents", type=int, default=300)
         p.add_argument("--days", type=int, default=90)
         p.add_argument("--seed", type=int, default=7)
+        p.add_argument(
+            "--end",
+            type=dt.date.fromisoformat,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help="the demo's last day at every site (default: yesterday in each site's zone)",
+        )
     run.add_argument("--no-demo", action="store_true")
     sub.add_parser("migrate", help="apply what is new of the versioned migrations")
     replay = sub.add_parser("replay", help="rebuild read models from the event store")

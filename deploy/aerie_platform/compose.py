@@ -187,9 +187,16 @@ def context_names() -> list[str]:
     return list(context_registry().names())
 
 
-def projections() -> list[Projection]:
-    """Every registered projection, checked against the catalog."""
-    return list(checked().values())
+def projections(names: Sequence[str] = ()) -> list[Projection]:
+    """The registered projections named (every one when none is), checked against the catalog."""
+    known = checked()
+    unknown = sorted(set(names) - set(known))
+    if unknown:
+        raise SystemExit(
+            f"AERIE_PROJECTIONS names unknown projections: {', '.join(unknown)}; "
+            f"known: {', '.join(known)}"
+        )
+    return [p for name, p in known.items() if not names or name in names]
 
 
 def command_sender(bus: Aerie) -> Any:

@@ -91,6 +91,8 @@ class Settings:
     """``AERIE_WORKER_INDEX``: which one this is (0-based); it owns p when p % workers == index."""
     worker_assignment: str = "static"
     """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
+    projections: tuple[str, ...] = ()
+    """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -99,6 +101,9 @@ class Settings:
             workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
             worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
             worker_assignment=_choice(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
+            projections=tuple(
+                name.strip() for name in env.get("AERIE_PROJECTIONS", "").split(",") if name.strip()
+            ),
             database_url=env.get("AERIE_DATABASE_URL") or None,
             kafka_bootstrap=env.get("AERIE_KAFKA_BOOTSTRAP") or None,
             http_port=_int(env, "AERIE_HTTP_PORT", 8000, 1, 65535),

@@ -11,7 +11,9 @@ names the roles that may use the field and how far each reaches:
 
 ``AS_PARENT`` marks a field anyone who may read its object may read.
 Writes are declared per event type in ``WRITES``; each mutation records one
-type, ``publishEvent`` the type it is given. A refusal is ``FORBIDDEN`` and
+type, ``publishEvent`` the type it is given. Each capability declares the
+rules of what it adds in its gateway domain (``domain.GatewayDomain``), and
+``registry.py`` installs them here, refusing anything declared twice. A refusal is ``FORBIDDEN`` and
 says what the caller's role reaches, the same whether the target exists in
 another scope or not at all.
 """

@@ -221,6 +221,8 @@ class WorkerConfig:
     """How many workers share the partitions (static assignment)."""
     worker_index: int = 0
     """Which of them this one is, from 0 (static assignment)."""
+    name: str = "worker"
+    """Tells apart workers of different projections in one home (their state folders)."""
 
 
 def message_of(event: Any) -> Message:
@@ -247,7 +249,7 @@ def create_worker(
         broker_heartbeat_interval=1,
         datadir=str(
             config.home
-            / ("worker" if config.worker_index == 0 else f"worker-{config.worker_index}")
+            / (config.name if config.worker_index == 0 else f"{config.name}-{config.worker_index}")
         ),
     )
     if config.assignment == "static":

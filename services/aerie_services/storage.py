@@ -156,6 +156,10 @@ DEAD_LETTER_SIZE = """
 ALTER TABLE aerie_dead_letters ADD COLUMN IF NOT EXISTS input_bytes int;
 """
 
+DEMO_AS_OF = """
+ALTER TABLE aerie_demo_loads ADD COLUMN IF NOT EXISTS as_of timestamptz;
+"""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "relay positions and dead letters", RELAY_AND_DEAD_LETTERS),
     (2, "subject keys for personal data", KEYRING_DDL),
@@ -167,6 +171,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (8, "demo loads, so an interrupted one is completed", DEMO_LOADS),
     (9, "a message is quarantined once per projection", QUARANTINE_ONCE),
     (10, "anonymous events held back until their window ends", HELD_EVENTS),
+    (11, "the instant a demo load ends the day before", DEMO_AS_OF),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 

@@ -8,6 +8,7 @@ every stored event was projected once, and the live read models equal a
 rebuild from the event store, table by table.
 """
 
+import datetime as dt
 import os
 import signal
 import threading
@@ -38,7 +39,7 @@ pytestmark = [
     ),
 ]
 
-LOAD = {"agents": 100, "days": 60, "seed": 11}
+LOAD = {"agents": 100, "days": 60, "seed": 11, "as_of": demo.as_of_end(dt.date(2026, 4, 4))}
 DOWN_SECONDS = 2.0
 """How long PostgreSQL stays dead: the writer, the relay and the worker all find it gone."""
 

@@ -16,7 +16,7 @@ class Organisation(ContextApplication):
     def open_site(self, command: Command, _facts: Facts) -> Outcome:
         site_id = command.data["site_id"]
         meta = command.meta(site_id=site_id)
-        return self.create(
+        return self.decide(  # not deferred in a bulk load: its calendar may follow at once
             Site.id_for(site_id), command, lambda existing: Site.open(existing, meta, command.data)
         )
 
