@@ -14,10 +14,8 @@ AMOUNTS = (10, 20, 30, 50)
 
 
 def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
-    for agent in world.agents:
-        for day in world.dates(agent.site):
-            if not agent.works_on(day) or rng.random() >= DAILY_CHANCE:
-                continue
+    for agent, day in world.working_days():
+        if rng.random() < DAILY_CHANCE:
             yield command(
                 "coupon.granted",
                 f"demo-{world.seed}-{agent.employee_id}-{day}-coupon",

@@ -18,26 +18,26 @@ DAILY_CHANCE = 0.06
 
 
 def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
-    for agent in world.agents:
-        passed: set[str] = set()
-        for day in world.dates(agent.site):
-            if not agent.works_on(day) or rng.random() >= DAILY_CHANCE:
-                continue
-            open_courses = [c for c in COURSES if c[0] not in passed]
-            if not open_courses:
-                continue
-            course_id, title = rng.choice(open_courses)
-            passed.add(course_id)
-            yield command(
-                "training.passed",
-                f"demo-{world.seed}-{agent.employee_id}-{day}-training",
-                world.at(agent.site, day, 10),
-                {
-                    "course_id": course_id,
-                    "course_title": title,
-                    "score": rng.randint(60, 100),
-                    "pass_mark": 60,
-                    "passed_on": day.isoformat(),
-                },
-                employee_id=agent.employee_id,
-            )
+    passed: dict[str, set[str]] = {}
+    for agent, day in world.working_days():
+        if rng.random() >= DAILY_CHANCE:
+            continue
+        done = passed.setdefault(agent.employee_id, set())
+        open_courses = [c for c in COURSES if c[0] not in done]
+        if not open_courses:
+            continue
+        course_id, title = rng.choice(open_courses)
+        done.add(course_id)
+        yield command(
+            "training.passed",
+            f"demo-{world.seed}-{agent.employee_id}-{day}-training",
+            world.at(agent.site, day, 10),
+            {
+                "course_id": course_id,
+                "course_title": title,
+                "score": rng.randint(60, 100),
+                "pass_mark": 60,
+                "passed_on": day.isoformat(),
+            },
+            employee_id=agent.employee_id,
+        )

@@ -15,10 +15,8 @@ TITLES = ("Headset keeps cutting out", "Shift swap request", "Canteen hours", "B
 
 
 def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
-    for agent in world.agents:
-        for day in world.dates(agent.site):
-            if not agent.works_on(day) or rng.random() >= DAILY_CHANCE:
-                continue
+    for agent, day in world.working_days():
+        if rng.random() < DAILY_CHANCE:
             yield command(
                 "issue.raised",
                 f"demo-{world.seed}-{agent.employee_id}-{day}-issue",

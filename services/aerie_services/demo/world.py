@@ -231,6 +231,13 @@ class DemoWorld:
     def team_lead_of(self, team_id: str) -> DemoPerson:
         return next(lead for lead in self.leads if lead.team_id == team_id)
 
+    def working_days(self) -> Iterator[tuple[DemoPerson, dt.date]]:
+        """Each agent with each day of the demo they work, agent by agent."""
+        for agent in self.agents:
+            for day in self.dates(agent.site):
+                if agent.works_on(day):
+                    yield agent, day
+
     def people(self) -> Iterator[DemoPerson]:
         yield from self.leads
         yield from self.agents
