@@ -8,7 +8,9 @@ aerie quarantine   list what could not be decoded or applied; redrive applies it
 aerie schemas      export or check the event JSON Schemas and the GraphQL SDL
 aerie token        issue a signed bearer token for a role (embedded default's local key)
 aerie client       add, list or revoke an integration client's credential
-aerie relay | worker | gateway    one part of the platform, for production
+aerie publish      send commands from a JSON-lines file through the Kafka door
+aerie dead-letters list what was refused, with the reason
+aerie relay | worker | gateway | ingest    one part of the platform, for production
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         commands["worker" if n == 0 else f"worker-{n}"] = ["worker", "--index", str(n)]
     for n in range(settings.gateway.processes):
         commands["gateway" if n == 0 else f"gateway-{n}"] = ["gateway"]
+    commands["ingest"] = ["ingest"]
     for name in commands:
         start(name)
 
@@ -410,6 +413,69 @@ def cmd_gateway(_args: argparse.Namespace) -> int:
         uvicorn.Config(create_app(config, side.bus, on_close=side.close), log_level="warning")
     )
     server.run(sockets=[shared_listener(settings.http_port)])
+    return 0
+
+
+def cmd_ingest(_args: argparse.Namespace) -> int:
+    """The Kafka door: commands produced to ``<prefix>.ingest``, until SIGTERM or Ctrl-C."""
+    import asyncio
+
+    from aerie_gateway.ingest import run_ingest
+    from aerie_services.relay import ensure_topics
+
+    settings, database_url, side = part_side()
+    config = compose.ingest_config(settings, database_url)
+    wait_for_broker(
+        lambda: ensure_topics(config.bootstrap, [config.topic], settings.partitions),
+        config.bootstrap,
+    )
+
+    async def door() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_ingest(config, side.bus, stop)
+
+    try:
+        asyncio.run(door())
+    finally:
+        side.close()
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Send a file's commands to the Kafka door with a bearer token; say where refusals go."""
+    from aerie_platform.publish import publish_lines
+
+    settings = Settings.from_env()
+    bootstrap = settings.require_broker()
+    topic = settings.topics.of("ingest")
+    lines = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
+    with lines:
+        sent = publish_lines(lines, bootstrap, topic, args.token, say)
+    say(
+        f"sent {sent} commands to {topic}; refusals become dead letters with their reason: "
+        f"`aerie dead-letters list --source ingest`, or the topic {settings.topics.of('deadletter')}"
+    )
+    return 0
+
+
+def cmd_dead_letters(args: argparse.Namespace) -> int:
+    import psycopg
+
+    settings = Settings.from_env()
+    with psycopg.connect(settings.require_database()) as conn:
+        rows = conn.execute(
+            "SELECT id, received_at, source, kind, code, reason FROM aerie_dead_letters "
+            "WHERE %s::text IS NULL OR source LIKE %s || '%%' ORDER BY id DESC LIMIT %s",
+            (args.source, args.source, args.limit),
+        ).fetchall()
+    if not rows:
+        say("no dead letters")
+        return 0
+    for id_, at, source, kind, code, reason in rows:
+        say(f"#{id_} {at:%Y-%m-%d %H:%M:%S} {source} {kind or '-'} {code}: {reason}")
     return 0
 
 
@@ -758,8 +824,18 @@ def main(argv: list[str] | None = None) -> int:
         "--index", type=int, help="its share of the partitions (default: AERIE_WORKER_INDEX)"
     )
     sub.add_parser("gateway", help="run the gateway alone")
+    sub.add_parser("ingest", help="run the Kafka door alone (commands from <prefix>.ingest)")
+    publish = sub.add_parser(
+        "publish", help="send commands (one JSON object a line) through the Kafka door"
+    )
+    publish.add_argument("file", help="a JSON-lines file, or - for standard input")
+    publish.add_argument("--token", required=True, help="a bearer token (aerie token --client)")
+    letters = sub.add_parser("dead-letters", help="list what was refused, with the reason")
+    letters.add_argument("action", choices=("list",))
+    letters.add_argument("--limit", type=int, default=50, help="list at most this many")
+    letters.add_argument("--source", help="only those whose source starts so, e.g. ingest")
     args = parser.parse_args(argv)
-    handler = globals()[f"cmd_{args.command}"]
+    handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
     return int(handler(args) or 0)
 
 

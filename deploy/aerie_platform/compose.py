@@ -259,3 +259,17 @@ def gateway_config(settings: Settings, database_url: str) -> Any:
         topics=settings.topics,
         partitions=settings.partitions,
     )
+
+
+def ingest_config(settings: Settings, database_url: str) -> Any:
+    """The Kafka door's configuration: its topic, tokens and pool."""
+    from aerie_events.topics import INGEST
+    from aerie_gateway.ingest import IngestConfig
+
+    return IngestConfig(
+        database_url=database_url,
+        bootstrap=settings.require_broker(),
+        topic=settings.topics.of(INGEST),
+        tokens=token_settings(settings, database_url),
+        pool_size=min(settings.pool_size, 4),
+    )

@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 from aerie_gateway.clients import MIGRATIONS as GATEWAY_TABLES
+from aerie_gateway.ingest import MIGRATIONS as INGEST_TABLES
 from aerie_projections.kit import PLATFORM_MIGRATIONS, READ_SCHEMA, Projection
 from aerie_services.storage import MIGRATIONS as PLATFORM_TABLES
 from psycopg import sql
@@ -67,6 +68,8 @@ def all_steps(side: WriteSide, projections: Sequence[Projection]) -> Iterator[St
         yield _sql_step("read-side", "public", v, name, text)
     for v, name, text in GATEWAY_TABLES:
         yield _sql_step("gateway", "public", v, name, text)
+    for v, name, text in INGEST_TABLES:
+        yield _sql_step("ingest", "public", v, name, text)
     for context, app in side.apps.items():
         recorder: Any = app.recorder
         yield Step(

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 DEAD_LETTER = "deadletter"
 QUARANTINE = "quarantine"
-PLATFORM_TOPICS = (DEAD_LETTER, QUARANTINE)
+INGEST = "ingest"
+"""Where sites and integrations produce commands (the Kafka door, ``aerie ingest``)."""
+PLATFORM_TOPICS = (DEAD_LETTER, QUARANTINE, INGEST)
 
 
 @dataclass(frozen=True)

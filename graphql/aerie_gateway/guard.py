@@ -158,18 +158,22 @@ class Authenticator:
 
     async def identify(self, request: Request) -> Identity:
         try:
-            token = bearer_token(request.headers.get("authorization"))
-            if self.verifier.needs_network:
-                identity = await asyncio.to_thread(self.verifier.verify, token)
-            else:
-                identity = self.verifier.verify(token)
+            return await self.bearer(request.headers.get("authorization"))
         except Unauthenticated as error:
             raise unauthenticated(error.message) from None
+
+    async def bearer(self, authorization: str | None) -> Identity:
+        """The identity an ``Authorization`` value carries, or ``Unauthenticated`` saying why."""
+        token = bearer_token(authorization)
+        if self.verifier.needs_network:
+            identity = await asyncio.to_thread(self.verifier.verify, token)
+        else:
+            identity = self.verifier.verify(token)
         if identity.client:
             async with self.pool.connection() as conn:
                 active = await clients.is_active(conn, identity.client)
             if not active:
-                raise unauthenticated(f"client {identity.client!r} has been revoked")
+                raise Unauthenticated(f"client {identity.client!r} has been revoked")
         return identity
 
 

@@ -46,7 +46,7 @@ class Aerie:
             command, handles, app = self._prepare(kind, inputs)
             return handles.use_case(app, command, self.facts)
         except DomainError as error:
-            self._dead_letter(channel, kind, inputs, error)
+            self.dead_letter(channel, kind, inputs, error)
             raise
 
     def handle_many(
@@ -95,9 +95,10 @@ class Aerie:
         for app in self.apps.values():
             app.close()
 
-    def _dead_letter(
+    def dead_letter(
         self, channel: str, kind: Any, inputs: dict[str, Any], error: DomainError
     ) -> None:
+        """Keep refused input with its reason (an anonymous command's without its author)."""
         if self.dead_letters is None:
             return
         if _anonymous(inputs):

@@ -241,7 +241,7 @@ class DeadLetters:
             conn.execute("SELECT pg_current_xact_id()")  # before the id: see committed.py
             conn.execute(
                 "INSERT INTO aerie_dead_letters (source, kind, input, input_bytes, code, reason) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",  # one per ingest message
                 (
                     source,
                     kept_input(kind) if kind else kind,
