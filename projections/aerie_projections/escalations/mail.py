@@ -1,0 +1,121 @@
+"""Routing and escalation emails: what one says, and sending it with a real SMTP client.
+
+A notice is composed from an outbox row (``issue_id``, ``reason``, recipient):
+the issue's id, its department, priority and due time, and a link to the issue
+in the gateway. Never its text, never its author: the person reads the issue
+behind the link, with their own permissions. Its ``Message-ID`` is derived from
+the row's key, so a notice sent again after a crash is the same message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where notices go out (read by the platform's settings, passed in)."""
+
+    host: str | None
+    port: int = 25
+    sender: str = "aerie@localhost"
+    tls: str = "off"
+    """``off``, ``starttls`` or ``ssl``."""
+    username: str | None = None
+    password: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    """The gateway's public base URL: links in notices point there."""
+    timeout_seconds: float = 10.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One email about one issue to one recipient, for one reason."""
+
+    issue_id: str
+    reason: str
+    recipient: str
+    department: str
+    priority: str
+    due_at: str | None
+    created_at: str
+
+    @property
+    def message_id(self) -> str:
+        """Stable per (issue, reason, recipient): a resend is recognisably the same message."""
+        key = f"{self.issue_id}\x00{self.reason}\x00{self.recipient}".encode()
+        return f"<{hashlib.sha256(key).hexdigest()[:40]}@aerie.voice>"
+
+    def link(self, public_url: str) -> str:
+        return f"{public_url.rstrip('/')}/voice/issues/{quote(self.issue_id, safe='')}"
+
+
+_SUBJECTS = {
+    "routed": "New issue {issue} for {department} ({priority})",
+    "reassigned": "Issue {issue} reassigned to {department} ({priority})",
+    "escalated-overdue": "Escalated: issue {issue} was not answered by {due}",
+    "escalated-rejected": "Escalated: the reply to issue {issue} was rejected",
+}
+
+
+def compose(notice: Notice, settings: MailSettings) -> EmailMessage:
+    """The email for ``notice``: a subject, a few facts and the link; no text, no author."""
+    kind = notice.reason.split(":", 1)[0]
+    due = notice.due_at or "no deadline"
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = notice.recipient
+    message["Subject"] = _SUBJECTS.get(kind, "Issue {issue}").format(
+        issue=notice.issue_id, department=notice.department, priority=notice.priority, due=due
+    )
+    message["Message-ID"] = notice.message_id
+    message["Date"] = format_datetime(dt.datetime.fromisoformat(notice.created_at))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(
+        "\n".join(
+            [
+                f"Issue: {notice.issue_id}",
+                f"Department: {notice.department}",
+                f"Priority: {notice.priority}",
+                f"Reply due: {due}",
+                "",
+                f"Open it: {notice.link(settings.public_url)}",
+                "",
+                "Sign in to read the issue; its text is not sent by email.",
+            ]
+        )
+    )
+    return message
+
+
+def send(messages: list[EmailMessage], settings: MailSettings) -> None:
+    """Deliver ``messages`` over one SMTP session; raises when the server refuses any."""
+    client: Any
+    if settings.tls == "ssl":
+        client = smtplib.SMTP_SSL(
+            settings.host or "",
+            settings.port,
+            timeout=settings.timeout_seconds,
+            context=ssl.create_default_context(),
+        )
+    else:
+        client = smtplib.SMTP(settings.host or "", settings.port, timeout=settings.timeout_seconds)
+    with client:
+        if settings.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+        for message in messages:
+            client.send_message(message)

@@ -1,0 +1,140 @@
+"""Named errors of the opinion platform: each says what was wrong and what is allowed.
+
+None of them names an anonymous issue's author, or tells whether a follow-up
+key belongs to another issue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aerie_services.errors import DomainError
+
+
+class TransitionNotAllowed(DomainError):
+    """An action the issue's current status does not allow; ``allowed`` lists those it does."""
+
+    code = "ISSUE_TRANSITION_NOT_ALLOWED"
+
+    def __init__(self, issue_id: str, action: str, status: str, allowed: Iterable[str]) -> None:
+        choices = sorted(allowed)
+        super().__init__(
+            f"issue {issue_id!r} is {status}: it cannot be {_past(action)}",
+            field="issueId",
+            allowed=(
+                "actions allowed now: " + ", ".join(choices)
+                if choices
+                else "nothing: the issue is closed"
+            ),
+        )
+        self.action = action
+        self.status = status
+        self.allowed_actions = tuple(choices)
+
+
+class UnknownDepartment(DomainError):
+    code = "UNKNOWN_DEPARTMENT"
+
+    def __init__(self, department_id: str, published: Iterable[str]) -> None:
+        ids = sorted(published)
+        super().__init__(
+            f"no department {department_id!r} is published",
+            field="department",
+            allowed="one of " + ", ".join(ids) if ids else "none is published yet",
+        )
+
+
+class InvalidDepartment(DomainError):
+    """A department's published data breaks a rule of the directory."""
+
+    code = "INVALID_DEPARTMENT"
+
+    def __init__(self, message: str, *, field: str, allowed: str) -> None:
+        super().__init__(message, field=field, allowed=allowed)
+
+
+class NoLeadership(DomainError):
+    code = "NO_LEADERSHIP_DEPARTMENT"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no leadership department is published to take escalated issues",
+            field="department",
+            allowed="publish a department with leadership: true first",
+        )
+
+
+class FollowUpKeyMismatch(DomainError):
+    """The key does not open this issue. Says nothing of which issue it would open."""
+
+    code = "FOLLOW_UP_KEY_MISMATCH"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the follow-up key does not match this issue",
+            field="followUpKey",
+            allowed="the key shown once when the anonymous issue was raised",
+        )
+
+
+class NotTheAuthor(DomainError):
+    code = "NOT_THE_AUTHOR"
+
+    def __init__(self, issue_id: str) -> None:
+        super().__init__(
+            f"only the author of issue {issue_id!r} may follow it up",
+            field="issueId",
+            allowed="an issue you raised by name (an anonymous one through its follow-up key)",
+        )
+
+
+class InvalidLink(DomainError):
+    code = "INVALID_ISSUE_LINK"
+
+    def __init__(self, why: str) -> None:
+        super().__init__(
+            f"the issues cannot be linked: {why}",
+            field="representativeIssueId",
+            allowed="another issue that is not itself linked to a representative",
+        )
+
+
+class NotASuggestion(DomainError):
+    code = "NOT_A_SUGGESTION"
+
+    def __init__(self, issue_id: str) -> None:
+        super().__init__(
+            f"{issue_id!r} is an issue, not a suggestion: only suggestions are adopted",
+            field="issueId",
+            allowed="the id of a suggestion (kind suggestion)",
+        )
+
+
+class NotYetDue(DomainError):
+    code = "DEADLINE_NOT_YET_DUE"
+
+    def __init__(self, issue_id: str, due_at: str) -> None:
+        super().__init__(
+            f"issue {issue_id!r} is due at {due_at}: it is not overdue yet",
+            field="issueId",
+            allowed="an issue past its reply deadline",
+        )
+
+
+_PAST = {
+    "reply": "replied to",
+    "accept": "accepted",
+    "reject": "rejected",
+    "escalate": "escalated",
+    "resolve": "resolved",
+    "reassign": "reassigned",
+    "reprioritise": "reprioritised",
+    "comment": "commented on",
+    "adopt": "adopted",
+    "link": "linked",
+    "hand_over": "handed over",
+}
+
+
+def _past(action: str) -> str:
+    return _PAST.get(action, action)

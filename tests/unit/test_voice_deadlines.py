@@ -1,0 +1,65 @@
+"""Given / when / then on reply deadlines counted in a site's working hours."""
+
+import datetime as dt
+
+from aerie_services.voice.deadlines import escalation_command_id, is_armed, reply_due
+from aerie_services.voice.departments import Department
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class OfficeHours:
+    """A fake calendar for the test: 09:00-17:00 (UTC+8), Monday to Friday, minus holidays."""
+
+    def __init__(self, holidays: frozenset[dt.date] = frozenset()) -> None:
+        self.holidays = holidays
+
+    def add_working_time(self, start: dt.datetime, span: dt.timedelta) -> dt.datetime:
+        moment, left = start.astimezone(SHANGHAI), span
+        while True:
+            day = moment.date()
+            opens = dt.datetime.combine(day, dt.time(9), SHANGHAI)
+            closes = dt.datetime.combine(day, dt.time(17), SHANGHAI)
+            if day.weekday() < 5 and day not in self.holidays and moment < closes:
+                moment = max(moment, opens)
+                if moment + left <= closes:
+                    return moment + left
+                left -= closes - moment
+            moment = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), SHANGHAI)
+
+
+def department(**minutes: int) -> Department:
+    times = {"urgent": 60, "high": 240, "normal": 480, "low": 960, **minutes}
+    return Department("hr", "HR", "Pay", "hr@example.com", times, False, 3)
+
+
+def test_an_urgent_issue_raised_on_friday_afternoon_is_due_on_monday_morning() -> None:
+    friday = dt.datetime(2026, 3, 6, 16, 30, tzinfo=SHANGHAI)
+    due = reply_due(friday, department(), "urgent", OfficeHours())
+    assert due == dt.datetime(2026, 3, 9, 9, 30, tzinfo=SHANGHAI)
+    assert due.tzinfo == dt.UTC
+
+
+def test_holidays_do_not_count_towards_a_deadline() -> None:
+    monday = dt.datetime(2026, 3, 9, 9, 0, tzinfo=SHANGHAI)
+    tuesday = dt.date(2026, 3, 10)
+    due = reply_due(monday.isoformat(), department(), "normal", OfficeHours({tuesday}))
+    assert due == dt.datetime(2026, 3, 9, 17, 0, tzinfo=SHANGHAI)
+    due = reply_due(monday.isoformat(), department(), "low", OfficeHours({tuesday}))
+    assert due == dt.datetime(2026, 3, 11, 17, 0, tzinfo=SHANGHAI)
+
+
+def test_a_deadline_that_passes_while_the_platform_holds_the_issue_is_watched() -> None:
+    assert is_armed("2026-03-09T01:00:00+00:00", "2026-03-09T09:00:00+00:00")
+
+
+def test_history_loaded_after_its_deadline_is_not_escalated_again() -> None:
+    assert not is_armed("2026-05-01T00:00:00+00:00", "2026-03-09T09:00:00+00:00")
+
+
+def test_the_same_breach_always_gets_the_same_escalation_command_id() -> None:
+    once = escalation_command_id("IS-1", "overdue", "2026-03-09T17:00:00+08:00")
+    again = escalation_command_id("IS-1", "overdue", "2026-03-09T09:00:00+00:00")
+    later = escalation_command_id("IS-1", "overdue", "2026-03-10T09:00:00+00:00")
+    assert once == again != later
+    assert len(once) <= 64
