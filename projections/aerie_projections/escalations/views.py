@@ -1,0 +1,371 @@
+"""The opinion platform's read model: departments, issues and their replies, and their figures.
+
+One row per issue holds where it is in its loop and the times the figures are
+made of (raised, due, first reply, escalation and its breach, resolution);
+replies and comments have a row each. Queues, the public board, the
+escalations and every figure (time to first reply and to resolution,
+acceptance rate of replies per department, weekly trends) are read from these.
+
+A batch becomes a handful of statements whatever its size: one upsert of the
+departments, one insert per kind of row, one update that folds every change
+of every issue in the batch (set columns take the batch's last value, the
+first reply keeps the earliest, counters add up), one update of the replies'
+outcomes. Times come from the events, never the wall clock. An anonymous
+issue's row has no author: its events have no subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aerie_events.envelope import Envelope
+
+from aerie_projections.kit import Projection, Statement, insert_rows, unnest, upsert_rows
+
+SCHEMA_V1 = """
+CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}.voice_department (
+    department_id text PRIMARY KEY,
+    version int NOT NULL,
+    name text NOT NULL,
+    scope text NOT NULL,
+    contact_email text NOT NULL,
+    leadership boolean NOT NULL,
+    reply_within jsonb NOT NULL,
+    published_at timestamptz NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.voice_issue (
+    issue_id text PRIMARY KEY,
+    kind text NOT NULL,
+    department text NOT NULL,
+    first_department text NOT NULL,
+    priority text NOT NULL,
+    anonymous boolean NOT NULL,
+    author_id text,
+    holder_id text,
+    site_id text,
+    title text,
+    description text,
+    status text NOT NULL,
+    raised_at timestamptz NOT NULL,
+    reply_due_at timestamptz,
+    first_reply_at timestamptz,
+    last_reply_at timestamptz,
+    public_reply boolean NOT NULL DEFAULT false,
+    accepted_at timestamptz,
+    resolved_at timestamptz,
+    escalated_at timestamptz,
+    breach_at timestamptz,
+    breached_department text,
+    escalation_reason text,
+    escalations int NOT NULL DEFAULT 0,
+    replies int NOT NULL DEFAULT 0,
+    representative_id text,
+    adopted_on date,
+    updated_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS voice_issue_queue ON {s}.voice_issue (department, status, raised_at);
+CREATE INDEX IF NOT EXISTS voice_issue_author ON {s}.voice_issue (author_id, raised_at)
+    WHERE author_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS voice_issue_raised ON {s}.voice_issue (raised_at);
+CREATE INDEX IF NOT EXISTS voice_issue_representative ON {s}.voice_issue (representative_id)
+    WHERE representative_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS {s}.voice_reply (
+    issue_id text NOT NULL,
+    reply_number int NOT NULL,
+    department text NOT NULL,
+    visibility text NOT NULL,
+    body text,
+    replied_at timestamptz NOT NULL,
+    outcome text,
+    outcome_at timestamptz,
+    PRIMARY KEY (issue_id, reply_number)
+);
+CREATE INDEX IF NOT EXISTS voice_reply_public ON {s}.voice_reply (replied_at)
+    WHERE visibility = 'public';
+CREATE TABLE IF NOT EXISTS {s}.voice_comment (
+    event_id uuid PRIMARY KEY,
+    issue_id text NOT NULL,
+    body text,
+    commented_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS voice_comment_issue ON {s}.voice_comment (issue_id, commented_at);
+"""
+
+TABLES = ("voice_department", "voice_issue", "voice_reply", "voice_comment")
+
+# Changes to an issue row: (column, type, how the batch's values combine with the stored one).
+SET, EARLIEST, ADD = "set", "earliest", "add"
+ISSUE_CHANGES: tuple[tuple[str, str, str], ...] = (
+    ("status", "text", SET),
+    ("department", "text", SET),
+    ("priority", "text", SET),
+    ("holder_id", "text", SET),
+    ("reply_due_at", "timestamptz", SET),
+    ("first_reply_at", "timestamptz", EARLIEST),
+    ("last_reply_at", "timestamptz", SET),
+    ("public_reply", "boolean", SET),
+    ("accepted_at", "timestamptz", SET),
+    ("resolved_at", "timestamptz", SET),
+    ("escalated_at", "timestamptz", SET),
+    ("breach_at", "timestamptz", SET),
+    ("breached_department", "text", SET),
+    ("escalation_reason", "text", SET),
+    ("representative_id", "text", SET),
+    ("adopted_on", "date", SET),
+    ("updated_at", "timestamptz", SET),
+    ("escalations", "int", ADD),
+    ("replies", "int", ADD),
+)
+
+ISSUE_ROW = (
+    ("issue_id", "text"),
+    ("kind", "text"),
+    ("department", "text"),
+    ("first_department", "text"),
+    ("priority", "text"),
+    ("anonymous", "boolean"),
+    ("author_id", "text"),
+    ("holder_id", "text"),
+    ("site_id", "text"),
+    ("title", "text"),
+    ("description", "text"),
+    ("status", "text"),
+    ("raised_at", "timestamptz"),
+    ("reply_due_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+)
+
+REPLY_ROW = (
+    ("issue_id", "text"),
+    ("reply_number", "int"),
+    ("department", "text"),
+    ("visibility", "text"),
+    ("body", "text"),
+    ("replied_at", "timestamptz"),
+)
+
+HANDLES = frozenset(
+    {
+        "department.published",
+        "issue.raised",
+        "issue.reassigned",
+        "issue.reprioritised",
+        "issue.replied",
+        "issue.accepted",
+        "issue.rejected",
+        "issue.commented",
+        "issue.escalated",
+        "issue.resolved",
+        "issue.linked",
+        "issue.handed_over",
+        "suggestion.adopted",
+    }
+)
+
+
+class EscalationsProjection(Projection):
+    """Queues, the public board, escalations and the figures of the opinion platform."""
+
+    name = "escalations"
+    tables = TABLES
+    handles = HANDLES
+    migrations = (
+        (1, "departments, issues, replies and comments of the opinion platform", SCHEMA_V1),
+    )
+
+    def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
+        departments: dict[str, list[Any]] = {}
+        raised: list[list[Any]] = []
+        replies: list[list[Any]] = []
+        comments: list[list[Any]] = []
+        outcomes: dict[tuple[str, int], list[Any]] = {}
+        changes: dict[str, dict[str, Any]] = {}
+        for e in envelopes:
+            p = e.payload
+            if e.type == "department.published":
+                departments[p["department_id"]] = _department_row(e)
+            elif e.type == "issue.raised":
+                raised.append(_issue_row(e))
+            else:
+                _fold(changes.setdefault(p["issue_id"], {}), e)
+                if e.type == "issue.replied":
+                    replies.append(_reply_row(e))
+                elif e.type in ("issue.accepted", "issue.rejected"):
+                    outcome = "accepted" if e.type == "issue.accepted" else "rejected"
+                    key = (p["issue_id"], p["reply_number"])
+                    outcomes[key] = [*key, outcome, e.occurred_at]
+                elif e.type == "issue.commented":
+                    comments.append([e.event_id, p["issue_id"], p.get("text"), e.occurred_at])
+        statements: list[Statement] = []
+        if departments:
+            statements.append(
+                upsert_rows(
+                    "voice_department",
+                    ("department_id", "text"),
+                    DEPARTMENT_COLUMNS,
+                    [departments[k] for k in sorted(departments)],
+                )
+            )
+        if raised:
+            statements.append(insert_rows("voice_issue", ISSUE_ROW, raised))
+        if replies:
+            statements.append(insert_rows("voice_reply", REPLY_ROW, replies))
+        if comments:
+            statements.append(
+                insert_rows(
+                    "voice_comment",
+                    [
+                        ("event_id", "uuid"),
+                        ("issue_id", "text"),
+                        ("body", "text"),
+                        ("commented_at", "timestamptz"),
+                    ],
+                    comments,
+                )
+            )
+        if changes:
+            statements.append(_issue_changes(changes))
+        if outcomes:
+            statements.append(_reply_outcomes([outcomes[k] for k in sorted(outcomes)]))
+        return statements
+
+
+DEPARTMENT_COLUMNS = [
+    ("version", "int"),
+    ("name", "text"),
+    ("scope", "text"),
+    ("contact_email", "text"),
+    ("leadership", "boolean"),
+    ("reply_within", "jsonb"),
+    ("published_at", "timestamptz"),
+]
+
+
+def _department_row(e: Envelope) -> list[Any]:
+    p = e.payload
+    return [
+        p["department_id"],
+        p["version"],
+        p["name"],
+        p["scope"],
+        p["contact_email"],
+        p["leadership"],
+        p["reply_within"],
+        e.occurred_at,
+    ]
+
+
+def _issue_row(e: Envelope) -> list[Any]:
+    p = e.payload
+    return [
+        p["issue_id"],
+        p.get("kind") or "issue",
+        p["department"],
+        p["department"],
+        p.get("priority") or "normal",
+        p["anonymous"],
+        e.employee_id,
+        e.employee_id,
+        e.site_id,
+        p.get("title"),
+        p.get("description"),
+        "routed",
+        e.occurred_at,
+        p.get("reply_due_at"),
+        e.occurred_at,
+    ]
+
+
+def _reply_row(e: Envelope) -> list[Any]:
+    p = e.payload
+    return [
+        p["issue_id"],
+        p["reply_number"],
+        p["department"],
+        p["visibility"],
+        p.get("text"),
+        e.occurred_at,
+    ]
+
+
+def _fold(change: dict[str, Any], e: Envelope) -> None:
+    """Fold one event into the batch's change of its issue (events in log order)."""
+    p, at = e.payload, e.occurred_at
+    change["updated_at"] = at
+    match e.type:
+        case "issue.reassigned":
+            change.update(department=p["to_department"], reply_due_at=p["reply_due_at"])
+        case "issue.reprioritised":
+            change.update(priority=p["priority"], reply_due_at=p["reply_due_at"])
+        case "issue.replied":
+            change.update(status="replied", last_reply_at=at)
+            change.setdefault("first_reply_at", at)
+            change["replies"] = change.get("replies", 0) + 1
+            if p["visibility"] == "public":
+                change["public_reply"] = True
+        case "issue.accepted":
+            change.update(status="accepted", accepted_at=at)
+        case "issue.rejected":
+            change["status"] = "rejected"
+        case "issue.escalated":
+            change.update(
+                status="escalated",
+                department=p["to_department"],
+                reply_due_at=p.get("reply_due_at"),
+                escalated_at=at,
+                breach_at=p["breach_at"],
+                escalation_reason=p["reason"],
+            )
+            if p["reason"] == "overdue":
+                change["breached_department"] = p["from_department"]
+            change["escalations"] = change.get("escalations", 0) + 1
+        case "issue.resolved":
+            change.update(status="resolved", resolved_at=at)
+        case "issue.linked":
+            change["representative_id"] = p["representative_issue_id"]
+        case "issue.handed_over":
+            change["holder_id"] = p["to_employee_id"]
+        case "suggestion.adopted":
+            change["adopted_on"] = p["adopted_on"]
+
+
+def _issue_changes(changes: dict[str, dict[str, Any]]) -> Statement:
+    """One UPDATE for every issue the batch changed; a NULL in a row leaves the column as it is."""
+    columns = [("issue_id", "text")] + [(name, kind) for name, kind, _ in ISSUE_CHANGES]
+    rows = [
+        [issue_id] + [changes[issue_id].get(name) for name, _, _ in ISSUE_CHANGES]
+        for issue_id in sorted(changes)
+    ]
+    source, params = unnest(columns, rows)
+    sets = []
+    for name, _kind, how in ISSUE_CHANGES:
+        if how == ADD:
+            sets.append(f"{name} = t.{name} + COALESCE(u.{name}, 0)")
+        elif how == EARLIEST:
+            sets.append(f"{name} = COALESCE(t.{name}, u.{name})")
+        else:
+            sets.append(f"{name} = COALESCE(u.{name}, t.{name})")
+    return Statement(
+        f"UPDATE {{s}}.voice_issue AS t SET {', '.join(sets)} FROM {source} "
+        "WHERE t.issue_id = u.issue_id",
+        params,
+    )
+
+
+def _reply_outcomes(rows: list[list[Any]]) -> Statement:
+    source, params = unnest(
+        [
+            ("issue_id", "text"),
+            ("reply_number", "int"),
+            ("outcome", "text"),
+            ("outcome_at", "timestamptz"),
+        ],
+        rows,
+    )
+    return Statement(
+        "UPDATE {s}.voice_reply AS t SET outcome = u.outcome, outcome_at = u.outcome_at "
+        f"FROM {source} WHERE t.issue_id = u.issue_id AND t.reply_number = u.reply_number",
+        params,
+    )
