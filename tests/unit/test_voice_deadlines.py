@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from aerie_services.voice.deadlines import escalation_command_id, is_armed, reply_due
+from aerie_events.escalation import is_armed, overdue_command_id, rejection_command_id
+from aerie_services.voice.deadlines import reply_due
 from aerie_services.voice.departments import Department
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -58,8 +59,14 @@ def test_history_loaded_after_its_deadline_is_not_escalated_again() -> None:
 
 
 def test_the_same_breach_always_gets_the_same_escalation_command_id() -> None:
-    once = escalation_command_id("IS-1", "overdue", "2026-03-09T17:00:00+08:00")
-    again = escalation_command_id("IS-1", "overdue", "2026-03-09T09:00:00+00:00")
-    later = escalation_command_id("IS-1", "overdue", "2026-03-10T09:00:00+00:00")
+    once = overdue_command_id("IS-1", "2026-03-09T17:00:00+08:00")
+    again = overdue_command_id("IS-1", "2026-03-09T09:00:00+00:00")
+    later = overdue_command_id("IS-1", "2026-03-10T09:00:00+00:00")
     assert once == again != later
     assert len(once) <= 64
+
+
+def test_each_rejected_reply_is_a_breach_of_its_own() -> None:
+    first, second = rejection_command_id("IS-1", 1), rejection_command_id("IS-1", 2)
+    assert first == rejection_command_id("IS-1", 1) != second
+    assert first != overdue_command_id("IS-1", "2026-03-09T09:00:00+00:00")
