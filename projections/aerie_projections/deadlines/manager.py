@@ -1,0 +1,337 @@
+"""The deadline manager: reply deadlines as durable timers, escalations, and routing emails.
+
+- Each routing records its reply deadline (``reply_due_at``, decided by the
+  write side from the site's calendar); the manager sets a timer for it when
+  the platform held the issue before it passed (``is_armed``), moves it when a
+  reassignment or a priority change moves the deadline, and cancels it when
+  the issue is replied to, escalated or resolved. When it fires and the issue
+  still awaits its reply by that deadline, the manager records
+  ``issue.escalated`` (reason ``overdue``; the write side records the breach
+  time) under a command id derived from the issue and the breach.
+- A rejected reply is escalated at once (reason ``rejected``), under a command
+  id derived from the issue and the reply.
+- Every routing and escalation writes a notification row in the batch's
+  transaction (unique per issue, reason and recipient); ``deliver`` sends the
+  rows not yet sent over SMTP and marks them, so a crash neither loses a
+  notice nor makes a second one (a resend carries the same Message-ID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from aerie_events.envelope import Envelope
+from aerie_events.escalation import is_armed, overdue_command_id, rejection_command_id
+from psycopg import AsyncConnection
+
+from aerie_projections.escalations.mail import MailSettings, Notice, compose, send
+from aerie_projections.kit import Statement, unnest, upsert_rows
+from aerie_projections.manager import (
+    CancelTimer,
+    CommandRequest,
+    DueTimer,
+    ProcessManager,
+    Timer,
+)
+
+log = logging.getLogger("aerie.manager.deadlines")
+
+STATE = """
+CREATE SCHEMA IF NOT EXISTS {s};
+CREATE TABLE IF NOT EXISTS {s}.deadline_department (
+    department_id text PRIMARY KEY,
+    contact_email text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {s}.deadline_issue (
+    issue_id text PRIMARY KEY,
+    department text NOT NULL,
+    priority text NOT NULL,
+    status text NOT NULL,
+    reply_due_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS {s}.voice_outbox (
+    issue_id text NOT NULL,
+    reason text NOT NULL,
+    recipient text NOT NULL,
+    department text NOT NULL,
+    priority text NOT NULL,
+    due_at timestamptz,
+    created_at timestamptz NOT NULL,
+    attempts int NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz,
+    last_error text,
+    sent_at timestamptz,
+    PRIMARY KEY (issue_id, reason, recipient)
+);
+CREATE INDEX IF NOT EXISTS voice_outbox_unsent ON {s}.voice_outbox (created_at)
+    WHERE sent_at IS NULL;
+"""
+
+AWAITING = ("routed", "escalated")
+NOTICE_COLUMNS = [
+    ("issue_id", "text"),
+    ("reason", "text"),
+    ("department", "text"),
+    ("priority", "text"),
+    ("due_at", "timestamptz"),
+    ("created_at", "timestamptz"),
+]
+RETRY_AFTER = dt.timedelta(seconds=30)
+DELIVERY_BATCH = 50
+
+
+class DeadlineManager(ProcessManager):
+    """Reply deadlines, escalations and the notices they send."""
+
+    name = "deadlines"
+    tables = ("deadline_department", "deadline_issue")
+    handles = frozenset(
+        {
+            "department.published",
+            "issue.raised",
+            "issue.reassigned",
+            "issue.reprioritised",
+            "issue.replied",
+            "issue.accepted",
+            "issue.rejected",
+            "issue.escalated",
+            "issue.resolved",
+        }
+    )
+    migrations = ((1, "departments' contacts, issues awaiting replies, the notice outbox", STATE),)
+
+    def __init__(self, mail: MailSettings | None = None) -> None:
+        self.mail = mail
+
+    def configure(self, mail: MailSettings) -> None:
+        """Where notices go (the platform passes its settings in at start)."""
+        self.mail = mail
+
+    def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
+        contacts: dict[str, list[Any]] = {}
+        issues: dict[str, dict[str, Any]] = {}
+        notices: list[list[Any]] = []
+        for e in envelopes:
+            p = e.payload
+            if e.type == "department.published":
+                contacts[p["department_id"]] = [p["department_id"], p["contact_email"]]
+                continue
+            issue = issues.setdefault(p["issue_id"], {})
+            if e.type == "issue.raised":
+                department, priority = p["department"], p.get("priority") or "normal"
+                issue.update(department=department, priority=priority, status="routed")
+                issue["reply_due_at"] = p.get("reply_due_at")
+                notices.append(_notice(e, "routed", department, priority, p.get("reply_due_at")))
+            elif e.type == "issue.reassigned":
+                issue.update(department=p["to_department"], reply_due_at=p["reply_due_at"])
+                notices.append(
+                    _notice(e, "reassigned", p["to_department"], p["priority"], p["reply_due_at"])
+                )
+            elif e.type == "issue.reprioritised":
+                issue.update(priority=p["priority"], reply_due_at=p["reply_due_at"])
+            elif e.type == "issue.escalated":
+                issue.update(
+                    department=p["to_department"],
+                    status="escalated",
+                    reply_due_at=p.get("reply_due_at"),
+                )
+                notices.append(
+                    _notice(
+                        e,
+                        f"escalated-{p['reason']}",
+                        p["to_department"],
+                        p["priority"],
+                        p.get("reply_due_at"),
+                    )
+                )
+            else:
+                issue["status"] = _STATUS_AFTER[e.type]
+        statements: list[Statement] = []
+        if contacts:
+            statements.append(
+                upsert_rows(
+                    "deadline_department",
+                    ("department_id", "text"),
+                    [("contact_email", "text")],
+                    [contacts[k] for k in sorted(contacts)],
+                )
+            )
+        if issues:
+            statements.append(_issue_state(issues))
+        if notices:
+            statements.append(_outbox(notices))
+        return statements
+
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
+        changes: list[Timer | CancelTimer] = []
+        for e in envelopes:
+            p = e.payload
+            key = f"reply:{p.get('issue_id')}"
+            if e.type in ("issue.raised", "issue.reassigned", "issue.reprioritised"):
+                due = p.get("reply_due_at")
+                if due and is_armed(e.recorded_at, due):
+                    changes.append(
+                        Timer(
+                            key=key, due_at=due, cause=e.event_id, data={"issue_id": p["issue_id"]}
+                        )
+                    )
+                else:
+                    changes.append(CancelTimer(key))
+            elif e.type in ("issue.replied", "issue.escalated", "issue.resolved"):
+                changes.append(CancelTimer(key))
+        return changes
+
+    def commands(self, envelopes: Sequence[Envelope]) -> list[CommandRequest]:
+        return [
+            CommandRequest(
+                kind="issue.escalated",
+                command_id=rejection_command_id(e.payload["issue_id"], e.payload["reply_number"]),
+                employee_id=None,
+                data={"issue_id": e.payload["issue_id"], "reason": "rejected"},
+                causation_id=str(e.event_id),
+            )
+            for e in envelopes
+            if e.type == "issue.rejected"
+        ]
+
+    async def on_timer(
+        self, conn: AsyncConnection[Any], schema: str, timer: DueTimer
+    ) -> list[CommandRequest]:
+        issue_id = timer.data["issue_id"]
+        cur = await conn.execute(
+            f"SELECT status, reply_due_at FROM {schema}.deadline_issue WHERE issue_id = %s",
+            (issue_id,),
+        )
+        row = await cur.fetchone()
+        if row is None or row[0] != "routed" or row[1] != timer.due_at:
+            return []  # replied, escalated or moved since: the breach did not happen
+        return [
+            CommandRequest(
+                kind="issue.escalated",
+                command_id=overdue_command_id(issue_id, timer.due_at),
+                employee_id=None,
+                data={"issue_id": issue_id, "reason": "overdue"},
+                causation_id=str(timer.cause),
+            )
+        ]
+
+    async def deliver(self, conn: AsyncConnection[Any], schema: str) -> int:
+        """Send the notices not sent yet (each once), mark them; return how many were sent."""
+        if self.mail is None or not self.mail.enabled:
+            return 0
+        mail = self.mail
+        async with conn.transaction():
+            cur = await conn.execute(
+                f"SELECT issue_id, reason, recipient, department, priority, due_at, created_at "
+                f"FROM {schema}.voice_outbox WHERE sent_at IS NULL AND "
+                "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY created_at "
+                "LIMIT %s FOR UPDATE SKIP LOCKED",
+                (DELIVERY_BATCH,),
+            )
+            rows = await cur.fetchall()
+            if not rows:
+                return 0
+            notices = [_notice_of(row) for row in rows]
+            keys = [(n.issue_id, n.reason, n.recipient) for n in notices]
+            try:
+                await asyncio.to_thread(send, [compose(n, mail) for n in notices], mail)
+            except (OSError, ValueError) as error:
+                # the error's class only: a server's answer may quote an address
+                log.warning("notices not sent (will retry): %s", type(error).__name__)
+                await _mark(conn, schema, keys, error=type(error).__name__)
+                return 0
+            await _mark(conn, schema, keys, error=None)
+        return len(notices)
+
+
+_STATUS_AFTER = {
+    "issue.replied": "replied",
+    "issue.accepted": "accepted",
+    "issue.rejected": "rejected",
+    "issue.resolved": "resolved",
+}
+
+
+def _notice(e: Envelope, reason: str, department: str, priority: str, due: Any) -> list[Any]:
+    return [
+        e.payload["issue_id"],
+        f"{reason}:{e.event_id}",
+        department,
+        priority,
+        due,
+        e.recorded_at,
+    ]
+
+
+def _issue_state(issues: dict[str, dict[str, Any]]) -> Statement:
+    """Upsert each issue's latest state; a NULL leaves the stored column as it is."""
+    columns = [
+        ("issue_id", "text"),
+        ("department", "text"),
+        ("priority", "text"),
+        ("status", "text"),
+        ("reply_due_at", "timestamptz"),
+    ]
+    rows = [
+        [k, v.get("department"), v.get("priority"), v.get("status"), v.get("reply_due_at")]
+        for k, v in sorted(issues.items())
+    ]
+    source, params = unnest(columns, rows)
+    return Statement(
+        "INSERT INTO {s}.deadline_issue AS t (issue_id, department, priority, status, "
+        "reply_due_at) SELECT u.issue_id, coalesce(u.department, ''), coalesce(u.priority, ''), "
+        f"coalesce(u.status, ''), u.reply_due_at FROM {source} "
+        "ON CONFLICT (issue_id) DO UPDATE SET "
+        "department = coalesce(nullif(excluded.department, ''), t.department), "
+        "priority = coalesce(nullif(excluded.priority, ''), t.priority), "
+        "status = coalesce(nullif(excluded.status, ''), t.status), "
+        "reply_due_at = coalesce(excluded.reply_due_at, t.reply_due_at)",
+        params,
+    )
+
+
+def _outbox(notices: list[list[Any]]) -> Statement:
+    """One notice row per (issue, reason, recipient): the department's contact at the time."""
+    source, params = unnest(NOTICE_COLUMNS, notices)
+    return Statement(
+        "INSERT INTO {s}.voice_outbox (issue_id, reason, recipient, department, priority, due_at, "
+        "created_at) SELECT u.issue_id, u.reason, d.contact_email, u.department, u.priority, "
+        f"u.due_at, u.created_at FROM {source} "
+        "JOIN {s}.deadline_department d ON d.department_id = u.department "
+        "ON CONFLICT DO NOTHING",
+        params,
+    )
+
+
+def _notice_of(row: Sequence[Any]) -> Notice:
+    issue_id, reason, recipient, department, priority, due_at, created_at = row
+    return Notice(
+        issue_id=issue_id,
+        reason=reason,
+        recipient=recipient,
+        department=department,
+        priority=priority,
+        due_at=due_at.isoformat() if due_at else None,
+        created_at=created_at.isoformat(),
+    )
+
+
+async def _mark(
+    conn: AsyncConnection[Any], schema: str, keys: list[tuple[str, str, str]], error: str | None
+) -> None:
+    source, params = unnest([("issue_id", "text"), ("reason", "text"), ("recipient", "text")], keys)
+    extra: list[Any]
+    if error is None:
+        sets, extra = "sent_at = now(), last_error = NULL", []
+    else:
+        sets = "attempts = t.attempts + 1, last_error = %s, next_attempt_at = now() + %s"
+        extra = [error, RETRY_AFTER]  # before the row source's parameter
+    await conn.execute(
+        f"UPDATE {schema}.voice_outbox AS t SET {sets} FROM {source} WHERE t.issue_id = u.issue_id "
+        "AND t.reason = u.reason AND t.recipient = u.recipient",
+        [*extra, *params],
+    )
