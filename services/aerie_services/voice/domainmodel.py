@@ -1,20 +1,72 @@
-"""The employee opinion platform: issues raised to departments."""
+"""The employee opinion platform: departments, and issues raised to them, in a closed loop."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
 from aerie_services.errors import AlreadyRecorded, CannotHandOver
+from aerie_services.voice.departments import Department, Directory
+from aerie_services.voice.errors import (
+    FollowUpKeyMismatch,
+    InvalidLink,
+    NotASuggestion,
+    NotTheAuthor,
+    NotYetDue,
+    TransitionNotAllowed,
+)
+from aerie_services.voice.followup import key_matches
+from aerie_services.voice.lifecycle import OPEN, Status, after, allowed_actions, escalation_reason
+
+
+class DepartmentDirectory(AerieAggregate):
+    """The company's published departments (one aggregate: versions and leadership are checked
+    against all of them at once)."""
+
+    @staticmethod
+    def id_for() -> Any:
+        return stable_id("voice", "department-directory")
+
+    @event("Opened")
+    def __init__(self) -> None:
+        self.departments: dict[str, dict[str, Any]] = {}
+
+    def directory(self) -> Directory:
+        return Directory({k: _department(v) for k, v in self.departments.items()})
+
+    def publish(self, meta: dict[str, Any], data: dict[str, Any]) -> Department:
+        department = self.directory().publish(data["department_id"], data)
+        self._published(meta=meta, payload={**data, "version": department.version})
+        return department
+
+    @event("Published")
+    def _published(self, meta: dict[str, Any], payload: dict[str, Any]) -> None:
+        self.departments[payload["department_id"]] = dict(payload)
+        self.remember(meta, "department.published", self.version + 1)
+
+
+def _department(payload: dict[str, Any]) -> Department:
+    return Department(
+        department_id=payload["department_id"],
+        name=payload["name"],
+        scope=payload["scope"],
+        contact_email=payload["contact_email"],
+        reply_within=dict(payload["reply_within"]),
+        leadership=payload["leadership"],
+        version=payload["version"],
+    )
 
 
 class Issue(AerieAggregate):
-    """An issue raised by an employee. An anonymous issue never stores its author.
+    """An issue (or suggestion) raised by an employee. An anonymous issue never stores its author.
 
     A named issue has a holder, who follows it up: its author, until it is
-    handed over (for example when the author leaves).
+    handed over (for example when the author leaves). An anonymous issue is
+    followed up by whoever holds its follow-up key, kept only as a keyed hash.
+    Every action is checked against the lifecycle (``lifecycle.TRANSITIONS``).
     """
 
     @staticmethod
@@ -28,9 +80,18 @@ class Issue(AerieAggregate):
     @event("Raised")
     def __init__(self, meta: dict, payload: dict) -> None:
         self.issue_id = payload["issue_id"]
+        self.kind = payload.get("kind") or "issue"
         self.department = payload["department"]
-        self.status = "open"
+        self.priority = payload.get("priority") or "normal"
+        self.reply_due_at = payload.get("reply_due_at")
+        self.status = Status.ROUTED.value
+        self.site_id = meta.get("site_id")
         self.holder = meta["employee_id"]  # None for an anonymous issue
+        self.follow_up_digest = meta.get("follow_up_digest")
+        self.replies = 0
+        self.representative = None
+        self.adopted_on = None
+        self.rejected_at = None
         self.remember(meta, "issue.raised", 1)
 
     @classmethod
@@ -39,10 +100,101 @@ class Issue(AerieAggregate):
             raise AlreadyRecorded(f"issue {payload['issue_id']!r}", "issueId")
         return cls(meta=meta, payload=payload)
 
+    # -- who may follow it up --------------------------------------------------------------
+
+    @property
+    def anonymous(self) -> bool:
+        return self.holder is None and self.follow_up_digest is not None
+
+    def check_follower(self, employee_id: str | None, key: str | None, secret: bytes) -> None:
+        """The author (or holder) by name, or whoever presents the follow-up key."""
+        if self.follow_up_digest is not None:
+            if not key_matches(secret, key or "", self.follow_up_digest):
+                raise FollowUpKeyMismatch()
+            return
+        if employee_id is None or employee_id != self.holder:
+            raise NotTheAuthor(self.issue_id)
+
+    # -- the loop --------------------------------------------------------------------------
+
+    @property
+    def current(self) -> Status:
+        return Status.ROUTED if self.status == "open" else Status(self.status)  # v1: "open"
+
+    def _check(self, action: str) -> Status:
+        return after(self.issue_id, self.current, action)
+
+    def reassign(self, meta: dict, payload: dict) -> None:
+        self._check("reassign")
+        if payload["to_department"] == self.department:
+            raise TransitionNotAllowed(
+                self.issue_id, "reassign", f"already with {self.department}", ["reply"]
+            )
+        self._reassigned(meta=meta, payload=payload)
+
+    def reprioritise(self, meta: dict, payload: dict) -> None:
+        self._check("reprioritise")
+        self._reprioritised(meta=meta, payload=payload)
+
+    def reply(self, meta: dict, payload: dict) -> None:
+        self._check("reply")
+        self._replied(meta=meta, payload=payload)
+
+    def accept(self, meta: dict, payload: dict) -> None:
+        self._check("accept")
+        self._accepted(meta=meta, payload=payload)
+
+    def reject(self, meta: dict, payload: dict) -> None:
+        self._check("reject")
+        self._rejected(meta=meta, payload=payload)
+
+    def comment(self, meta: dict, payload: dict) -> None:
+        self._check("comment")
+        self._commented(meta=meta, payload=payload)
+
+    def escalate(self, meta: dict, payload: dict) -> None:
+        """Escalate to leadership: ``overdue`` only past the deadline, ``rejected`` after a
+        rejection; the breach time is the deadline, or when the reply was rejected."""
+        self._check("escalate")
+        reason = escalation_reason(self.current)
+        if payload["reason"] != reason:
+            raise TransitionNotAllowed(
+                self.issue_id, f"escalate as {payload['reason']}", self.status, [reason]
+            )
+        if reason == "overdue" and not self._past_due(meta["occurred_at"]):
+            raise NotYetDue(self.issue_id, str(self.reply_due_at))
+        self._escalated(meta=meta, payload=payload)
+
+    def _past_due(self, moment: str) -> bool:
+        return self.reply_due_at is not None and _instant(moment) >= _instant(self.reply_due_at)
+
+    def resolve(self, meta: dict, payload: dict) -> None:
+        self._check("resolve")
+        self._resolved(meta=meta, payload=payload)
+
+    def link(self, meta: dict, payload: dict, representative: Issue | None) -> None:
+        self._check("link")
+        wanted = payload["representative_issue_id"]
+        if wanted == self.issue_id:
+            raise InvalidLink("an issue cannot represent itself")
+        if representative is None:
+            raise InvalidLink(f"no issue {wanted!r} exists")
+        if representative.representative is not None:
+            raise InvalidLink(f"{wanted!r} is itself linked to {representative.representative!r}")
+        self._linked(meta=meta, payload=payload)
+
+    def adopt(self, meta: dict, payload: dict) -> None:
+        if self.kind != "suggestion":
+            raise NotASuggestion(self.issue_id)
+        self._check("adopt")
+        if self.adopted_on is not None:
+            raise AlreadyRecorded(f"the adoption of {self.issue_id!r}", "issueId")
+        self._adopted(meta=meta, payload=payload)
+
     def hand_over(self, meta: dict, data: dict) -> None:
         if self.holder is None:
             raise CannotHandOver(self.issue_id, "it is anonymous: no one may follow it up by name")
-        if self.status != "open":
+        if self.current not in OPEN:
             raise CannotHandOver(self.issue_id, f"it is {self.status}")
         if data["to_employee_id"] == self.holder:
             raise CannotHandOver(self.issue_id, f"{self.holder!r} already holds it")
@@ -52,3 +204,67 @@ class Issue(AerieAggregate):
     def _handed_over(self, meta: dict, payload: dict) -> None:
         self.holder = payload["to_employee_id"]
         self.remember(meta, "issue.handed_over", self.version + 1)
+
+    # -- what the events change --------------------------------------------------------------
+
+    def allowed(self) -> list[str]:
+        return allowed_actions(self.current)
+
+    @event("Reassigned")
+    def _reassigned(self, meta: dict, payload: dict) -> None:
+        self.department = payload["to_department"]
+        self.reply_due_at = payload["reply_due_at"]
+        self.remember(meta, "issue.reassigned", self.version + 1)
+
+    @event("Reprioritised")
+    def _reprioritised(self, meta: dict, payload: dict) -> None:
+        self.priority = payload["priority"]
+        self.reply_due_at = payload["reply_due_at"]
+        self.remember(meta, "issue.reprioritised", self.version + 1)
+
+    @event("Replied")
+    def _replied(self, meta: dict, payload: dict) -> None:
+        self.status = Status.REPLIED.value
+        self.replies = payload["reply_number"]
+        self.remember(meta, "issue.replied", self.version + 1)
+
+    @event("Accepted")
+    def _accepted(self, meta: dict, payload: dict) -> None:
+        self.status = Status.ACCEPTED.value
+        self.remember(meta, "issue.accepted", self.version + 1)
+
+    @event("Rejected")
+    def _rejected(self, meta: dict, payload: dict) -> None:
+        self.status = Status.REJECTED.value
+        self.rejected_at = meta["occurred_at"]
+        self.remember(meta, "issue.rejected", self.version + 1)
+
+    @event("Commented")
+    def _commented(self, meta: dict, payload: dict) -> None:
+        self.remember(meta, "issue.commented", self.version + 1)
+
+    @event("Escalated")
+    def _escalated(self, meta: dict, payload: dict) -> None:
+        self.status = Status.ESCALATED.value
+        self.department = payload["to_department"]
+        self.reply_due_at = payload.get("reply_due_at")
+        self.remember(meta, "issue.escalated", self.version + 1)
+
+    @event("Resolved")
+    def _resolved(self, meta: dict, payload: dict) -> None:
+        self.status = Status.RESOLVED.value
+        self.remember(meta, "issue.resolved", self.version + 1)
+
+    @event("Linked")
+    def _linked(self, meta: dict, payload: dict) -> None:
+        self.representative = payload["representative_issue_id"]
+        self.remember(meta, "issue.linked", self.version + 1)
+
+    @event("Adopted")
+    def _adopted(self, meta: dict, payload: dict) -> None:
+        self.adopted_on = payload["adopted_on"]
+        self.remember(meta, "suggestion.adopted", self.version + 1)
+
+
+def _instant(moment: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(moment).astimezone(dt.UTC)
