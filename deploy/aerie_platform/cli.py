@@ -368,6 +368,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"a number from 0 to {settings.workers - 1}"
         )
     projections = compose.projections(settings.projections)
+    compose.configure_managers(projections, settings)
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
     chosen = "+".join(settings.projections)

@@ -199,6 +199,15 @@ def projections(names: Sequence[str] = ()) -> list[Projection]:
     return [p for name, p in known.items() if not names or name in names]
 
 
+def configure_managers(projections: Sequence[Projection], settings: Settings) -> None:
+    """Give the managers that send email the platform's mail settings."""
+    from aerie_projections.deadlines.manager import DeadlineManager
+
+    for projection in projections:
+        if isinstance(projection, DeadlineManager):
+            projection.configure(settings.mail)
+
+
 def command_sender(bus: Aerie) -> Any:
     """How process managers record commands: through the command path, as themselves."""
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aerie_events.topics import Topics
+from aerie_projections.escalations.mail import MailSettings
 
 
 class SettingsError(SystemExit):
@@ -93,6 +94,8 @@ class Settings:
     """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
     projections: tuple[str, ...] = ()
     """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
+    mail: MailSettings = field(default_factory=lambda: MailSettings(host=None))
+    """``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL``: where routing and escalation emails go."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -119,6 +122,7 @@ class Settings:
             anonymous_release_seconds=_int(
                 env, "AERIE_ANONYMOUS_RELEASE_SECONDS", 3600, 1, 7 * 24 * 3600
             ),
+            mail=_mail(env),
         )
 
     @property
@@ -166,6 +170,20 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
         raise SettingsError(f"{name}={raw!r} is not allowed: on or off")
     return raw in {"on", "true", "1", "yes"}
+
+
+def _mail(env: Mapping[str, str]) -> MailSettings:
+    """The SMTP server notices go through; none (no email sent) when AERIE_SMTP_HOST is unset."""
+    port = env.get("AERIE_HTTP_PORT") or "8000"
+    return MailSettings(
+        host=env.get("AERIE_SMTP_HOST") or None,
+        port=_int(env, "AERIE_SMTP_PORT", 25, 1, 65535),
+        sender=env.get("AERIE_SMTP_SENDER") or "aerie@localhost",
+        tls=_choice(env, "AERIE_SMTP_TLS", ("off", "starttls", "ssl")),
+        username=env.get("AERIE_SMTP_USER") or None,
+        password=env.get("AERIE_SMTP_PASSWORD") or None,
+        public_url=env.get("AERIE_PUBLIC_URL") or f"http://127.0.0.1:{port}",
+    )
 
 
 def _groups(raw: str) -> tuple[tuple[str, ...], ...]:

@@ -1,6 +1,6 @@
 """Upcasters: how a stored payload of an older schema version reads as the current one.
 
-Every catalog type is at schema version 1 today, so there is none yet.
+``issue.raised`` is at version 2 (departments became data); every other type is at 1.
 
 To change the shape of a type's payload:
 
@@ -31,5 +31,21 @@ from typing import Any
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns the payload of version N of an event type into the payload of version N + 1."""
 
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+def _issue_raised_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named a department from a fixed list, with no kind, priority or deadline.
+
+    Those departments keep their ids as published departments; a version-1
+    issue is an issue of normal priority routed before deadlines were kept.
+    """
+    return {
+        **payload,
+        "kind": "issue",
+        "priority": "normal",
+        "department_version": None,
+        "reply_due_at": None,
+    }
+
+
+UPCASTERS: dict[tuple[str, int], Upcaster] = {("issue.raised", 1): _issue_raised_1_to_2}
 """(type name, the version it reads) -> upcaster to the next version."""

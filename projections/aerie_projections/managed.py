@@ -88,6 +88,12 @@ class ManagedProjection(TrackedProjection):
                 getattr(error, "message", ""),
             )
 
+    async def deliver_due(self) -> int:
+        """Let the manager deliver its pending side effects (see ``ProcessManager.deliver``)."""
+        if self._clock is None or self._clock.closed:
+            self._clock = await psycopg.AsyncConnection.connect(self.database_url)
+        return await self.manager.deliver(self._clock, self.quoted)
+
     async def fire_due(self, limit: int = 100) -> int:
         """Fire the timers that are due now, each once; return how many fired."""
         if self._clock is None or self._clock.closed:

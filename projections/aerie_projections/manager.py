@@ -78,3 +78,12 @@ class ProcessManager(Projection):
     ) -> list[CommandRequest]:
         """Commands to record now that ``timer`` is due; may read the manager's tables."""
         return []
+
+    async def deliver(self, conn: AsyncConnection[Any], schema: str) -> int:
+        """Side effects outside the event store (emails), from rows its batches wrote.
+
+        Called after the timers, on the timers' connection; sends what is due and
+        marks it in the same transaction, so a crash sends again at most what
+        was not marked (the receiver sees the same message). Returns how many.
+        """
+        return 0

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from aerie_events.catalog import CATALOG
 
-from aerie_projections import audit, handover, organisation, profile
+from aerie_projections import audit, deadlines, escalations, handover, organisation, profile
 from aerie_projections.kit import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -18,6 +18,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     handover.MANAGER,
     audit.PROJECTION,
     organisation.PROJECTION,
+    escalations.PROJECTION,
+    deadlines.MANAGER,
 )
 
 

@@ -365,6 +365,8 @@ def _feed(
             try:
                 while await managed.fire_due() > 0:
                     pass
+                while await managed.deliver_due() > 0:
+                    pass
             except psycopg.Error as error:
                 log.warning("%s timers: %s", projection.name, error)
                 managed._clock = None

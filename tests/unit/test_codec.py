@@ -42,6 +42,7 @@ def transcoder() -> JSONTranscoder:
 def meta(kind: str, employee_id: str | None = AUTHOR, **extra: Any) -> dict[str, Any]:
     return {
         "type": kind,
+        "schema_version": CATALOG[kind].schema_version if kind in CATALOG else 1,
         "command_id": "cmd-1",
         "digest": "d" * 64,
         "occurred_at": "2026-01-05T09:00:00+00:00",
@@ -158,7 +159,7 @@ def test_a_refusal_to_open_names_the_place_but_never_the_personal_value() -> Non
         decode(EventCodec(), state, {AUTHOR: new_subject_key()})
 
     message = str(refused.value)
-    assert "issue.raised" in message and "schema version 1" in message
+    assert "issue.raised" in message and f"schema version {ISSUE.schema_version}" in message
     assert TITLE not in message and DESCRIPTION not in message
 
 
@@ -189,7 +190,7 @@ def test_the_envelope_carries_the_stored_facts_meta_and_the_callers_place() -> N
     assert envelope == Envelope(
         event_id=event_id,
         type="issue.raised",
-        schema_version=1,
+        schema_version=ISSUE.schema_version,
         occurred_at="2026-01-05T09:00:00+00:00",
         recorded_at="2026-01-05T09:00:00.123456+00:00",
         position=42,
@@ -205,11 +206,30 @@ def test_the_envelope_carries_the_stored_facts_meta_and_the_callers_place() -> N
     )
 
 
+def test_a_version_one_issue_reads_as_a_normal_issue_of_its_department_without_deadline() -> None:
+    state = stored_state(meta("issue.raised", schema_version=1), issue_payload())
+
+    envelope = decode(EventCodec(), state, {})
+
+    assert envelope is not None
+    assert envelope.payload == {
+        **issue_payload(),
+        "kind": "issue",
+        "priority": "normal",
+        "department_version": None,
+        "reply_due_at": None,
+    }
+
+
 def test_reading_a_stored_fact_tells_its_type_version_and_key() -> None:
     fact = EventCodec().read(sealed_issue(new_subject_key()))
 
     assert isinstance(fact, StoredFact)
-    assert (fact.type, fact.schema_version, fact.key_id) == ("issue.raised", 1, AUTHOR)
+    assert (fact.type, fact.schema_version, fact.key_id) == (
+        "issue.raised",
+        ISSUE.schema_version,
+        AUTHOR,
+    )
     assert fact.recorded_at == "2026-01-05T09:00:00.123456+00:00"
 
 
@@ -312,9 +332,12 @@ def test_the_platform_catalog_and_upcasters_match() -> None:
 
 
 def test_a_fact_stored_at_a_version_newer_than_the_catalog_is_undecodable() -> None:
-    state = stored_state(meta("issue.raised", schema_version=2), issue_payload())
+    newer = ISSUE.schema_version + 1
+    state = stored_state(meta("issue.raised", schema_version=newer), issue_payload())
 
-    with pytest.raises(Undecodable, match="newer than the catalog's schema version 1"):
+    with pytest.raises(
+        Undecodable, match=f"newer than the catalog's schema version {ISSUE.schema_version}"
+    ):
         decode(EventCodec(), state, {})
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
-from aerie_projections.kit import Statement, insert_rows, patch_rows, upsert_rows
+from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest, upsert_rows
 from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
 
 log = logging.getLogger("aerie.manager.handover")
@@ -45,6 +45,7 @@ class HandoverManager(ProcessManager):
             "employee.left",
             "issue.raised",
             "issue.handed_over",
+            "issue.resolved",
         }
     )
     migrations = ((1, "team members and named open issues", STATE),)
@@ -54,6 +55,7 @@ class HandoverManager(ProcessManager):
         patches: dict[str, dict[str, Any]] = {}
         raised: list[tuple[str, str]] = []
         holders: dict[str, str] = {}
+        resolved: list[tuple[str]] = []
         for e in envelopes:
             p, who = e.payload, e.employee_id
             if e.type == "employee.hired" and who:
@@ -67,6 +69,8 @@ class HandoverManager(ProcessManager):
                 raised.append((p["issue_id"], who))
             elif e.type == "issue.handed_over":
                 holders[p["issue_id"]] = p["to_employee_id"]
+            elif e.type == "issue.resolved":
+                resolved.append((p["issue_id"],))
         statements = []
         if hired:
             statements.append(
@@ -90,6 +94,15 @@ class HandoverManager(ProcessManager):
             {"holder_id": "text"},
             {issue: {"holder_id": holder} for issue, holder in holders.items()},
         )
+        if resolved:  # a resolved issue has nothing left to hand over
+            source, params = unnest([("issue_id", "text")], resolved)
+            statements.append(
+                Statement(
+                    f"DELETE FROM {{s}}.handover_open_issue AS t USING {source} "
+                    "WHERE t.issue_id = u.issue_id",
+                    params,
+                )
+            )
         return statements
 
     def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:

@@ -155,6 +155,7 @@ class ProfileProjection(Projection):
             "star.promoted",
             "issue.raised",
             "issue.handed_over",
+            "issue.resolved",
             "coupon.granted",
             "survey.answered",
         }
@@ -172,6 +173,7 @@ class ProfileProjection(Projection):
         statements += _roster_patches(envelopes)
         statements += _inserts(by_type)
         statements += _holders(by_type.get("issue.handed_over", []))
+        statements += _resolved(by_type.get("issue.resolved", []))
         statements += _last_surveys(by_type.get("survey.answered", []))
         return [s for s in statements if s is not None]
 
@@ -189,6 +191,8 @@ def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
             row[2] += 1
         elif envelope.type == "issue.raised":
             row[3] += 1
+        elif envelope.type == "issue.resolved":
+            row[3] -= 1
         elif envelope.type == "coupon.granted":
             row[4] += 1
             row[5] += Decimal(envelope.payload["amount"])
@@ -361,6 +365,18 @@ def _holders(handed_over: list[Envelope]) -> list[Statement]:
             ("issue_id", "text"),
             [("holder_id", "text")],
             sorted(last.items()),
+        )
+    ]
+
+
+def _resolved(resolved: list[Envelope]) -> list[Statement]:
+    """A resolved issue is no longer open (an anonymous one is in no one's profile)."""
+    named = sorted({e.payload["issue_id"] for e in resolved if e.employee_id})
+    if not named:
+        return []
+    return [
+        update_rows(
+            "issue", ("issue_id", "text"), [("status", "text")], [(i, "resolved") for i in named]
         )
     ]
 

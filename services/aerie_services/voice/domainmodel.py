@@ -86,7 +86,10 @@ class Issue(AerieAggregate):
         self.reply_due_at = payload.get("reply_due_at")
         self.status = Status.ROUTED.value
         self.site_id = meta.get("site_id")
-        self.holder = meta["employee_id"]  # None for an anonymous issue
+        self.author = meta["employee_id"]  # None for an anonymous issue
+        self.holder = meta["employee_id"]
+        self.routed_at = meta["occurred_at"]
+        self.escalations = 0
         self.follow_up_digest = meta.get("follow_up_digest")
         self.replies = 0
         self.representative = None
@@ -104,7 +107,12 @@ class Issue(AerieAggregate):
 
     @property
     def anonymous(self) -> bool:
-        return self.holder is None and self.follow_up_digest is not None
+        return self.author is None
+
+    @property
+    def key_id(self) -> str:
+        """Whose key seals the personal fields of this issue's events: its author's, or its own."""
+        return self.author or f"issue:{self.issue_id}"
 
     def check_follower(self, employee_id: str | None, key: str | None, secret: bytes) -> None:
         """The author (or holder) by name, or whoever presents the follow-up key."""
@@ -163,7 +171,13 @@ class Issue(AerieAggregate):
             )
         if reason == "overdue" and not self._past_due(meta["occurred_at"]):
             raise NotYetDue(self.issue_id, str(self.reply_due_at))
-        self._escalated(meta=meta, payload=payload)
+        breach = self.reply_due_at if reason == "overdue" else self.rejected_at
+        decided = {
+            "breach_at": _instant(str(breach)).isoformat(),
+            "from_department": self.department,
+            "escalation_number": self.escalations + 1,
+        }
+        self._escalated(meta=meta, payload={**payload, **decided})
 
     def _past_due(self, moment: str) -> bool:
         return self.reply_due_at is not None and _instant(moment) >= _instant(self.reply_due_at)
@@ -214,6 +228,7 @@ class Issue(AerieAggregate):
     def _reassigned(self, meta: dict, payload: dict) -> None:
         self.department = payload["to_department"]
         self.reply_due_at = payload["reply_due_at"]
+        self.routed_at = meta["occurred_at"]
         self.remember(meta, "issue.reassigned", self.version + 1)
 
     @event("Reprioritised")
@@ -248,6 +263,8 @@ class Issue(AerieAggregate):
         self.status = Status.ESCALATED.value
         self.department = payload["to_department"]
         self.reply_due_at = payload.get("reply_due_at")
+        self.routed_at = meta["occurred_at"]
+        self.escalations = payload["escalation_number"]
         self.remember(meta, "issue.escalated", self.version + 1)
 
     @event("Resolved")
