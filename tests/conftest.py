@@ -208,7 +208,28 @@ def write_side(database_url: str) -> Any:
 
     side = compose.write_side(database_url, TEST_SETTINGS)
     migrate(database_url, list(all_steps(side, compose.projections())))
+    publish_departments(side.bus)
     return side
+
+
+def publish_departments(bus: Any) -> None:
+    """The demo's departments (and leadership), so issues can be raised to them (idempotent)."""
+    from aerie_services.demo.voice import departments
+
+    for department in departments().values():
+        bus.handle(
+            "department.published",
+            command_id=f"test-department-{department.department_id}",
+            occurred_at="2026-01-01T00:00:00+00:00",
+            data={
+                "department_id": department.department_id,
+                "name": department.name,
+                "scope": department.scope,
+                "contact_email": department.contact_email,
+                "reply_within": dict(department.reply_within),
+                "leadership": department.leadership,
+            },
+        )
 
 
 @pytest.fixture(scope="session")

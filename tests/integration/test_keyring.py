@@ -52,6 +52,7 @@ def stored_issue(person: str, payload: dict[str, Any]) -> bytes:
     at = "2026-01-05T09:00:00+00:00"
     meta = {
         "type": "issue.raised",
+        "schema_version": CATALOG["issue.raised"].schema_version,
         "occurred_at": at,
         "site_id": "site-1",
         "employee_id": person,

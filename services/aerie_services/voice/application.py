@@ -17,7 +17,7 @@ from aerie_services.storage import stored_secret
 from aerie_services.voice.deadlines import reply_due
 from aerie_services.voice.departments import Directory
 from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
-from aerie_services.voice.errors import FollowUpKeyMismatch
+from aerie_services.voice.errors import FollowUpKeyMismatch, NoSuchIssue
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
 ANONYMOUS_ACTOR = {"kind": "employee", "id": "anonymous"}
@@ -87,7 +87,7 @@ class Voice(ContextApplication):
             ),
             **extra,
         }
-        return self.create(
+        return self.decide(  # not deferred in a bulk load: its reply may follow at once
             Issue.id_for(payload["issue_id"]),
             command,
             lambda existing: Issue.raise_issue(existing, meta, payload),
@@ -238,7 +238,7 @@ class Voice(ContextApplication):
 
         def act(issue: Issue | None) -> Issue:
             if issue is None:
-                raise UnknownIssue(issue_id, "anyone")
+                raise NoSuchIssue(issue_id)
             issue.check_follower(follower, key if data["anonymous"] else None, self._secret())
             payload = {**data}
             if command.kind in ("issue.accepted", "issue.rejected"):
@@ -255,7 +255,7 @@ class Voice(ContextApplication):
 
         def decide(issue: Issue | None) -> Issue:
             if issue is None:
-                raise UnknownIssue(issue_id, "anyone")
+                raise NoSuchIssue(issue_id)
             act(issue)
             return issue
 

@@ -30,6 +30,10 @@ class DepartmentDirectory(AerieAggregate):
     def id_for() -> Any:
         return stable_id("voice", "department-directory")
 
+    @staticmethod
+    def create_id() -> Any:
+        return DepartmentDirectory.id_for()
+
     @event("Opened")
     def __init__(self) -> None:
         self.departments: dict[str, dict[str, Any]] = {}
