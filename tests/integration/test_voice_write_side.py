@@ -1,0 +1,251 @@
+"""The opinion platform's write side on the real PostgreSQL: routing, deadlines, the loop, anonymity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import psycopg
+import pytest
+from aerie_events.escalation import overdue_command_id
+from aerie_services.errors import DomainError
+
+from tests.conftest import hire, new_id
+
+SITE = "site-voice"
+
+
+def events_of(database_url: str, issue_id: str) -> list[dict[str, Any]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT state FROM voice_events ORDER BY notification_id",
+        ).fetchall()
+    found = [json.loads(bytes(r[0])) for r in rows]
+    return [e for e in found if e.get("payload", {}).get("issue_id") == issue_id]
+
+
+def count_events(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM voice_events").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def site(bus: Any) -> str:
+    """A site in Shanghai working 09:00-17:00 Monday to Friday, 9 March 2026 a holiday."""
+    bus.handle(
+        "site.opened",
+        command_id=f"open-{SITE}",
+        data={
+            "site_id": SITE,
+            "name": "Voice",
+            "time_zone": "Asia/Shanghai",
+            "opened_on": "2020-01-01",
+        },
+    )
+    bus.handle(
+        "site.calendar_published",
+        command_id=f"calendar-{SITE}",
+        data={
+            "site_id": SITE,
+            "calendar_version": "v1",
+            "working_days": ["mon", "tue", "wed", "thu", "fri"],
+            "opens_at": "09:00",
+            "closes_at": "17:00",
+            "holidays": ["2026-03-09"],
+        },
+    )
+    return SITE
+
+
+def raise_issue(bus: Any, author: str, *, anonymous: bool = False, **data: Any) -> Any:
+    issue_id = data.pop("issue_id", new_id("IS"))
+    return bus.handle(
+        "issue.raised",
+        command_id=data.pop("command_id", f"raise-{issue_id}"),
+        employee_id=author,
+        occurred_at=data.pop("occurred_at", "2026-03-06T16:30:00+08:00"),
+        data={
+            "issue_id": issue_id,
+            "department": "it",
+            "priority": "urgent",
+            "title": "Headset",
+            "description": "Cuts out",
+            "anonymous": anonymous,
+            **data,
+        },
+    ), issue_id
+
+
+def test_an_issue_is_routed_with_a_deadline_in_its_sites_working_hours(
+    bus: Any, site: str, database_url: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+
+    (raised,) = events_of(database_url, issue_id)
+    # Friday 16:30, one working hour for IT's urgent issues: Monday is a holiday, so Tuesday 09:30
+    assert raised["payload"]["reply_due_at"] == "2026-03-10T01:30:00+00:00"
+    assert raised["meta"]["policy_version"] == "department:it/v1"
+
+
+def test_a_reassignment_moves_the_deadline_to_the_new_departments(
+    bus: Any, site: str, database_url: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+    bus.handle(
+        "issue.reassigned",
+        command_id=f"move-{issue_id}",
+        occurred_at="2026-03-10T10:00:00+08:00",
+        data={"issue_id": issue_id, "to_department": "hr", "reason": "It is about pay"},
+    )
+
+    moved = events_of(database_url, issue_id)[-1]["payload"]
+    assert (moved["from_department"], moved["to_department"]) == ("it", "hr")
+    assert moved["reply_due_at"] == "2026-03-10T04:00:00+00:00"  # two working hours for HR
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"department": "canteen"}, "UNKNOWN_DEPARTMENT", "department"),
+        ({"description": ""}, "INVALID_INPUT", "description"),
+        ({"description": "x" * 1_000_000}, "INVALID_INPUT", "description"),
+        ({"title": "   "}, "INVALID_INPUT", "title"),
+    ],
+)
+def test_a_bad_issue_is_refused_with_a_coded_error_and_nothing_is_stored(
+    bus: Any, site: str, database_url: str, change: dict[str, Any], code: str, field: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    before = count_events(database_url)
+    with pytest.raises(DomainError) as refused:
+        raise_issue(bus, author, **change)
+    assert refused.value.code == code
+    assert field in {p.field for p in refused.value.problems}
+    assert count_events(database_url) == before
+
+
+def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any, site: str) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+    steps = [
+        ("issue.replied", {"text": "Replaced", "visibility": "private"}),
+        ("issue.accepted", {"anonymous": False}),
+        ("issue.resolved", {}),
+    ]
+    for n, (kind, data) in enumerate(steps):
+        bus.handle(
+            kind,
+            command_id=f"{issue_id}-{n}",
+            actor={"kind": "person", "id": author},
+            data={"issue_id": issue_id, **data},
+        )
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.replied",
+            command_id=f"{issue_id}-late",
+            data={"issue_id": issue_id, "text": "More", "visibility": "private"},
+        )
+    assert refused.value.code == "ISSUE_TRANSITION_NOT_ALLOWED"
+    assert "resolved" in refused.value.message
+    assert refused.value.allowed == "actions allowed now: adopt, link"
+
+
+def test_only_its_author_accepts_a_reply_to_a_named_issue(bus: Any, site: str) -> None:
+    author, other = new_id("A"), new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+    bus.handle(
+        "issue.replied",
+        command_id=f"{issue_id}-r",
+        data={"issue_id": issue_id, "text": "Done", "visibility": "public"},
+    )
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.accepted",
+            command_id=f"{issue_id}-a",
+            actor={"kind": "person", "id": other},
+            data={"issue_id": issue_id, "anonymous": False},
+        )
+    assert refused.value.code == "NOT_THE_AUTHOR"
+
+
+def test_the_same_breach_escalates_once(bus: Any, site: str, database_url: str) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+    due = "2026-03-10T01:30:00+00:00"
+    command = {
+        "command_id": overdue_command_id(issue_id, due),
+        "data": {"issue_id": issue_id, "reason": "overdue"},
+    }
+    first = bus.handle("issue.escalated", **command)
+    again = bus.handle("issue.escalated", **command)
+
+    assert (first.duplicate, again.duplicate) == (False, True)
+    escalated = events_of(database_url, issue_id)[-1]
+    assert escalated["payload"]["breach_at"] == due
+    assert escalated["payload"]["to_department"] == "leadership"
+
+
+def test_an_issue_is_not_escalated_as_overdue_before_its_deadline(bus: Any, site: str) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    soon = dt.datetime.now(dt.UTC).isoformat()
+    _outcome, issue_id = raise_issue(bus, author, occurred_at=soon, priority="low")
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.escalated",
+            command_id=f"{issue_id}-early",
+            data={"issue_id": issue_id, "reason": "overdue"},
+        )
+    assert refused.value.code == "DEADLINE_NOT_YET_DUE"
+
+
+def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
+    bus: Any, side: Any, site: str, database_url: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    voice = side.apps["voice"]
+    raise_issue(bus, author, anonymous=True, command_id="anon-1")
+    issue_id, key = voice.anonymous_receipt(author, "anon-1")
+    bus.handle(
+        "issue.replied",
+        command_id=f"{issue_id}-r",
+        data={"issue_id": issue_id, "text": "We fixed it", "visibility": "private"},
+    )
+    before = count_events(database_url)
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.accepted",
+            command_id="accept-1",
+            data={"issue_id": issue_id, "anonymous": True, "follow_up_key": "FU-WRONG"},
+        )
+    assert refused.value.code == "FOLLOW_UP_KEY_MISMATCH"
+    assert count_events(database_url) == before
+
+    bus.handle(
+        "issue.accepted",
+        command_id="accept-1",
+        actor={"kind": "person", "id": author},
+        source={"system": "graphql", "client": "seat-app"},
+        data={"issue_id": issue_id, "anonymous": True, "follow_up_key": key, "comment": "Thanks"},
+    )
+    with psycopg.connect(database_url) as conn:
+        stored = [bytes(r[0]) for r in conn.execute("SELECT state FROM voice_events").fetchall()]
+        letters = conn.execute("SELECT input::text, code FROM aerie_dead_letters").fetchall()
+    mine = [s for s in stored if issue_id.encode() in s]
+    assert len(mine) == 3
+    for state in mine:
+        assert author.encode() not in state
+        assert key.encode() not in state and b"FU-WRONG" not in state
+        assert b"seat-app" not in state and b"accept-1" not in state
+    refusals = [row for row in letters if "FOLLOW_UP_KEY_MISMATCH" in row[1]]
+    assert refusals and all("FU-WRONG" not in data for data, _ in refusals)
