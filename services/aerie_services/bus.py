@@ -101,7 +101,7 @@ class Aerie:
         """Keep refused input with its reason (an anonymous command's without its author)."""
         if self.dead_letters is None:
             return
-        if _anonymous(inputs):
+        if _anonymous(inputs) or error.conceals_input:
             inputs, reason = _without_author(inputs, error)
         else:
             reason = error.message

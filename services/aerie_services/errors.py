@@ -13,6 +13,9 @@ class DomainError(Exception):
     """A command that the domain refuses, with a message a person can act on."""
 
     code = "DOMAIN_ERROR"
+    conceals_input = False
+    """True when the refused input may lead to a person who must stay unknown (an anonymous
+    issue's author): its dead letter then keeps field names and codes only."""
 
     def __init__(self, message: str, *, field: str | None = None, allowed: str | None = None):
         super().__init__(message)

@@ -79,6 +79,7 @@ class FollowUpKeyMismatch(DomainError):
     """The key does not open this issue. Says nothing of which issue it would open."""
 
     code = "FOLLOW_UP_KEY_MISMATCH"
+    conceals_input = True  # whoever tried may be the anonymous author: keep no trace of them
 
     def __init__(self) -> None:
         super().__init__(

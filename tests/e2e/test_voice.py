@@ -1,0 +1,573 @@
+"""The opinion platform end to end: routing emails, deadlines, the loop, the board, anonymity.
+
+One running platform (relay, worker, gateway) with a local SMTP server
+(aiosmtpd) that keeps what arrives, and anonymous events released every
+``WINDOW`` seconds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+from aerie_platform.stack import free_port
+
+from tests.conftest import Platform, hire, new_id, token_for, wait_until
+from tests.e2e.test_faults import all_messages_mentioning, all_rows_mentioning
+
+WINDOW = 2
+SITE = "site-voice-e2e"
+DESK = new_id("desk")  # a department whose urgent issues are due in one working minute
+AUTHOR_NAME = "Zhao Anonymous"
+
+
+class Inbox:
+    """What the local SMTP server received: (recipients, message)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((list(envelope.rcpt_tos), parsed))  # type: ignore[arg-type]
+        return "250 OK"
+
+    def about(self, issue_id: str) -> list[email.message.EmailMessage]:
+        return [m for _, m in self.messages if issue_id in m["Subject"]]
+
+
+@pytest.fixture(scope="module")
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    received = Inbox()
+    port = free_port()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield received, port
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def platform(database_url, broker, workdir, side, inbox) -> Iterator[Platform]:
+    _received, port = inbox
+    side.bus.handle(
+        "site.opened",
+        command_id=f"open-{SITE}",
+        data={"site_id": SITE, "name": "Voice", "time_zone": "UTC", "opened_on": "2020-01-01"},
+    )
+    side.bus.handle(
+        "site.calendar_published",
+        command_id=f"calendar-{SITE}",
+        data={
+            "site_id": SITE,
+            "calendar_version": "always",
+            "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "opens_at": "00:00",
+            "closes_at": "23:59",
+            "holidays": [],
+        },
+    )
+    side.bus.handle(
+        "department.published",
+        command_id=f"publish-{DESK}",
+        data={
+            "department_id": DESK,
+            "name": "Service desk",
+            "scope": "Anything urgent",
+            "contact_email": "desk@aerie.example",
+            "reply_within": {"urgent": 1, "high": 60, "normal": 120, "low": 240},
+            "leadership": False,
+        },
+    )
+    running = Platform(database_url, broker, workdir, "voice")
+    running.env.update(
+        {
+            "AERIE_ANONYMOUS_RELEASE_SECONDS": str(WINDOW),
+            "AERIE_SMTP_HOST": "127.0.0.1",
+            "AERIE_SMTP_PORT": str(port),
+            "AERIE_SMTP_SENDER": "aerie@aerie.example",
+            "AERIE_PUBLIC_URL": "https://aerie.example",
+        }
+    )
+    running.run_parts("relay", "worker", "gateway")
+    yield running
+    running.stop()
+
+
+def as_person(role: str, subject: str, **claims: str) -> str:
+    return token_for(role, subject, **claims)
+
+
+def agent_token(employee: str) -> str:
+    return as_person("agent", employee, site=SITE, team="team-1")
+
+
+RESPONDER = as_person("responder", "R-hr", department="hr")
+LEADERSHIP = as_person("hr", "H-lead")
+ANALYST = as_person("analyst", "A-1")
+
+RAISE = """mutation($input: RaiseIssueInput!) {
+  raiseIssue(input: $input) { issueId followUpKey duplicate } }"""
+ISSUE = """query($id: ID!) { issue(id: $id) { id status department replies { number text
+  visibility outcome } comments { text } raisedBy anonymous escalations breachAt } }"""
+
+
+def gql(platform: Platform, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+    return platform.graphql(query, variables, token=token)
+
+
+def ok(result: dict[str, Any]) -> dict[str, Any]:
+    assert "errors" not in result, result
+    return result["data"]
+
+
+def codes(result: dict[str, Any]) -> set[str]:
+    return {e.get("extensions", {}).get("code") for e in result.get("errors") or []}
+
+
+def raise_as(
+    platform: Platform, author: str, department: str = "hr", **more: Any
+) -> dict[str, Any]:
+    given = {
+        "commandId": new_id("raise"),
+        "employeeId": author,
+        "issueId": new_id("IS"),
+        "department": department,
+        "title": "Night shifts",
+        "description": "Too many in a row.",
+        **more,
+    }
+    return ok(gql(platform, RAISE, {"input": given}, agent_token(author)))["raiseIssue"]
+
+
+def mutate(platform: Platform, name: str, given: dict[str, Any], token: str) -> dict[str, Any]:
+    type_name = name[0].upper() + name[1:] + "Input"
+    query = f"mutation($input: {type_name}!) {{ {name}(input: $input) {{ type duplicate }} }}"
+    return gql(platform, query, {"input": {"commandId": new_id("c"), **given}}, token)
+
+
+def shown(platform: Platform, issue_id: str, check: Any = bool, token: str = LEADERSHIP) -> dict:
+    """The issue as leadership sees it, once ``check`` holds (the projection caught up)."""
+
+    def seen() -> Any:
+        found = gql(platform, ISSUE, {"id": issue_id}, token)["data"]["issue"]
+        return found if found and check(found) else None
+
+    return wait_until(seen, 30, f"{issue_id} did not show as expected")
+
+
+def voice_events(database_url: str, issue_id: str, kind: str) -> list[dict[str, Any]]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT state FROM voice_events ORDER BY notification_id").fetchall()
+    found = [json.loads(bytes(r[0])) for r in rows]
+    return [
+        e
+        for e in found
+        if e.get("meta", {}).get("type") == kind and e["payload"].get("issue_id") == issue_id
+    ]
+
+
+def an_author(side: Any, name: str = "Test Agent") -> str:
+    author = new_id("AUTHOR")
+    hire(side.bus, author, name=name, site_id=SITE)
+    return author
+
+
+# -- routing -------------------------------------------------------------------------
+
+
+def test_a_raised_issue_is_routed_at_once_and_its_department_is_emailed_a_link(
+    platform: Platform, side: Any, inbox: tuple[Inbox, int]
+) -> None:
+    received, _port = inbox
+    author = an_author(side)
+    issue_id = raise_as(platform, author)["issueId"]
+
+    (mail,) = wait_until(lambda: received.about(issue_id), 30, "no routing email arrived")
+    assert mail["To"] == "hr-desk@aerie.example"
+    assert f"https://aerie.example/voice/issues/{issue_id}" in mail.get_content()
+    assert mail["Message-ID"].endswith("@aerie.voice>")
+    assert shown(platform, issue_id)["status"] == "routed"
+
+
+def test_an_anonymous_issues_email_never_names_its_author(
+    platform: Platform, side: Any, inbox: tuple[Inbox, int]
+) -> None:
+    received, _port = inbox
+    author = an_author(side, AUTHOR_NAME)
+    receipt = raise_as(platform, author, anonymous=True)
+    assert receipt["issueId"].startswith("ANON-") and receipt["followUpKey"].startswith("FU-")
+
+    (mail,) = wait_until(lambda: received.about(receipt["issueId"]), 30, "no email arrived")
+    raw = mail.as_string()
+    assert author not in raw and AUTHOR_NAME not in raw and "Night shifts" not in raw
+
+
+def test_a_responder_reassigns_an_issue_with_a_reason_and_the_new_department_is_emailed(
+    platform: Platform, side: Any, inbox: tuple[Inbox, int]
+) -> None:
+    received, _port = inbox
+    issue_id = raise_as(platform, an_author(side))["issueId"]
+    moved = mutate(
+        platform,
+        "reassignIssue",
+        {"issueId": issue_id, "toDepartment": "it", "reason": "A headset, not pay"},
+        RESPONDER,
+    )
+    assert "errors" not in moved, moved
+    wait_until(lambda: len(received.about(issue_id)) == 2, 30, "the new department got no email")
+    assert {m["To"] for m in received.about(issue_id)} == {
+        "hr-desk@aerie.example",
+        "it-desk@aerie.example",
+    }
+    again = mutate(
+        platform, "replyToIssue", {"issueId": issue_id, "text": "Not ours now"}, RESPONDER
+    )
+    assert codes(again) == {"FORBIDDEN"}  # it is IT's issue now
+
+
+# -- deadlines -----------------------------------------------------------------------
+
+
+def raise_due_in(platform: Platform, side: Any, seconds: float) -> tuple[str, str]:
+    """An urgent issue to the desk (one working minute) raised so that it is due in ``seconds``."""
+    author = an_author(side)
+    raised_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=60 - seconds)
+    issue_id = raise_as(
+        platform, author, DESK, priority="urgent", occurredAt=raised_at.isoformat()
+    )["issueId"]
+    due = (raised_at + dt.timedelta(minutes=1)).astimezone(dt.UTC)
+    return issue_id, due.isoformat()
+
+
+def test_an_overdue_issue_is_escalated_once_with_its_breach_and_leadership_is_emailed(
+    platform: Platform, side: Any, database_url: str, inbox: tuple[Inbox, int]
+) -> None:
+    received, _port = inbox
+    issue_id, due = raise_due_in(platform, side, 3)
+
+    wait_until(lambda: voice_events(database_url, issue_id, "issue.escalated"), 30, "not escalated")
+    time.sleep(1)  # a second firing, were there one, would show by now
+    (escalated,) = voice_events(database_url, issue_id, "issue.escalated")
+    assert escalated["payload"]["breach_at"] == due
+    assert escalated["payload"]["reason"] == "overdue"
+    assert escalated["meta"]["actor"]["id"] == "manager:deadlines"
+    wait_until(
+        lambda: any(m["To"] == "leadership-desk@aerie.example" for m in received.about(issue_id)),
+        30,
+        "leadership was not emailed",
+    )
+    listed = shown(platform, issue_id, lambda i: i["status"] == "escalated")
+    assert listed["department"] == "leadership"
+
+
+def test_a_deadline_survives_a_worker_restart(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    issue_id, _due = raise_due_in(platform, side, 6)
+    shown(platform, issue_id)  # the worker set its timer
+    platform.kill("worker")
+    time.sleep(7)  # the deadline passes while no worker runs
+    platform.start("worker")
+    wait_until(lambda: voice_events(database_url, issue_id, "issue.escalated"), 60, "not escalated")
+    time.sleep(1)
+    assert len(voice_events(database_url, issue_id, "issue.escalated")) == 1
+
+
+def test_an_issue_replied_in_time_is_not_escalated(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    issue_id, _due = raise_due_in(platform, side, 4)
+    reply = mutate(
+        platform,
+        "replyToIssue",
+        {"issueId": issue_id, "text": "On it"},
+        as_person("responder", "R-desk", department=DESK),
+    )
+    assert "errors" not in reply, reply
+    time.sleep(6)
+    assert voice_events(database_url, issue_id, "issue.escalated") == []
+
+
+# -- the loop ------------------------------------------------------------------------
+
+
+def test_a_public_reply_the_author_accepts_is_resolved_and_shows_on_the_board(
+    platform: Platform, side: Any
+) -> None:
+    author = an_author(side)
+    issue_id = raise_as(platform, author)["issueId"]
+    steps = [
+        ("replyToIssue", {"text": "Canteen opens till 23:00", "visibility": "public"}, RESPONDER),
+        ("acceptReply", {"comment": "Thank you"}, agent_token(author)),
+        ("resolveIssue", {"note": "Hours changed"}, RESPONDER),
+    ]
+    for name, given, token in steps:
+        assert "errors" not in mutate(platform, name, {"issueId": issue_id, **given}, token)
+
+    resolved = shown(platform, issue_id, lambda i: i["status"] == "resolved")
+    assert resolved["replies"][0]["outcome"] == "accepted"
+    own = ok(gql(platform, "{ myIssues { issues { id status } } }", {}, agent_token(author)))
+    assert own["myIssues"]["issues"] == [{"id": issue_id, "status": "resolved"}]
+    board = "{ issueBoard(first: 100) { entries { issueId replies { text } } } }"
+    entries = ok(gql(platform, board, {}, agent_token(an_author(side))))["issueBoard"]["entries"]
+    assert any(e["issueId"] == issue_id for e in entries)
+
+
+def test_a_similar_issue_is_linked_to_its_representative_on_the_board(
+    platform: Platform, side: Any
+) -> None:
+    first = raise_as(platform, an_author(side))["issueId"]
+    second = raise_as(platform, an_author(side))["issueId"]
+    reply = {"issueId": first, "text": "Answered for everyone", "visibility": "public"}
+    assert "errors" not in mutate(platform, "replyToIssue", reply, RESPONDER)
+    link = {"issueId": second, "representativeIssueId": first}
+    assert "errors" not in mutate(platform, "linkIssue", link, RESPONDER)
+    query = "{ issueBoard(first: 100) { entries { issueId linkedIssues } } }"
+
+    def listed() -> Any:
+        entries = ok(gql(platform, query, {}, RESPONDER))["issueBoard"]["entries"]
+        return next((e for e in entries if e["issueId"] == first and e["linkedIssues"]), None)
+
+    assert wait_until(listed, 30, "the board did not show the link")["linkedIssues"] == 1
+
+
+def test_an_adopted_suggestion_is_about_its_author_unless_it_was_anonymous(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    named, anonymous = an_author(side), an_author(side)
+    ids = [
+        raise_as(platform, named, kind="suggestion")["issueId"],
+        raise_as(platform, anonymous, kind="suggestion", anonymous=True)["issueId"],
+    ]
+    for issue_id in ids:
+        reply = {"issueId": issue_id, "text": "Good idea"}
+        assert "errors" not in mutate(platform, "replyToIssue", reply, RESPONDER)
+        adopt = {"issueId": issue_id, "adoptedOn": "2026-03-02"}
+        assert "errors" not in mutate(platform, "adoptSuggestion", adopt, RESPONDER)
+    subjects = [
+        voice_events(database_url, i, "suggestion.adopted")[0]["meta"]["employee_id"] for i in ids
+    ]
+    assert subjects == [named, None]
+
+
+def test_a_rejected_reply_goes_to_leadership_and_its_answer_is_accepted(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    author = an_author(side)
+    issue_id = raise_as(platform, author)["issueId"]
+    reply = {"issueId": issue_id, "text": "Nothing we can do"}
+    assert "errors" not in mutate(platform, "replyToIssue", reply, RESPONDER)
+    reject = {"issueId": issue_id, "reason": "It is not solved"}
+    assert "errors" not in mutate(platform, "rejectReply", reject, agent_token(author))
+    shown(platform, issue_id, lambda i: i["status"] == "escalated")
+    (escalated,) = voice_events(database_url, issue_id, "issue.escalated")
+    assert escalated["payload"]["reason"] == "rejected"
+    late = {"issueId": issue_id, "text": "Still nothing"}
+    assert codes(mutate(platform, "replyToIssue", late, RESPONDER)) == {"FORBIDDEN"}
+    answer = {"issueId": issue_id, "text": "We hire two more", "visibility": "public"}
+    assert "errors" not in mutate(platform, "replyToIssue", answer, LEADERSHIP)
+    assert "errors" not in mutate(
+        platform, "acceptReply", {"issueId": issue_id}, agent_token(author)
+    )
+    accepted = shown(platform, issue_id, lambda i: i["status"] == "accepted")
+    assert [r["outcome"] for r in accepted["replies"]] == ["rejected", "accepted"]
+
+
+def test_the_figures_are_aggregates_per_department_and_week(platform: Platform) -> None:
+    query = """{ voiceFigures(weeks: 4) { departments { department open acceptedReplies
+      answeredReplies acceptanceRate hoursToFirstReply } weeks { week raised } } }"""
+
+    def figures() -> Any:
+        found = ok(gql(platform, query, {}, ANALYST))["voiceFigures"]
+        hr = next(d for d in found["departments"] if d["department"] == "hr")
+        return found if hr["answeredReplies"] else None
+
+    found = wait_until(figures, 30, "no answered reply was counted")
+    hr = next(d for d in found["departments"] if d["department"] == "hr")
+    assert 0 <= hr["acceptanceRate"] <= 1
+    assert sum(w["raised"] for w in found["weeks"]) > 0
+    refused = gql(platform, "{ escalations { issues { id } } }", {}, ANALYST)
+    assert codes(refused) == {"FORBIDDEN"}
+
+
+# -- bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"description": ""}, "INVALID_INPUT"),
+        ({"description": "x" * 200_000}, "INVALID_INPUT"),
+        ({"department": "canteen"}, "UNKNOWN_DEPARTMENT"),
+    ],
+)
+def test_a_bad_issue_gets_a_clear_error_and_nothing_is_stored(
+    platform: Platform, side: Any, database_url: str, change: dict[str, Any], code: str
+) -> None:
+    author = an_author(side)
+    given = {
+        "commandId": new_id("raise"),
+        "employeeId": author,
+        "issueId": new_id("IS"),
+        "department": "hr",
+        "title": "T",
+        "description": "D",
+        **change,
+    }
+    result = gql(platform, RAISE, {"input": given}, agent_token(author))
+    assert codes(result) == {code}, result
+    assert voice_events(database_url, given["issueId"], "issue.raised") == []
+
+
+def test_a_one_megabyte_issue_is_refused_at_the_door_and_nothing_is_stored(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    import http.client
+
+    author = an_author(side)
+    given = {
+        "commandId": new_id("raise"),
+        "employeeId": author,
+        "issueId": new_id("IS"),
+        "department": "hr",
+        "title": "T",
+        "description": "x" * (1 << 20),
+    }
+    body = json.dumps({"query": RAISE, "variables": {"input": given}}).encode()
+    connection = http.client.HTTPConnection("127.0.0.1", platform.port, timeout=30)
+    connection.putrequest("POST", "/graphql")
+    connection.putheader("content-type", "application/json")
+    connection.putheader("authorization", f"Bearer {agent_token(author)}")
+    connection.putheader("content-length", str(len(body)))
+    connection.endheaders()
+    try:
+        connection.send(body)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the gateway may answer and close before the rest is sent
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+    assert voice_events(database_url, given["issueId"], "issue.raised") == []
+
+
+# -- anonymity -----------------------------------------------------------------------
+
+EVERY_VOICE_READ = [
+    ("{ departments { id } }", {}),
+    ("{ issueBoard(first: 100) { entries { issueId title replies { text } } } }", {}),
+    ("{ escalations(first: 100) { issues { id raisedBy title comments { text } } } }", {}),
+    ("{ myIssues(first: 100) { issues { id raisedBy } } }", {}),
+    (
+        "query($d: String!) { departmentQueue(department: $d, openOnly: false, first: 100) "
+        "{ issues { id raisedBy title description comments { text } replies { text } } } }",
+        {"d": "hr"},
+    ),
+    (
+        "query($d: String!) { departmentQueue(department: $d, openOnly: false, first: 100) "
+        "{ issues { id raisedBy } } }",
+        {"d": "leadership"},
+    ),
+    ("{ voiceFigures { departments { department open } weeks { week raised } } }", {}),
+]
+
+
+def test_an_anonymous_author_follows_up_by_key_and_no_role_can_find_out_who_they_are(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    author = an_author(side, AUTHOR_NAME)
+    receipt = raise_as(platform, author, anonymous=True, title="Unfair rota")
+    issue_id, key = receipt["issueId"], receipt["followUpKey"]
+    shown(platform, issue_id)  # released with its window, and projected
+    reply = {"issueId": issue_id, "text": "Rota reviewed"}
+    assert "errors" not in mutate(platform, "replyToIssue", reply, RESPONDER)
+    wrong = mutate(
+        platform,
+        "rejectReply",
+        {"issueId": issue_id, "reason": "No", "followUpKey": "FU-X"},
+        agent_token(author),
+    )
+    assert codes(wrong) == {"FOLLOW_UP_KEY_MISMATCH"}
+    by_name = mutate(platform, "acceptReply", {"issueId": issue_id}, agent_token(author))
+    assert codes(by_name) == {"FOLLOW_UP_KEY_MISMATCH"}  # not even its author, by name
+    followed = [
+        ("commentOnIssue", {"text": "It happened again on Monday"}),
+        ("rejectReply", {"reason": "Still unfair"}),
+    ]
+    for name, given in followed:
+        given = {"issueId": issue_id, "followUpKey": key, **given}
+        assert "errors" not in mutate(platform, name, given, agent_token(author))
+    shown(platform, issue_id, lambda i: i["status"] == "escalated")
+    answer = {"issueId": issue_id, "text": "Leadership changed the rota rule"}
+    assert "errors" not in mutate(platform, "replyToIssue", answer, LEADERSHIP)
+    accept = {"issueId": issue_id, "followUpKey": key}
+    assert "errors" not in mutate(platform, "acceptReply", accept, agent_token(author))
+    own_view = """query($id: ID!, $key: String!) { anonymousIssue(issueId: $id, followUpKey: $key)
+      { id status raisedBy comments { text } replies { text outcome } } }"""
+
+    def accepted() -> Any:
+        found = gql(platform, own_view, {"id": issue_id, "key": key}, agent_token(author))
+        issue = (found.get("data") or {}).get("anonymousIssue")
+        return issue if issue and issue["status"] == "accepted" else None
+
+    seen = wait_until(accepted, 30, "the author's own view did not show the acceptance")
+    assert seen["raisedBy"] is None and seen["comments"][0]["text"].startswith("It happened")
+
+    answers = []
+    for role, claims in {
+        "agent": {"site": SITE, "team": "team-1"},
+        "responder": {"department": "hr"},
+        "hr": {},
+        "analyst": {},
+        "auditor": {},
+        "qa": {},
+        "site_manager": {"site": SITE},
+        "admin": {},
+    }.items():
+        token = token_for(role, f"{role}-{issue_id}", **claims)
+        for query, variables in [
+            *EVERY_VOICE_READ,
+            (ISSUE, {"id": issue_id}),
+            (own_view, {"id": issue_id, "key": key}),
+            (
+                "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
+                {"id": author},
+            ),
+        ]:
+            answers.append(json.dumps(gql(platform, query, variables, token)))
+    for query, variables in [*EVERY_VOICE_READ, (own_view, {"id": issue_id, "key": key})]:
+        answers.append(json.dumps(gql(platform, query, variables, agent_token(author))))
+    for answer in answers:
+        assert author not in answer and AUTHOR_NAME not in answer
+    trail = gql(
+        platform,
+        "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
+        {"id": author},
+        LEADERSHIP,
+    )
+    assert {e["type"] for e in ok(trail)["auditTrail"]["entries"]} == {"employee.hired"}
+
+    hire_only = {
+        "public.people_events",
+        "public.aerie_command_ids",
+        "public.aerie_subject_keys",
+        "aerie_read.employee_profile",
+        "aerie_read.handover_member",
+        "aerie_read.audit_event",
+    }
+    rows = all_rows_mentioning(database_url, author)
+    assert set(rows) <= hire_only, rows
+    assert rows["public.aerie_command_ids"] == 1  # the hire's
+    messages = all_messages_mentioning(platform, author)
+    assert set(messages) == {f"{platform.env['AERIE_TOPIC_PREFIX']}.people"}, messages
+    for log in platform.logs.glob("*.log"):
+        assert author not in log.read_text(errors="replace"), log.name
+    assert key not in json.dumps(rows) and not all_rows_mentioning(database_url, key)
