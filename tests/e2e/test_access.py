@@ -102,6 +102,37 @@ MATRIX: dict[str, dict[str, str]] = {
     },
 }
 
+EVERY_PERSON = {**dict.fromkeys(PEOPLE, "any"), "admin": "any"}
+RESPONDERS = {"responder": "department", "hr": "any", "admin": "any"}
+VOICE: dict[str, dict[str, str]] = {
+    "Query.departments": EVERY_PERSON,
+    "Query.myIssues": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
+    "Query.anonymousIssue": EVERY_PERSON,
+    "Query.issue": {
+        **dict.fromkeys(PEOPLE, "self"),
+        "responder": "department",
+        "hr": "any",
+        "admin": "any",
+    },
+    "Query.departmentQueue": RESPONDERS,
+    "Query.issueBoard": EVERY_PERSON,
+    "Query.escalations": {"hr": "any", "admin": "any"},
+    "Query.voiceFigures": {"analyst": "any", "hr": "any", "admin": "any"},
+    "Mutation.publishDepartment": {"hr": "any", "admin": "any"},
+    "Mutation.reassignIssue": RESPONDERS,
+    "Mutation.reprioritiseIssue": RESPONDERS,
+    "Mutation.replyToIssue": RESPONDERS,
+    "Mutation.resolveIssue": RESPONDERS,
+    "Mutation.linkIssue": RESPONDERS,
+    "Mutation.adoptSuggestion": RESPONDERS,
+    "Mutation.escalateIssue": {"hr": "any", "admin": "any"},
+    "Mutation.acceptReply": EVERY_PERSON,  # the write side checks the caller is the author
+    "Mutation.rejectReply": EVERY_PERSON,
+    "Mutation.commentOnIssue": EVERY_PERSON,
+}
+"""The opinion platform's fields: "department" reaches the issues the caller's department holds."""
+MATRIX.update(VOICE)
+
 QUERIES = {
     "Query.me": ("{ me { subject role } }", lambda _target: {}),
     "Query.employee": (
@@ -178,9 +209,9 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
         for role, claims in CALLERS.items():
             if "client" in claims:
                 ensure_client(conn, claims["client"], role, claims.get("site"))
-    running = Platform(database_url, broker, workdir, "access").run_parts(
-        "relay", "worker", "gateway"
-    )
+    running = Platform(database_url, broker, workdir, "access")
+    running.env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = "2"
+    running.run_parts("relay", "worker", "gateway")
     wait_until(
         lambda: running.graphql("query($id: ID!) { employee(id: $id) { id } }", {"id": STRANGER})[
             "data"
@@ -360,7 +391,9 @@ def recorded(database_url: str, command_id: str) -> bool:
     return bool(found and found[0])
 
 
-@pytest.mark.parametrize("field", sorted(f for f in MATRIX if f.startswith("Mutation.")))
+@pytest.mark.parametrize(
+    "field", sorted(f for f in MATRIX if f.startswith("Mutation.") and f not in VOICE)
+)
 def test_each_role_records_an_event_only_within_its_scope_and_a_refusal_stores_nothing(
     platform: Platform, bus: Any, database_url: str, field: str
 ) -> None:
@@ -714,3 +747,207 @@ def test_a_hostile_document_is_refused_as_too_complex_while_others_are_served(
         refused = hostile.result(timeout=30)
     assert not refused.get("data")
     assert codes(refused) == {"QUERY_TOO_COMPLEX"}
+
+
+# -- the opinion platform: issues sit in departments ----------------------------------
+
+
+def voice_issue(
+    bus: Any,
+    author: str,
+    department: str = "hr",
+    *,
+    replied: bool = False,
+    kind: str = "issue",
+    anonymous: bool = False,
+    occurred_at: str | None = None,
+) -> tuple[str, str | None]:
+    """An issue by ``author`` held by ``department`` (replied if asked); its id and key."""
+    command_id = new_id("raise")
+    bus.handle(
+        "issue.raised",
+        command_id=command_id,
+        employee_id=author,
+        occurred_at=occurred_at,
+        data={
+            "issue_id": (issue_id := new_id("I")),
+            "kind": kind,
+            "department": department,
+            "title": "Headset",
+            "description": "It crackles.",
+            "anonymous": anonymous,
+        },
+    )
+    key = None
+    if anonymous:
+        issue_id, key = bus.apps["voice"].anonymous_receipt(author, command_id)
+    if replied:
+        bus.handle(
+            "issue.replied",
+            command_id=new_id("reply"),
+            data={"issue_id": issue_id, "text": "Done", "visibility": "private"},
+        )
+    return issue_id, key
+
+
+@pytest.fixture(scope="module")
+def voice_targets(platform: Platform, bus: Any) -> dict[str, dict[str, Any]]:
+    """Issues inside and just outside each reach, projected; an anonymous one with its key."""
+    anonymous, key = voice_issue(bus, MATE, anonymous=True)
+    targets = {
+        "agent": voice_issue(bus, AGENT)[0],
+        "mate": voice_issue(bus, MATE)[0],
+        "stranger": voice_issue(bus, STRANGER, "it")[0],
+    }
+    for role in PEOPLE:
+        if role != "agent":
+            targets[role] = voice_issue(bus, CALLERS[role]["subject"])[0]
+    for issue_id in [*targets.values(), anonymous]:
+        wait_until(
+            lambda i=issue_id: platform.graphql(
+                "query($id: ID!) { issue(id: $id) { id } }", {"id": i}
+            )["data"]["issue"],
+            60,
+            f"{issue_id} did not reach the read model",
+        )
+    common = {"anon": anonymous, "key": key}
+
+    def target(issue: str, department: str) -> dict[str, Any]:
+        return {**common, "issue": targets[issue], "department": department}
+
+    return {
+        "inside": {role: target(role, "hr") for role in PEOPLE},
+        "department": target("mate", "hr"),
+        "any": target("stranger", "it"),
+        "outside-self": target("mate", "hr"),
+        "outside-department": target("stranger", "it"),
+    }
+
+
+VOICE_QUERIES = {
+    "Query.departments": ("{ departments { id } }", lambda _t: {}),
+    "Query.myIssues": ("{ myIssues { issues { id } } }", lambda _t: {}),
+    "Query.issueBoard": ("{ issueBoard { entries { issueId } } }", lambda _t: {}),
+    "Query.escalations": ("{ escalations { issues { id } } }", lambda _t: {}),
+    "Query.voiceFigures": ("{ voiceFigures { weeks { week } } }", lambda _t: {}),
+    "Query.anonymousIssue": (
+        "query($id: ID!, $key: String!) { anonymousIssue(issueId: $id, followUpKey: $key) { id } }",
+        lambda t: {"id": t["anon"], "key": t["key"]},
+    ),
+    "Query.issue": ("query($id: ID!) { issue(id: $id) { id } }", lambda t: {"id": t["issue"]}),
+    "Query.departmentQueue": (
+        "query($d: String!) { departmentQueue(department: $d) { issues { id } } }",
+        lambda t: {"d": t["department"]},
+    ),
+}
+
+
+def voice_inside(targets: dict[str, Any], role: str, reach: str | None) -> dict[str, Any]:
+    if reach in ("department", "any"):
+        return targets[reach]
+    return targets["inside"].get(role, targets["any"])
+
+
+def voice_outside(targets: dict[str, Any], reach: str | None) -> list[dict[str, Any]]:
+    if reach in ("self", "department"):
+        return [targets[f"outside-{reach}"]]
+    return [] if reach == "any" else [targets["any"]]
+
+
+def test_the_voice_matrix_lists_every_voice_query() -> None:
+    assert {f for f in VOICE if f.startswith("Query.")} == set(VOICE_QUERIES)
+
+
+@pytest.mark.parametrize("field", sorted(VOICE_QUERIES))
+def test_each_role_reads_a_voice_field_only_within_its_scope(
+    platform: Platform, voice_targets: dict[str, Any], field: str
+) -> None:
+    query, variables_of = VOICE_QUERIES[field]
+    for role in CALLERS:
+        reach = MATRIX[field].get(role)
+        inside = as_role(
+            platform, role, query, variables_of(voice_inside(voice_targets, role, reach))
+        )
+        assert ("FORBIDDEN" not in codes(inside)) == (reach is not None), (field, role, inside)
+        assert "errors" not in inside or reach is None, (field, role, inside)
+        if field in ("Query.myIssues",):
+            continue  # always the caller's own
+        for target in voice_outside(voice_targets, reach) if reach else []:
+            outside = as_role(platform, role, query, variables_of(target))
+            assert codes(outside) == {"FORBIDDEN"}, (field, role, target, outside)
+
+
+def voice_mutation_input(
+    field: str, role: str, department: str, bus: Any
+) -> tuple[dict[str, Any], bool]:
+    """A valid input of ``field`` on a fresh issue held by ``department``; whether it goes by key."""
+    base = {"commandId": new_id("cmd")}
+    if field == "Mutation.publishDepartment":
+        return {
+            **base,
+            "departmentId": new_id("dept"),
+            "name": "Payroll",
+            "scope": "Payslips",
+            "contactEmail": "payroll@aerie.example",
+            "replyWithin": {"urgent": 60, "high": 120, "normal": 480, "low": 960},
+        }, False
+    if field in ("Mutation.acceptReply", "Mutation.rejectReply", "Mutation.commentOnIssue"):
+        by_key = role not in PEOPLE
+        author = MATE if by_key else CALLERS[role]["subject"]
+        issue_id, key = voice_issue(bus, author, department, replied=True, anonymous=by_key)
+        extra = {"followUpKey": key} if by_key else {}
+        if field == "Mutation.rejectReply":
+            return {**base, "issueId": issue_id, "reason": "Not solved", **extra}, by_key
+        if field == "Mutation.commentOnIssue":
+            return {**base, "issueId": issue_id, "text": "Again today", **extra}, by_key
+        return {**base, "issueId": issue_id, **extra}, by_key
+    if field == "Mutation.escalateIssue":
+        past = "2026-01-05T09:00:00+00:00"
+        issue_id, _ = voice_issue(bus, MATE, department, occurred_at=past)
+        return {**base, "issueId": issue_id, "reason": "overdue"}, False
+    kind = "suggestion" if field == "Mutation.adoptSuggestion" else "issue"
+    replied = field in ("Mutation.adoptSuggestion", "Mutation.resolveIssue")
+    issue_id, _ = voice_issue(bus, MATE, department, replied=replied, kind=kind)
+    if field == "Mutation.resolveIssue":
+        bus.handle(
+            "issue.accepted",
+            command_id=new_id("accept"),
+            actor={"kind": "person", "id": MATE},
+            data={"issue_id": issue_id, "anonymous": False},
+        )
+        return {**base, "issueId": issue_id}, False
+    given = {
+        "Mutation.reassignIssue": {"toDepartment": "quality", "reason": "Call scoring"},
+        "Mutation.reprioritiseIssue": {"priority": "high", "reason": "Affects a team"},
+        "Mutation.replyToIssue": {"text": "Fixed"},
+        "Mutation.linkIssue": {"representativeIssueId": voice_issue(bus, MATE, department)[0]},
+        "Mutation.adoptSuggestion": {"adoptedOn": "2026-02-01"},
+    }[field]
+    return {**base, "issueId": issue_id, **given}, False
+
+
+@pytest.mark.parametrize("field", sorted(f for f in VOICE if f.startswith("Mutation.")))
+def test_each_role_records_a_voice_event_only_within_its_scope_and_a_refusal_stores_nothing(
+    platform: Platform, bus: Any, database_url: str, field: str
+) -> None:
+    for role in CALLERS:
+        reach = MATRIX[field].get(role)
+        cases = [("hr" if reach == "department" else "it", reach is not None)]
+        if reach == "department":
+            cases.append(("it", False))
+        for department, allowed in cases:
+            given, by_key = voice_mutation_input(field, role, department, bus)
+            result = run_mutation(platform, role, field, given)
+            if allowed:
+                assert "errors" not in result, (field, role, department, result)
+                assert by_key or recorded(database_url, given["commandId"]), (field, role)
+            else:
+                assert codes(result) == {"FORBIDDEN"}, (field, role, department, result)
+                assert not recorded(database_url, given["commandId"]), (field, role)
+
+
+def test_only_the_author_accepts_a_reply_by_name(platform: Platform, bus: Any) -> None:
+    issue_id, _ = voice_issue(bus, AGENT, replied=True)
+    given = {"commandId": new_id("cmd"), "issueId": issue_id}
+    refused = run_mutation(platform, "team_lead", "Mutation.acceptReply", given)
+    assert codes(refused) == {"NOT_THE_AUTHOR"}
