@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-load bench-worker load-client schemas install clean browser
+.PHONY: run test lint format bench bench-load bench-voice bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.bench
 	@$(BIN)/python -m tests.perf.load
 	@$(BIN)/python -m tests.perf.worker_start
+	@$(BIN)/python -m tests.perf.voice
+
+## make bench-voice: the escalations projection's throughput and the deadline manager's lag
+bench-voice: $(STAMP)
+	@$(BIN)/python -m tests.perf.voice
 
 ## make bench-worker: a projection worker's start and restart after kill -9, to its first applied event
 bench-worker: $(STAMP)
