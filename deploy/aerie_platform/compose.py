@@ -222,6 +222,7 @@ def command_sender(bus: Aerie) -> Any:
             source={"system": "aerie", "manager": manager.name},
             causation_id=request.causation_id,
             correlation_id=request.correlation_id or request.causation_id,
+            occurred_at=request.occurred_at,
         )
 
     return send

@@ -35,6 +35,8 @@ class CommandRequest:
     data: dict[str, Any]
     causation_id: str | None = None
     correlation_id: str | None = None
+    occurred_at: str | None = None
+    """When it happened (event time, e.g. that of the triggering event); now if None."""
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,7 @@ class DeadlineManager(ProcessManager):
                 employee_id=None,
                 data={"issue_id": e.payload["issue_id"], "reason": "rejected"},
                 causation_id=str(e.event_id),
+                occurred_at=e.occurred_at,  # escalated when rejected, whoever records it first
             )
             for e in envelopes
             if e.type == "issue.rejected"
