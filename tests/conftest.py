@@ -212,6 +212,43 @@ def write_side(database_url: str) -> Any:
     return side
 
 
+def open_all_day_site(bus: Any, site_id: str) -> None:
+    """A site (UTC) working every day from 00:00 to 23:59: deadlines count almost every minute."""
+    bus.handle(
+        "site.opened",
+        command_id=f"open-{site_id}",
+        data={"site_id": site_id, "name": site_id, "time_zone": "UTC", "opened_on": "2020-01-01"},
+    )
+    bus.handle(
+        "site.calendar_published",
+        command_id=f"calendar-{site_id}",
+        data={
+            "site_id": site_id,
+            "calendar_version": "always",
+            "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+            "opens_at": "00:00",
+            "closes_at": "23:59",
+            "holidays": [],
+        },
+    )
+
+
+def publish_one_minute_desk(bus: Any, department_id: str) -> None:
+    """A department that answers urgent issues within one working minute."""
+    bus.handle(
+        "department.published",
+        command_id=f"publish-{department_id}",
+        data={
+            "department_id": department_id,
+            "name": "Service desk",
+            "scope": "Anything urgent",
+            "contact_email": "desk@aerie.example",
+            "reply_within": {"urgent": 1, "high": 60, "normal": 120, "low": 240},
+            "leadership": False,
+        },
+    )
+
+
 def publish_departments(bus: Any) -> None:
     """The demo's departments (and leadership), so issues can be raised to them (idempotent)."""
     from aerie_services.demo.voice import departments

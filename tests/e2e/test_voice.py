@@ -20,8 +20,16 @@ import psycopg
 import pytest
 from aerie_platform.stack import free_port
 
-from tests.conftest import Platform, hire, new_id, token_for, wait_until
-from tests.e2e.test_faults import all_messages_mentioning, all_rows_mentioning
+from tests.conftest import (
+    Platform,
+    hire,
+    new_id,
+    open_all_day_site,
+    publish_one_minute_desk,
+    token_for,
+    wait_until,
+)
+from tests.e2e.test_faults import HIRE_ONLY, all_messages_mentioning, all_rows_mentioning
 
 WINDOW = 2
 SITE = "site-voice-e2e"
@@ -59,35 +67,8 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 @pytest.fixture(scope="module")
 def platform(database_url, broker, workdir, side, inbox) -> Iterator[Platform]:
     _received, port = inbox
-    side.bus.handle(
-        "site.opened",
-        command_id=f"open-{SITE}",
-        data={"site_id": SITE, "name": "Voice", "time_zone": "UTC", "opened_on": "2020-01-01"},
-    )
-    side.bus.handle(
-        "site.calendar_published",
-        command_id=f"calendar-{SITE}",
-        data={
-            "site_id": SITE,
-            "calendar_version": "always",
-            "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-            "opens_at": "00:00",
-            "closes_at": "23:59",
-            "holidays": [],
-        },
-    )
-    side.bus.handle(
-        "department.published",
-        command_id=f"publish-{DESK}",
-        data={
-            "department_id": DESK,
-            "name": "Service desk",
-            "scope": "Anything urgent",
-            "contact_email": "desk@aerie.example",
-            "reply_within": {"urgent": 1, "high": 60, "normal": 120, "low": 240},
-            "leadership": False,
-        },
-    )
+    open_all_day_site(side.bus, SITE)
+    publish_one_minute_desk(side.bus, DESK)
     running = Platform(database_url, broker, workdir, "voice")
     running.env.update(
         {
@@ -134,18 +115,23 @@ def codes(result: dict[str, Any]) -> set[str]:
     return {e.get("extensions", {}).get("code") for e in result.get("errors") or []}
 
 
-def raise_as(
-    platform: Platform, author: str, department: str = "hr", **more: Any
-) -> dict[str, Any]:
-    given = {
+def issue_input(author: str, **more: Any) -> dict[str, Any]:
+    """A valid ``raiseIssue`` input by ``author`` to HR, with ``more`` changed."""
+    return {
         "commandId": new_id("raise"),
         "employeeId": author,
         "issueId": new_id("IS"),
-        "department": department,
+        "department": "hr",
         "title": "Night shifts",
         "description": "Too many in a row.",
         **more,
     }
+
+
+def raise_as(
+    platform: Platform, author: str, department: str = "hr", **more: Any
+) -> dict[str, Any]:
+    given = issue_input(author, department=department, **more)
     return ok(gql(platform, RAISE, {"input": given}, agent_token(author)))["raiseIssue"]
 
 
@@ -415,15 +401,7 @@ def test_a_bad_issue_gets_a_clear_error_and_nothing_is_stored(
     platform: Platform, side: Any, database_url: str, change: dict[str, Any], code: str
 ) -> None:
     author = an_author(side)
-    given = {
-        "commandId": new_id("raise"),
-        "employeeId": author,
-        "issueId": new_id("IS"),
-        "department": "hr",
-        "title": "T",
-        "description": "D",
-        **change,
-    }
+    given = issue_input(author, **change)
     result = gql(platform, RAISE, {"input": given}, agent_token(author))
     assert codes(result) == {code}, result
     assert voice_events(database_url, given["issueId"], "issue.raised") == []
@@ -435,14 +413,7 @@ def test_a_one_megabyte_issue_is_refused_at_the_door_and_nothing_is_stored(
     import http.client
 
     author = an_author(side)
-    given = {
-        "commandId": new_id("raise"),
-        "employeeId": author,
-        "issueId": new_id("IS"),
-        "department": "hr",
-        "title": "T",
-        "description": "x" * (1 << 20),
-    }
+    given = issue_input(author, description="x" * (1 << 20))
     body = json.dumps({"query": RAISE, "variables": {"input": given}}).encode()
     connection = http.client.HTTPConnection("127.0.0.1", platform.port, timeout=30)
     connection.putrequest("POST", "/graphql")
@@ -554,16 +525,8 @@ def test_an_anonymous_author_follows_up_by_key_and_no_role_can_find_out_who_they
     )
     assert {e["type"] for e in ok(trail)["auditTrail"]["entries"]} == {"employee.hired"}
 
-    hire_only = {
-        "public.people_events",
-        "public.aerie_command_ids",
-        "public.aerie_subject_keys",
-        "aerie_read.employee_profile",
-        "aerie_read.handover_member",
-        "aerie_read.audit_event",
-    }
     rows = all_rows_mentioning(database_url, author)
-    assert set(rows) <= hire_only, rows
+    assert set(rows) <= HIRE_ONLY, rows
     assert rows["public.aerie_command_ids"] == 1  # the hire's
     messages = all_messages_mentioning(platform, author)
     assert set(messages) == {f"{platform.env['AERIE_TOPIC_PREFIX']}.people"}, messages

@@ -34,7 +34,14 @@ from aerie_platform.compose import WriteSide
 from aerie_services.commands import build_command
 from aerie_services.voice.domainmodel import Issue
 
-from tests.conftest import Platform, hire, wait_until, write_side
+from tests.conftest import (
+    Platform,
+    hire,
+    open_all_day_site,
+    publish_one_minute_desk,
+    wait_until,
+    write_side,
+)
 from tests.perf.bench import (
     Result,
     broker_address,
@@ -58,35 +65,8 @@ LAG_TARGET_SECONDS = 2.0
 def prepare(side: WriteSide) -> list[str]:
     """A site working all day, a desk answering urgent issues in one minute, the authors."""
     bus = side.bus
-    bus.handle(
-        "site.opened",
-        command_id=f"open-{SITE}",
-        data={"site_id": SITE, "name": "Bench", "time_zone": "UTC", "opened_on": "2020-01-01"},
-    )
-    bus.handle(
-        "site.calendar_published",
-        command_id=f"calendar-{SITE}",
-        data={
-            "site_id": SITE,
-            "calendar_version": "always",
-            "working_days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-            "opens_at": "00:00",
-            "closes_at": "23:59",
-            "holidays": [],
-        },
-    )
-    bus.handle(
-        "department.published",
-        command_id=f"publish-{DESK}",
-        data={
-            "department_id": DESK,
-            "name": "Bench desk",
-            "scope": "Everything",
-            "contact_email": "desk@aerie.example",
-            "reply_within": {"urgent": 1, "high": 60, "normal": 120, "low": 240},
-            "leadership": False,
-        },
-    )
+    open_all_day_site(bus, SITE)
+    publish_one_minute_desk(bus, DESK)
     authors = [f"V-{n:05d}" for n in range(AUTHORS)]
     for author in authors:
         hire(bus, author, site_id=SITE)
