@@ -65,10 +65,9 @@ CREATE TABLE IF NOT EXISTS {s}.voice_issue (
     adopted_on date,
     updated_at timestamptz NOT NULL
 );
-CREATE INDEX IF NOT EXISTS voice_issue_queue ON {s}.voice_issue (department, status, raised_at);
+CREATE INDEX IF NOT EXISTS voice_issue_queue ON {s}.voice_issue (department, issue_id);
 CREATE INDEX IF NOT EXISTS voice_issue_author ON {s}.voice_issue (author_id, raised_at)
     WHERE author_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS voice_issue_raised ON {s}.voice_issue (raised_at);
 CREATE INDEX IF NOT EXISTS voice_issue_representative ON {s}.voice_issue (representative_id)
     WHERE representative_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS {s}.voice_reply (
