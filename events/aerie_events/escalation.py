@@ -21,6 +21,16 @@ def is_armed(routing_recorded_at: str | dt.datetime, due_at: str | dt.datetime) 
     return _instant(routing_recorded_at) <= _instant(due_at)
 
 
+LIVE_WITHIN = dt.timedelta(days=1)
+"""An event recorded this long after it happened is history being loaded, not news."""
+
+
+def is_news(occurred_at: str | dt.datetime, recorded_at: str | dt.datetime) -> bool:
+    """True when an event was recorded soon after it happened (anonymous ones wait for their
+    window), so people are told of it; history loaded later tells no one."""
+    return _instant(recorded_at) - _instant(occurred_at) <= LIVE_WITHIN
+
+
 def overdue_command_id(issue_id: str, due_at: str | dt.datetime) -> str:
     """The command id of escalating ``issue_id`` for missing the deadline ``due_at``.
 

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from aerie_events.escalation import is_armed, overdue_command_id, rejection_command_id
+from aerie_events.escalation import is_armed, is_news, overdue_command_id, rejection_command_id
 from aerie_services.voice.deadlines import reply_due
 from aerie_services.voice.departments import Department
 
@@ -70,3 +70,8 @@ def test_each_rejected_reply_is_a_breach_of_its_own() -> None:
     first, second = rejection_command_id("IS-1", 1), rejection_command_id("IS-1", 2)
     assert first == rejection_command_id("IS-1", 1) != second
     assert first != overdue_command_id("IS-1", "2026-03-09T09:00:00+00:00")
+
+
+def test_an_event_recorded_soon_after_it_happened_is_news_and_history_loaded_later_is_not() -> None:
+    assert is_news("2026-03-09T10:00:00+00:00", "2026-03-09T11:00:05+00:00")
+    assert not is_news("2026-03-01T10:00:00+00:00", "2026-03-09T11:00:00+00:00")

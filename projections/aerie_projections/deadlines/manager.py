@@ -25,7 +25,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from aerie_events.envelope import Envelope
-from aerie_events.escalation import is_armed, overdue_command_id, rejection_command_id
+from aerie_events.escalation import (
+    is_armed,
+    overdue_command_id,
+    rejection_command_id,
+)
 from psycopg import AsyncConnection
 
 from aerie_projections.escalations.mail import MailSettings, Notice, compose, send
@@ -114,7 +118,7 @@ class DeadlineManager(ProcessManager):
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         contacts: dict[str, list[Any]] = {}
         issues: dict[str, dict[str, Any]] = {}
-        notices: list[list[Any]] = []
+        notices: list[list[Any] | None] = []
         for e in envelopes:
             p = e.payload
             if e.type == "department.published":
@@ -150,6 +154,7 @@ class DeadlineManager(ProcessManager):
                 )
             else:
                 issue["status"] = _STATUS_AFTER[e.type]
+        notices = [n for n in notices if n is not None]
         statements: list[Statement] = []
         if contacts:
             statements.append(
