@@ -218,3 +218,29 @@ def test_comments_of_a_withheld_group_are_not_given(url: str) -> None:
     withheld, shown = read(url, both)
     assert withheld == []
     assert len(shown) == 9
+
+
+def kpi(agent: str, site: str, day: str, score: str, position: int) -> Envelope:
+    payload = {"day": day, "customer_satisfaction": score}
+    return envelope("kpi.recorded", position, payload, employee_id=agent, site_id=site)
+
+
+def test_the_trend_puts_each_sites_customer_satisfaction_beside_its_employees(url: str) -> None:
+    apply(
+        url,
+        [
+            kpi("A-1", "south", "2026-03-03", "4.00", 400),
+            kpi("A-1", "south", "2026-03-04", "5.00", 401),
+            kpi("A-2", "south", "2026-03-04", "3.00", 402),
+            kpi("A-2", "south", "2026-03-04", "2.00", 403),  # the day's fact again: the last counts
+            kpi("A-3", "north", "2026-02-20", "1.00", 404),  # before the wave
+        ],
+    )
+    points = read(url, lambda c: queries.trend(c, "pulse"))
+    assert [p.survey.survey_id for p in points] == ["wave-1"] * 3  # wave 2 is still open
+    south = next(p for p in points if p.group == ("site", "south", ""))
+    assert south.customer_satisfaction == pytest.approx((4.5 + 2.0) / 2)
+    assert south.agents == 2
+    assert south.overall_mean is not None
+    north = next(p for p in points if p.group == ("site", "north", ""))
+    assert north.customer_satisfaction is None

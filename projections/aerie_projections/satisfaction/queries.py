@@ -7,8 +7,6 @@ on it: drivers, trends, comments), which applies the disclosure rules of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from aerie_events.scales import HISTOGRAM_SIZE
@@ -18,9 +16,12 @@ from psycopg.rows import dict_row
 from aerie_projections.kit import READ_SCHEMA
 from aerie_projections.satisfaction.results import (
     CLOSED,
+    SiteCustomerSatisfaction,
     SurveyInfo,
     SurveyResults,
+    TrendPoint,
     results_of,
+    trend_points,
 )
 from aerie_projections.satisfaction.statistics import COMPANY, SITE, TEAM, GroupKey
 
@@ -152,36 +153,32 @@ async def comments(
     return [row["comment"] for row in rows]
 
 
-@dataclass(frozen=True)
-class CustomerSatisfaction:
-    """A site's customer satisfaction over some days: the mean of its agents' daily means."""
-
-    site_id: str
-    mean: float
-    agents: int
-    facts: int
-
-
 async def customer_satisfaction(
-    conn: AsyncConnection[Any], first: Any, last: Any, sites: Sequence[str] | None = None
-) -> dict[str, CustomerSatisfaction]:
+    conn: AsyncConnection[Any], first: Any, last: Any
+) -> dict[str, SiteCustomerSatisfaction]:
     """Per site, customer satisfaction from ``first`` to ``last`` (the sites' local dates)."""
     rows = await _rows(
         conn,
-        f"""SELECT site_id, avg(agent_mean)::float AS mean, count(*) AS agents,
-                sum(facts)::int AS facts
-            FROM (SELECT site_id, agent_id, avg(score) AS agent_mean, count(*) AS facts
+        f"""SELECT site_id, avg(agent_mean)::float AS mean, count(*) AS agents
+            FROM (SELECT site_id, agent_id, avg(score) AS agent_mean
                   FROM {S}.customer_satisfaction
                   WHERE day BETWEEN %s AND %s AND site_id IS NOT NULL
-                    AND (%s::text[] IS NULL OR site_id = ANY(%s::text[]))
                   GROUP BY site_id, agent_id) AS per_agent
             GROUP BY site_id ORDER BY site_id""",
         first,
         last,
-        None if sites is None else list(sites),
-        None if sites is None else list(sites),
     )
-    return {row["site_id"]: CustomerSatisfaction(**row) for row in rows}
+    return {row["site_id"]: SiteCustomerSatisfaction(row["mean"], row["agents"]) for row in rows}
+
+
+async def trend(conn: AsyncConnection[Any], series_id: str) -> list[TrendPoint]:
+    """Every closed wave of a series, oldest first: the company and each site, as shown."""
+    points: list[TrendPoint] = []
+    for wave in reversed(await surveys(conn, series_id, CLOSED)):
+        results = await results_for(conn, wave)
+        customers = await customer_satisfaction(conn, wave.opens_on, wave.closes_on)
+        points += trend_points(results, customers)
+    return points
 
 
 async def agents_customer_satisfaction(

@@ -260,3 +260,74 @@ def drivers_of(
     if previous is not None and previous.shown:
         earlier = driver_points(previous, measure)
     return analyse(driver_points(current, measure), earlier)
+
+
+@dataclass(frozen=True)
+class SiteCustomerSatisfaction:
+    """Customer satisfaction of a site's agents over a wave: the mean of each agent's mean."""
+
+    mean: float
+    agents: int
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One group in one wave: employee satisfaction (if shown) beside customer satisfaction."""
+
+    survey: SurveyInfo
+    group: GroupKey
+    withheld: str | None
+    responses: int | None
+    overall_mean: float | None
+    overall_percent: float | None
+    favourable: float | None
+    enps: float | None
+    customer_satisfaction: float | None
+    agents: int
+
+
+def trend_points(
+    results: SurveyResults, customers: Mapping[str, SiteCustomerSatisfaction]
+) -> list[TrendPoint]:
+    """The company and each site of a closed wave, with the sites' customer satisfaction.
+
+    ``customers`` holds each site's customer satisfaction over the wave's days
+    (from the agents' KPI facts); the company's is the mean over all its agents.
+    """
+    agents = sum(c.agents for c in customers.values())
+    company = (
+        SiteCustomerSatisfaction(
+            sum(c.mean * c.agents for c in customers.values()) / agents, agents
+        )
+        if agents
+        else None
+    )
+    points = []
+    for group in results.groups:
+        if group.group[0] == TEAM:
+            continue
+        customer = company if group.group[0] == COMPANY else customers.get(group.group[1])
+        points.append(_trend_point(results.survey, group, customer))
+    return points
+
+
+def _trend_point(
+    survey: SurveyInfo, group: GroupResult, customer: SiteCustomerSatisfaction | None
+) -> TrendPoint:
+    overall = group.item(OVERALL)
+    enps = next((i for i in group.items if i.question.role == "enps"), None)
+    mean = overall.statistics.mean if overall is not None else None
+    return TrendPoint(
+        survey=survey,
+        group=group.group,
+        withheld=group.withheld,
+        responses=group.responses,
+        overall_mean=mean,
+        overall_percent=None
+        if overall is None or mean is None
+        else overall.question.scale.as_percent(mean),
+        favourable=overall.statistics.favourable if overall is not None else None,
+        enps=enps.statistics.enps if enps is not None else None,
+        customer_satisfaction=customer.mean if customer is not None else None,
+        agents=customer.agents if customer is not None else 0,
+    )
