@@ -1,7 +1,5 @@
 """Upcasters: how a stored payload of an older schema version reads as the current one.
 
-Every catalog type is at schema version 1 today, so there is none yet.
-
 To change the shape of a type's payload:
 
 1. raise its ``schema_version`` in ``catalog.py`` (say from 1 to 2) and describe
@@ -33,3 +31,18 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 """(type name, the version it reads) -> upcaster to the next version."""
+
+
+def _survey_answered_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 answer named its person (its subject); from version 2 on answers name no one.
+
+    Stored events are never rewritten, so a version-1 answer keeps its subject
+    in the store; whenever it is read, it keeps only its survey: its scores
+    and comment are withheld, and no read model or topic links them to the
+    person again. It has no response id, which is how readers tell it apart.
+    """
+    withheld = ("response_id", "revision", "site_id", "team_id", "overall", "enps", "drivers")
+    return {"survey_id": payload["survey_id"], **dict.fromkeys(withheld), "anonymous": False}
+
+
+UPCASTERS[("survey.answered", 1)] = _survey_answered_1_to_2

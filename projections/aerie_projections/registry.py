@@ -10,7 +10,14 @@ from collections.abc import Iterable
 
 from aerie_events.catalog import CATALOG
 
-from aerie_projections import audit, handover, organisation, profile
+from aerie_projections import (
+    audit,
+    handover,
+    organisation,
+    profile,
+    satisfaction,
+    survey_closing,
+)
 from aerie_projections.kit import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -18,6 +25,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     handover.MANAGER,
     audit.PROJECTION,
     organisation.PROJECTION,
+    satisfaction.PROJECTION,
+    survey_closing.MANAGER,
 )
 
 

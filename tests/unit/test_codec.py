@@ -117,7 +117,9 @@ def test_sealing_leaves_fields_that_are_not_personal_in_clear() -> None:
 
 def test_an_absent_personal_field_stays_absent_when_sealed() -> None:
     survey = CATALOG["survey.answered"]
-    payload = survey.clean({"survey_id": "S-1", "overall": 4, "drivers": {"pay": 3}})
+    payload = survey.clean(
+        {"survey_id": "S-1", "overall": 4, "enps": 8, "drivers": {"pay": 3}, "anonymous": True}
+    )
 
     assert seal_payload(survey, payload, key_id=AUTHOR, key=new_subject_key()) == payload
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
 from aerie_services.surveys.questionnaire import keyed_digest, response_pseudonym
 from aerie_services.surveys.refusals import (
     AnswerOutOfScale,
@@ -15,7 +16,6 @@ from aerie_services.surveys.refusals import (
     SurveyClosed,
     SurveyNotOpen,
 )
-from aerie_services.surveys.survey import Respondent, Survey, Unchanged
 
 KEY = b"k" * 32
 QUESTIONS = [
@@ -27,7 +27,13 @@ QUESTIONS = [
 
 
 def meta(kind: str, command_id: str, digest: str = "d") -> dict[str, Any]:
-    return {"type": kind, "command_id": command_id, "digest": digest, "employee_id": None}
+    return {
+        "type": kind,
+        "command_id": command_id,
+        "digest": digest,
+        "employee_id": None,
+        "occurred_at": "2026-03-01T09:00:00+00:00",
+    }
 
 
 def published(**changes: Any) -> Survey:
@@ -83,6 +89,10 @@ def test_an_answer_names_a_pseudonymous_response_and_where_the_respondent_sat() 
     assert "N-0001" not in repr(payload)
     assert (payload["site_id"], payload["team_id"]) == ("site-north", "site-north-team-01")
     assert (payload["revision"], payload["anonymous"]) == (1, True)
+
+
+def test_a_surveys_id_comes_from_its_survey_id() -> None:
+    assert published().id == Survey.id_for("pulse-1")
 
 
 def test_two_surveys_give_one_person_unrelated_response_ids() -> None:
@@ -211,3 +221,16 @@ def test_a_survey_closing_before_it_opens_is_refused() -> None:
 def test_a_survey_closes_once_its_last_day_has_ended_everywhere() -> None:
     survey = published()
     assert survey.window.closes_at == dt.datetime(2026, 3, 9, 12, tzinfo=dt.UTC)
+
+
+def test_a_survey_whose_last_day_is_over_everywhere_cannot_be_published() -> None:
+    with pytest.raises(InvalidSurvey) as refused:
+        published(opens_on="2026-02-01", closes_on="2026-02-07")
+    assert refused.value.field == "closesOn"
+
+
+def test_a_missing_answer_is_named() -> None:
+    survey = published()
+    with pytest.raises(AnswerOutOfScale) as refused:
+        answer(survey, respondent(), overall=None)
+    assert refused.value.problems[0].problem == "is not answered"

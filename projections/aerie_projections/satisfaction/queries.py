@@ -90,6 +90,19 @@ async def results_for(conn: AsyncConnection[Any], info: SurveyInfo) -> SurveyRes
     return results_of(info, rows, await invited(conn, info))
 
 
+async def latest_results_of_site(conn: AsyncConnection[Any], site_id: str) -> SurveyResults | None:
+    """The results of the latest closed survey that counted answers from ``site_id``, or None."""
+    rows = await _rows(
+        conn,
+        f"SELECT s.* FROM {S}.satisfaction_survey AS s WHERE s.closed_at IS NOT NULL "
+        f"AND EXISTS (SELECT 1 FROM {S}.satisfaction_sums AS u WHERE u.survey_id = s.survey_id "
+        "AND u.kind = 'site' AND u.site_id = %s) ORDER BY s.closes_on DESC, s.survey_id DESC "
+        "LIMIT 1",
+        site_id,
+    )
+    return await results_for(conn, SurveyInfo.of(rows[0])) if rows else None
+
+
 _INVITED = f"""
 WITH placed AS (
     SELECT employee_id, site_id, team_id, since,

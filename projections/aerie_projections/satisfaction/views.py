@@ -27,6 +27,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog import CATALOG
 from aerie_events.envelope import Envelope
 
 from aerie_projections.kit import (
@@ -140,6 +141,9 @@ _RESPONSES = (
     "answer = excluded.answer, comment = excluded.comment WHERE t.revision < excluded.revision"
 )
 ROSTER_TYPES = ("employee.hired", "employee.transferred", "employee.left")
+KPI_RECORDED = "kpi.recorded"
+"""The growth capability's daily KPI facts (``day``, ``customer_satisfaction``), for the trends;
+handled once the catalog has the type."""
 
 
 class SatisfactionProjection(Projection):
@@ -148,7 +152,8 @@ class SatisfactionProjection(Projection):
     name = "satisfaction"
     tables = TABLES
     handles = frozenset(
-        {"survey.published", "survey.answered", "survey.closed", *ROSTER_TYPES, "kpi.recorded"}
+        {"survey.published", "survey.answered", "survey.closed", *ROSTER_TYPES}
+        | ({KPI_RECORDED} & set(CATALOG))
     )
     migrations = (
         (1, "surveys, running sums, responses, roster, customer satisfaction", SCHEMA_V1),
@@ -165,7 +170,7 @@ class SatisfactionProjection(Projection):
             *_responses(answers),
             *_closed(by_type.get("survey.closed", [])),
             *_roster([e for e in envelopes if e.type in ROSTER_TYPES]),
-            *_customer_satisfaction(by_type.get("kpi.recorded", [])),
+            *_customer_satisfaction(by_type.get(KPI_RECORDED, [])),
         ]
         return statements
 

@@ -21,17 +21,22 @@ class AnonymityPolicy:
     version: str
     minimum_group: int
 
-    def threshold_for(self, requested: int | None) -> int:
-        """The threshold a new survey records: the policy's, or a stricter one it asks for."""
+    def threshold_for(self, requested: int | None, floor: int | None = None) -> int:
+        """The threshold a new survey records: the policy's, or a stricter one asked for.
+
+        ``floor`` is the platform's setting (``AERIE_ANONYMITY_THRESHOLD``): it
+        can raise the policy's minimum, never lower it.
+        """
+        minimum = max(self.minimum_group, floor or 0)
         if requested is None:
-            return self.minimum_group
-        if requested < self.minimum_group:
+            return minimum
+        if requested < minimum:
             raise InvalidSurvey(
                 [
                     FieldProblem(
                         "anonymityThreshold",
-                        f"{requested} is below the policy's {self.minimum_group} ({self.version})",
-                        f"at least {self.minimum_group}",
+                        f"{requested} is below the minimum of {minimum} ({self.version})",
+                        f"at least {minimum}",
                     )
                 ]
             )

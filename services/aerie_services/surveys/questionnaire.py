@@ -58,7 +58,8 @@ class Answer:
 
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Answer:
-        return cls(data["overall"], data["enps"], dict(data["drivers"]))
+        """The answer in a payload or a command's data (a missing part is None, or no drivers)."""
+        return cls(data.get("overall"), data.get("enps"), dict(data.get("drivers") or {}))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,8 @@ def _role_problems(parsed: Sequence[Question], asked: int) -> list[FieldProblem]
 def _off_scale(field: str, question: Question, value: Any) -> FieldProblem | None:
     if question.scale.contains(value):
         return None
+    if value is None:
+        return FieldProblem(field, "is not answered", question.scale.allowed())
     return FieldProblem(
         field, f"{value!r} is outside the {question.scale.name} scale", question.scale.allowed()
     )
