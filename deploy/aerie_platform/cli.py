@@ -33,7 +33,10 @@ from aerie_platform.settings import Settings, SettingsError
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
-                   couponsGranted { count totalAmount } lastSurvey { surveyId overall } } } } }"""
+                   couponsGranted { count totalAmount } } } }
+  surveys(seriesId: "pulse", status: CLOSED) { id title closesOn
+    drivers { drivers { rank text quadrant importance performance } }
+    driverChart { url } } }"""
 
 
 def say(message: str) -> None:

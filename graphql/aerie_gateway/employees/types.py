@@ -189,7 +189,12 @@ class SiteSummary:
     by_star: list[StarCount]
     teams: list[TeamSummary]
     anonymity_threshold: int = strawberry.field(
-        description="Averages over fewer people than this are not shown."
+        description="Averages over fewer people than this are not shown (survey figures: the "
+        "threshold their survey was published under)."
+    )
+    survey_id: str | None = strawberry.field(
+        default=None,
+        description="The site's latest closed survey, which the teams' survey figures come from.",
     )
 
 
