@@ -80,7 +80,7 @@ def test_a_message_forged_onto_a_context_topic_is_quarantined_not_applied(
     assert wait_until(lambda: view(platform, real), 30, "the real hire was not projected")
     assert view(platform, fake) is None
     entries = wait_until(
-        lambda: (found := quarantined(database_url, topic)) and len(found) >= 3 and found,
+        lambda: (found := quarantined(database_url, topic)) and len(found) >= 4 and found,
         10,
         "the forged message was not quarantined by every projection reading the topic",
     )
@@ -88,6 +88,7 @@ def test_a_message_forged_onto_a_context_topic_is_quarantined_not_applied(
         ("audit", partition, NOT_SIGNED),
         ("handover", partition, NOT_SIGNED),
         ("profile", partition, NOT_SIGNED),
+        ("satisfaction", partition, NOT_SIGNED),
     ]
 
 
@@ -287,6 +288,7 @@ def test_no_table_topic_or_log_line_leads_back_to_an_anonymous_author(
         "aerie_read.employee_profile",
         "aerie_read.handover_member",
         "aerie_read.audit_event",
+        "aerie_read.satisfaction_roster",
     }
     rows = all_rows_mentioning(database_url, author)
     assert set(rows) <= hire_only, rows
