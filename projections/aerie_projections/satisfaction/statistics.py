@@ -15,6 +15,7 @@ themselves, in two passes, to check the incremental path against.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,7 +81,7 @@ class ItemSums:
         self.sum_x += other.sum_x
         self.sum_xx += other.sum_xx
         self.sum_xy += other.sum_xy
-        self.counts = [a + b for a, b in zip(self.counts, other.counts, strict=True)]
+        self.counts = list(map(operator.add, self.counts, other.counts))
 
     def is_zero(self) -> bool:
         return not (self.n or self.sum_x or self.sum_xx or self.sum_xy or any(self.counts))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aerie_services.base import Command, ContextApplication, Outcome, event_id_of, to_the_hour
 from aerie_services.context import Facts
+from aerie_services.errors import DomainError
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.storage import stored_secret
@@ -39,9 +41,17 @@ class AnonymousCommand(Command):
 
 
 class Surveys(ContextApplication):
-    """Satisfaction surveys: each survey's answers are kept under pseudonyms, in its own log."""
+    """Satisfaction surveys: each survey's answers are kept under pseudonyms, in its own log.
 
+    A survey holds all its answers, so copying it out of the aggregate cache for
+    each answer would cost as much as it has answers: decisions about a survey
+    use the cached survey itself, one at a time per process, and a decision that
+    fails after changing it (a lost race, a lost connection) drops it from the cache.
+    """
+
+    env = {**ContextApplication.env, "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
     _anonymous_key: bytes | None = None
+    _locks: dict[str, threading.Lock]
 
     def publish_survey(self, command: Command, _facts: Facts) -> Outcome:
         """Publish a survey under the anonymity policy in force (its version is recorded)."""
@@ -55,10 +65,8 @@ class Surveys(ContextApplication):
             "closes_at": window.closes_at.isoformat(),
         }
         meta = command.meta(site_id=None, policy_version=ANONYMITY.version)
-        return self.decide(  # not deferred in a bulk load: its answers may follow at once
-            Survey.id_for(payload["survey_id"]),
-            command,
-            lambda existing: Survey.publish(existing, meta, payload),
+        return self._decide(  # not deferred in a bulk load: its answers may follow at once
+            payload["survey_id"], command, lambda existing: Survey.publish(existing, meta, payload)
         )
 
     def answer_survey(self, command: Command, facts: Facts) -> Outcome:
@@ -92,16 +100,18 @@ class Surveys(ContextApplication):
             return survey
 
         try:
-            return self.decide(Survey.id_for(survey_id), anonymous, act)
+            return self._decide(survey_id, anonymous, act)
         except Unchanged as same:
             return self._earlier(survey_id, "survey.answered", same.version)
 
     def close_survey(self, command: Command, _facts: Facts) -> Outcome:
         """Close a survey; closing on schedule a survey closed early records nothing."""
         survey_id = command.data["survey_id"]
-        existing = self.find(Survey.id_for(survey_id))
-        if existing is not None and existing.closed and command.data["reason"] == "scheduled":
-            return self._earlier(survey_id, "survey.closed", int(existing.closed_version or 0))
+        with self._lock_of(survey_id):
+            existing = self.find(Survey.id_for(survey_id))
+            closed_version = existing.closed_version if existing is not None else None
+        if closed_version is not None and command.data["reason"] == "scheduled":
+            return self._earlier(survey_id, "survey.closed", closed_version)
         meta = command.meta(site_id=None, policy_version=ANONYMITY.version)
 
         def act(survey: Survey | None) -> Survey:
@@ -110,7 +120,26 @@ class Surveys(ContextApplication):
             survey.close(meta, command.data)
             return survey
 
-        return self.decide(Survey.id_for(survey_id), command, act)
+        return self._decide(survey_id, command, act)
+
+    def _decide(self, survey_id: str, command: Command, act: Any) -> Outcome:
+        """``decide`` on the cached survey itself: one decision at a time, dropped if it fails.
+
+        A refusal (and ``Unchanged``) is raised before anything changes; any other
+        failure may leave the cached survey ahead of the store, so it is dropped.
+        """
+        with self._lock_of(survey_id):
+            try:
+                return self.decide(Survey.id_for(survey_id), command, act)
+            except (DomainError, Unchanged):
+                raise
+            except BaseException:
+                self._forget(Survey.id_for(survey_id))
+                raise
+
+    def _lock_of(self, survey_id: str) -> threading.Lock:
+        locks = self.__dict__.setdefault("_locks", {})
+        return locks.setdefault(survey_id, threading.Lock())
 
     def _earlier(self, survey_id: str, kind: str, version: int) -> Outcome:
         aggregate_id = Survey.id_for(survey_id)
