@@ -62,6 +62,22 @@ class Panel:
     unit: str = ""
 
 
+def _short(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "\u2026"
+
+
+def axis_range(
+    values: Sequence[float | None], low: float, high: float, step: float
+) -> tuple[float, float]:
+    """A panel's range: the values' own, padded to whole steps, within ``low``..``high``."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return low, high
+    bottom = max(low, (min(present) // step - 1) * step)
+    top = min(high, (-(-max(present) // step) + 1) * step)
+    return bottom, top
+
+
 def _svg(width: int, height: int, title: str, body: Sequence[str]) -> str:
     return "\n".join(
         [
@@ -210,7 +226,7 @@ def _matrix_legend(points: Sequence[MatrixPoint], x: float, top: float) -> list[
         y = top + 24 + line * 18
         colour = QUADRANT_COLOURS.get(point.quadrant, "#333333")
         body.append(f'<circle cx="{x + 6}" cy="{y - 4}" r="6" fill="{colour}"/>')
-        body.append(_text(x + 18, y, f"{point.rank}. {point.label}"[:28]))
+        body.append(_text(x + 18, y, _short(f"{point.rank}. {point.label}", 30)))
     return body
 
 
@@ -254,7 +270,17 @@ def _trend_panel(panel: Panel, waves: Sequence[str], top: float, height: float) 
         body += _trend_line(line, colour, x_of, y_of, panel.unit)
         y = top + 10 + number * 18
         body.append(f'<rect x="{right + 16}" y="{y - 9}" width="12" height="12" fill="{colour}"/>')
-        body.append(_text(right + 34, y + 1, line.name[:24]))
+        body.append(_text(right + 34, y + 1, _short(line.name, 24)))
+    if not any(v is not None for line in panel.lines for v in line.values):
+        body.append(
+            _text(
+                (left + right) / 2,
+                top + height / 2,
+                "no figures",
+                text_anchor="middle",
+                fill="#777777",
+            )
+        )
     return body
 
 

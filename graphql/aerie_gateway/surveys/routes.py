@@ -148,7 +148,7 @@ async def trend_chart(request: Request, services: GatewayServices) -> Response:
 
 
 def trend_svg(series_id: str, points: list[TrendPoint]) -> str:
-    """Employee satisfaction (overall, % of scale) and customer satisfaction, per site and wave."""
+    """Overall satisfaction (% of its scale), eNPS and customer satisfaction, per site and wave."""
     waves = list(dict.fromkeys(p.survey.survey_id for p in points))
     places = list(dict.fromkeys(p.group for p in points))
 
@@ -157,22 +157,36 @@ def trend_svg(series_id: str, points: list[TrendPoint]) -> str:
         name = "company" if place[0] == "company" else place[1]
         return charts.Line(name, tuple(by_wave.get(w) for w in waves))
 
-    employees = charts.Panel(
-        "Employee satisfaction (overall, % of scale; gaps: withheld)",
-        0,
-        100,
-        tuple(line(p, lambda t: t.overall_percent) for p in places),
-        "%",
-    )
-    customers = charts.Panel(
-        "Customer satisfaction (mean of agents' daily means, 1-5)",
-        1,
-        5,
-        tuple(line(p, lambda t: t.customer_satisfaction) for p in places),
-    )
-    return charts.trend_svg(
-        f"Satisfaction by wave: {series_id}",
-        f"{len(waves)} closed waves",
-        waves,
-        [employees, customers],
-    )
+    def panel(
+        title: str,
+        value: Callable[[TrendPoint], float | None],
+        bounds: tuple[float, float, float],
+        unit: str = "",
+    ) -> charts.Panel:
+        lines = tuple(line(p, value) for p in places)
+        low, high = charts.axis_range([v for ln in lines for v in ln.values], *bounds)
+        return charts.Panel(title, low, high, lines, unit)
+
+    panels = [
+        panel("Overall satisfaction, % of its scale (gaps: withheld)", _percent, (0, 100, 5), "%"),
+        panel("eNPS: promoters less detractors, points", _enps, (-100, 100, 10)),
+        panel(
+            "Customer satisfaction: agents' mean daily score (1-5, KPI facts)",
+            _customers,
+            (1, 5, 0.25),
+        ),
+    ]
+    title = f"Satisfaction by wave: {series_id}"
+    return charts.trend_svg(title, f"{len(waves)} closed waves", waves, panels)
+
+
+def _percent(point: TrendPoint) -> float | None:
+    return point.overall_percent
+
+
+def _enps(point: TrendPoint) -> float | None:
+    return point.enps
+
+
+def _customers(point: TrendPoint) -> float | None:
+    return point.customer_satisfaction
