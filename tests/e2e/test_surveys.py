@@ -460,20 +460,11 @@ def test_no_table_topic_or_log_line_links_a_respondent_to_an_answer(
     platform: Platform, database_url: str, wave_2: None
 ) -> None:
     """Respondents of the small team: only their roster facts name them, nowhere an answer."""
-    from tests.e2e.test_faults import all_messages_mentioning, all_rows_mentioning
+    from tests.e2e.test_faults import HIRE_ONLY, all_messages_mentioning, all_rows_mentioning
 
-    roster_only = {
-        "public.people_events",
-        "public.aerie_command_ids",
-        "public.aerie_subject_keys",
-        "aerie_read.employee_profile",
-        "aerie_read.handover_member",
-        "aerie_read.audit_event",
-        "aerie_read.satisfaction_roster",
-    }
     people_topic = {f"{platform.env['AERIE_TOPIC_PREFIX']}.people"}
     for respondent in [e for e, (_, team) in people().items() if team == "t3"]:
-        assert set(all_rows_mentioning(database_url, respondent)) <= roster_only, respondent
+        assert set(all_rows_mentioning(database_url, respondent)) <= HIRE_ONLY, respondent
         assert set(all_messages_mentioning(platform, respondent)) == people_topic, respondent
         for log in platform.logs.glob("*.log"):
             assert respondent not in log.read_text(errors="replace"), log.name

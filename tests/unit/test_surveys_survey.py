@@ -6,9 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
-from aerie_services.surveys.questionnaire import keyed_digest, response_pseudonym
-from aerie_services.surveys.refusals import (
+from aerie_services.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
     NotInSurveyPopulation,
@@ -16,6 +14,8 @@ from aerie_services.surveys.refusals import (
     SurveyClosed,
     SurveyNotOpen,
 )
+from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
+from aerie_services.surveys.questionnaire import keyed_digest, response_pseudonym
 
 KEY = b"k" * 32
 QUESTIONS = [

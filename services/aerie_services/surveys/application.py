@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aerie_services.base import Command, ContextApplication, Outcome, event_id_of, to_the_hour
 from aerie_services.context import Facts
-from aerie_services.errors import DomainError
+from aerie_services.errors import DomainError, UnknownSurvey
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.storage import stored_secret
@@ -23,7 +23,6 @@ from aerie_services.surveys.questionnaire import (
     local_date,
     response_pseudonym,
 )
-from aerie_services.surveys.refusals import UnknownSurvey
 
 THRESHOLD_SETTING = "ANONYMITY_THRESHOLD"
 """The application setting (from ``AERIE_ANONYMITY_THRESHOLD``) that raises the policy's minimum."""

@@ -20,8 +20,7 @@ from aerie_events.fields import FieldProblem
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.surveys.questionnaire import Answer, Population, Questionnaire, Window
-from aerie_services.surveys.refusals import (
+from aerie_services.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
     NotInSurveyPopulation,
@@ -29,6 +28,7 @@ from aerie_services.surveys.refusals import (
     SurveyClosed,
     SurveyNotOpen,
 )
+from aerie_services.surveys.questionnaire import Answer, Population, Questionnaire, Window
 
 
 @dataclass(frozen=True)
