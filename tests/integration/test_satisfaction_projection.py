@@ -244,3 +244,10 @@ def test_the_trend_puts_each_sites_customer_satisfaction_beside_its_employees(ur
     assert south.overall_mean is not None
     north = next(p for p in points if p.group == ("site", "north", ""))
     assert north.customer_satisfaction is None
+
+
+def test_an_answer_recorded_before_answers_were_anonymous_counts_nowhere(url: str) -> None:
+    before = read(url, lambda c: queries.sums_and_recomputation(c, "wave-1"))
+    legacy = {"survey_id": "wave-1", "response_id": None, "overall": None, "anonymous": False}
+    apply(url, [envelope("survey.answered", 500, legacy, employee_id="E-legacy")])
+    assert read(url, lambda c: queries.sums_and_recomputation(c, "wave-1")) == before
