@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-load bench-voice bench-worker load-client schemas install clean browser
+.PHONY: run test lint format bench bench-load bench-surveys bench-voice bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,7 @@ format: $(STAMP)
 ## make bench: throughput and latency, printed with the machine they ran on
 bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.bench
+	@$(BIN)/python -m tests.perf.surveys
 	@$(BIN)/python -m tests.perf.load
 	@$(BIN)/python -m tests.perf.worker_start
 	@$(BIN)/python -m tests.perf.voice
@@ -52,6 +53,10 @@ bench-voice: $(STAMP)
 ## make bench-worker: a projection worker's start and restart after kill -9, to its first applied event
 bench-worker: $(STAMP)
 	@$(BIN)/python -m tests.perf.worker_start
+
+## make bench-surveys: the satisfaction projection's speed, and its statistics against a recomputation
+bench-surveys: $(STAMP)
+	@$(BIN)/python -m tests.perf.surveys
 
 ## make bench-load: only the gateway under load (wrk as the client), on the demo data
 bench-load: $(STAMP) load-client

@@ -33,7 +33,15 @@ from aerie_platform.settings import Settings, SettingsError
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
-                   couponsGranted { count totalAmount } lastSurvey { surveyId overall } } } } }"""
+                   couponsGranted { count totalAmount } } } }
+  surveys(seriesId: "pulse", status: CLOSED) { id title closesOn
+    drivers { drivers { rank text quadrant importance performance } }
+    driverChart { url } } }"""
+
+
+DEMO_RELEASE_SECONDS = 60
+"""The relay's window for anonymous events when ``aerie run`` loads the demo: its survey
+results (shown once a survey's held answers and close are out) appear within a minute."""
 
 
 def say(message: str) -> None:
@@ -77,6 +85,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         AERIE_KAFKA_BOOTSTRAP=bootstrap,
         AERIE_HOME=str(settings.home),
     )
+    if not args.no_demo and "AERIE_ANONYMOUS_RELEASE_SECONDS" not in env:
+        env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = str(DEMO_RELEASE_SECONDS)
+        say(
+            f"anonymous events (issues, survey answers) go out every {DEMO_RELEASE_SECONDS} s "
+            "for the demo (AERIE_ANONYMOUS_RELEASE_SECONDS; 3600 otherwise)"
+        )
     settings = Settings.from_env(env)
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)

@@ -75,10 +75,13 @@ def write_side(database_url: str, settings: Settings | None = None) -> WriteSide
     registry = context_registry()
     datastore = open_datastore(database_url, pool_size=pool_size, max_overflow=pool_size)
     keys = PostgresKeyRing(datastore.get_connection, master_key=master_key)
+    env = dict(LIBRARY_ENV)
+    if settings is not None:  # the smallest group a newly published survey may show
+        env["ANONYMITY_THRESHOLD"] = str(settings.gateway.anonymity_threshold)
     apps = {
         name: context.application(
             name,
-            env=LIBRARY_ENV,
+            env=env,
             factory=lambda env: SharedDatastoreFactory(env, datastore),
             keys=keys,
         )

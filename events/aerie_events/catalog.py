@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aerie_events.fields import Field, FieldProblem, PayloadInvalid, clean_payload
+from aerie_events.scales import SCALES
 
 ROLES = ("agent", "team_lead", "site_manager", "responder", "trainer", "qa")
 LEAVING_REASONS = ("resigned", "dismissed", "retired", "contract_ended", "other")
@@ -31,6 +32,30 @@ COUPON_SCENARIOS = (
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SCALE_NAMES = tuple(SCALES)
+SURVEY_QUESTION = Field(
+    "record",
+    "A scale question.",
+    fields={
+        "question_id": Field("id", "The question; the same id in each wave compares it."),
+        "text": Field("text", "What it asks.", max_length=300),
+        "scale": Field("enum", "Its answer scale (see aerie_events.scales).", choices=SCALE_NAMES),
+        "role": Field(
+            "enum",
+            "overall: overall satisfaction; enps: the eNPS item (0-10); driver: what drives it.",
+            choices=("overall", "enps", "driver"),
+        ),
+    },
+)
+ANSWER_FIELDS = {
+    "overall": Field("int", "Overall satisfaction.", minimum=0, maximum=10),
+    "enps": Field("int", "The eNPS answer.", minimum=0, maximum=10),
+    "drivers": Field("scores", "Each driver's answer.", minimum=0, maximum=10),
+}
+LEGACY_NULL = (
+    "Null in an answer recorded under schema 1, before answers were anonymous: "
+    "its scores are withheld from every reader."
+)
 
 
 @dataclass(frozen=True)
@@ -338,13 +363,115 @@ _TYPES = [
         limit=Field("decimal", "The agent's limit that applied.", minimum=0, maximum=100000),
     ),
     _ev(
-        "survey.answered",
+        "survey.published",
         "surveys",
-        "An employee answered a satisfaction survey.",
+        "A satisfaction survey was published: its questions, whom it asks and when it is open.",
+        keyed_by="survey_id",
+        survey_id=Field("id", "The survey (one wave of its series)."),
+        series_id=Field("id", "The series its waves belong to; waves compare by question id."),
+        title=Field("text", "The survey's title.", max_length=200),
+        questions=Field(
+            "list",
+            "Its scale questions: one overall-satisfaction item, one eNPS item, drivers.",
+            item=SURVEY_QUESTION,
+            max_items=40,
+        ),
+        comment_prompt=Field(
+            "text", "The free-text question, if it asks one.", max_length=300, required=False
+        ),
+        sites=Field(
+            "list",
+            "Sites it asks (with teams; neither: everyone).",
+            item=Field("id", "A site."),
+            max_items=100,
+            required=False,
+        ),
+        teams=Field(
+            "list",
+            "Teams it asks, wherever they are.",
+            item=Field("id", "A team."),
+            max_items=1000,
+            required=False,
+        ),
+        opens_on=Field("date", "First day it takes answers, in each site's local date."),
+        closes_on=Field("date", "Last day it takes answers, in each site's local date."),
+        closes_at=Field(
+            "datetime", "When it closes on schedule: once its last day has ended everywhere."
+        ),
+        anonymity_threshold=Field(
+            "int",
+            "No group of fewer respondents is shown: the policy's minimum, or more if asked.",
+            minimum=2,
+            maximum=1000,
+            required=False,
+        ),
+    ),
+    replace(
+        _ev(
+            "survey.answered",
+            "surveys",
+            "Someone answered a survey, or corrected their answer, under a pseudonymous response.",
+            keyed_by="survey_id",
+            survey_id=Field("id", "The survey."),
+            response_id=Field(
+                "id",
+                "The response: a keyed hash no role can link to a person. " + LEGACY_NULL,
+                nullable=True,
+            ),
+            revision=Field(
+                "int",
+                "1 for the first answer, then one more per correction.",
+                minimum=1,
+                nullable=True,
+            ),
+            site_id=Field("id", "Where the respondent sat when first answering.", nullable=True),
+            team_id=Field("id", "Their team then (results count it there).", nullable=True),
+            overall=Field(
+                "int",
+                "Overall satisfaction, on its question's scale.",
+                minimum=0,
+                maximum=10,
+                nullable=True,
+            ),
+            enps=Field(
+                "int",
+                "How likely to recommend working here, 0 to 10.",
+                minimum=0,
+                maximum=10,
+                nullable=True,
+            ),
+            drivers=Field(
+                "scores",
+                "Each driver question's answer, by question id.",
+                minimum=0,
+                maximum=10,
+                nullable=True,
+            ),
+            comment=Field(
+                "text",
+                "The answer to the free-text question, sealed with a key of the response's own.",
+                max_length=2000,
+                required=False,
+                personal=True,
+            ),
+            previous=Field(
+                "record",
+                "A correction's replaced answer (overall, enps, drivers).",
+                fields=ANSWER_FIELDS,
+                required=False,
+            ),
+            anonymous=Field("bool", "Always true from schema 2 on: the answer names no one."),
+        ),
+        schema_version=2,
+    ),
+    _ev(
+        "survey.closed",
+        "surveys",
+        "A survey closed: no answer or correction is taken after this; results can be shown.",
+        keyed_by="survey_id",
         survey_id=Field("id", "The survey."),
-        overall=Field("int", "Overall satisfaction, 1 (low) to 5 (high).", minimum=1, maximum=5),
-        drivers=Field("scores", "Satisfaction per driver, 1 to 5.", minimum=1, maximum=5),
-        comment=Field("text", "Free-text comment.", max_length=2000, required=False, personal=True),
+        reason=Field("enum", "Why it closed.", choices=("scheduled", "early")),
+        responses=Field("int", "How many responses it holds.", minimum=0),
     ),
 ]
 

@@ -1,6 +1,7 @@
 """Upcasters: how a stored payload of an older schema version reads as the current one.
 
-``issue.raised`` is at version 2 (departments became data); every other type is at 1.
+``issue.raised`` is at version 2 (departments became data), ``survey.answered`` at 2 (answers
+name no one); every other type is at 1.
 
 To change the shape of a type's payload:
 
@@ -49,3 +50,18 @@ def _issue_raised_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
 
 UPCASTERS: dict[tuple[str, int], Upcaster] = {("issue.raised", 1): _issue_raised_1_to_2}
 """(type name, the version it reads) -> upcaster to the next version."""
+
+
+def _survey_answered_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 answer named its person (its subject); from version 2 on answers name no one.
+
+    Stored events are never rewritten, so a version-1 answer keeps its subject
+    in the store; whenever it is read, it keeps only its survey: its scores
+    and comment are withheld, and no read model or topic links them to the
+    person again. It has no response id, which is how readers tell it apart.
+    """
+    withheld = ("response_id", "revision", "site_id", "team_id", "overall", "enps", "drivers")
+    return {"survey_id": payload["survey_id"], **dict.fromkeys(withheld), "anonymous": False}
+
+
+UPCASTERS[("survey.answered", 1)] = _survey_answered_1_to_2

@@ -10,7 +10,16 @@ from collections.abc import Iterable
 
 from aerie_events.catalog import CATALOG
 
-from aerie_projections import audit, deadlines, escalations, handover, organisation, profile
+from aerie_projections import (
+    audit,
+    deadlines,
+    escalations,
+    handover,
+    organisation,
+    profile,
+    satisfaction,
+    survey_closing,
+)
 from aerie_projections.kit import Projection
 
 PROJECTIONS: tuple[Projection, ...] = (
@@ -20,6 +29,8 @@ PROJECTIONS: tuple[Projection, ...] = (
     organisation.PROJECTION,
     escalations.PROJECTION,
     deadlines.MANAGER,
+    satisfaction.PROJECTION,
+    survey_closing.MANAGER,
 )
 
 

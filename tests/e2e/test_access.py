@@ -8,6 +8,7 @@ without a declared permission) fails the suite.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import subprocess
@@ -30,6 +31,7 @@ AGENT = f"{RUN}-agent"
 MATE = f"{RUN}-mate"  # same team as the agent
 NEIGHBOUR = f"{RUN}-neighbour"  # same site, another team
 STRANGER = f"{RUN}-stranger"  # another site
+SURVEY = f"{RUN}-pulse"  # open today: anyone may answer it as themselves
 
 CALLERS: dict[str, dict[str, str]] = {
     "agent": {"subject": AGENT, "site": SITE, "team": TEAM},
@@ -94,6 +96,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "Query.sites": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
     "Query.site": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
     "Mutation.openSite": {"hr": "any", "admin": "any"},
+    "Query.surveys": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
+    "Query.survey": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
+    "Query.surveyTrend": {"analyst": "any", "hr": "any", "admin": "any"},
+    "Survey.results": {"analyst": "any", "hr": "any", "site_manager": "site", "admin": "any"},
+    "Survey.drivers": {"analyst": "any", "hr": "any", "site_manager": "site", "admin": "any"},
+    "Survey.driverChart": {"analyst": "any", "hr": "any", "site_manager": "site", "admin": "any"},
+    "Survey.comments": {"hr": "any", "admin": "any"},
+    "Mutation.publishSurvey": {"hr": "any", "admin": "any"},
+    "Mutation.closeSurvey": {"hr": "any", "admin": "any"},
     "Mutation.publishSiteCalendar": {
         "hr": "any",
         "site_manager": "site",
@@ -157,6 +168,27 @@ QUERIES = {
         "query($id: ID!) { site(id: $id) { id timeZone calendar { opensAt } } }",
         lambda target: {"id": target["site"]},
     ),
+    "Query.surveys": ("{ surveys { id status questions { id } } }", lambda _target: {}),
+    "Query.survey": (
+        "query($id: ID!) { survey(id: $id) { id title } }",
+        lambda _target: {"id": SURVEY},
+    ),
+    "Query.surveyTrend": (
+        '{ surveyTrend(seriesId: "pulse") { points { surveyId } chart { url } } }',
+        lambda _target: {},
+    ),
+    **{
+        f"Survey.{name}": (
+            f"query($id: ID!, $site: ID!) {{ survey(id: $id) {{ {name}(groupBy: SITE, "
+            f"siteId: $site) {{ __typename }} }} }}",
+            lambda target: {"id": SURVEY, "site": target["site"]},
+        )
+        for name in ("results", "drivers", "driverChart")
+    },
+    "Survey.comments": (
+        "query($id: ID!, $site: ID!) { survey(id: $id) { comments(groupBy: SITE, siteId: $site) } }",
+        lambda target: {"id": SURVEY, "site": target["site"]},
+    ),
 }
 
 
@@ -205,12 +237,15 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
     for role in PEOPLE:  # each person can act as themselves
         if role != "agent":
             hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
+    publish_open_survey(bus, SURVEY)
     with psycopg.connect(database_url, autocommit=True) as conn:
         for role, claims in CALLERS.items():
             if "client" in claims:
                 ensure_client(conn, claims["client"], role, claims.get("site"))
     running = Platform(database_url, broker, workdir, "access")
-    running.env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = "2"
+    running.env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = (
+        "1"  # anonymous issues and survey answers are held that long
+    )
     running.run_parts("relay", "worker", "gateway")
     wait_until(
         lambda: running.graphql("query($id: ID!) { employee(id: $id) { id } }", {"id": STRANGER})[
@@ -221,6 +256,28 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
     )
     yield running
     running.stop()
+
+
+def publish_open_survey(bus: Any, survey_id: str, **changes: Any) -> None:
+    """A survey of everyone, open from yesterday to tomorrow (whatever the site's zone)."""
+    today = dt.date.today()
+    bus.handle(
+        "survey.published",
+        command_id=f"publish-{survey_id}",
+        data={
+            "survey_id": survey_id,
+            "series_id": "pulse",
+            "title": "Access pulse",
+            "questions": [
+                {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
+                {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
+                {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
+            ],
+            "opens_on": (today - dt.timedelta(days=1)).isoformat(),
+            "closes_on": (today + dt.timedelta(days=1)).isoformat(),
+            **changes,
+        },
+    )
 
 
 def hire_into(bus: Any, employee: str, site: str, team: str) -> None:
@@ -246,7 +303,9 @@ def test_the_matrix_covers_every_query_field_and_mutation_of_the_schema() -> Non
     graphql_schema = schema._schema
     fields = {f"Query.{name}" for name in graphql_schema.query_type.fields}
     fields |= {f"Mutation.{name}" for name in graphql_schema.mutation_type.fields}
-    assert fields == set(MATRIX), "add the new field to MATRIX (and to permissions.py)"
+    top = {f for f in MATRIX if f.startswith(("Query.", "Mutation."))}
+    assert fields == top, "add the new field to MATRIX (and to permissions.py)"
+    assert set(MATRIX) <= set(QUERIES) | top, "a nested field in MATRIX needs its query"
 
 
 @pytest.mark.parametrize("field", sorted(QUERIES))
@@ -279,12 +338,10 @@ def test_an_employee_in_another_scope_and_one_nowhere_get_the_same_refusal(
 
 
 def test_a_team_lead_and_an_agent_see_their_own_fields_only(platform: Platform) -> None:
-    query = (
-        "query($id: ID!) { employee(id: $id) { id lastSurvey { overall } openIssues { title } } }"
-    )
+    query = "query($id: ID!) { employee(id: $id) { id openIssues { title } } }"
     lead = as_role(platform, "team_lead", query, {"id": MATE})
     assert lead["data"]["employee"]["id"] == MATE
-    assert {e["path"][-1] for e in lead["errors"]} == {"lastSurvey", "openIssues"}
+    assert {e["path"][-1] for e in lead["errors"]} == {"openIssues"}
     assert codes(lead) == {"FORBIDDEN"}
     own = as_role(platform, "agent", query, {"id": AGENT})
     assert "errors" not in own and own["data"]["employee"]["openIssues"] == []
@@ -371,7 +428,25 @@ def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> d
             "scenario": "late_arrival",
             "amount": "10.00",
         }
-    return {**base, "surveyId": new_id("S"), "overall": 4, "drivers": {"pay": 3}}
+    if field == "Mutation.publishSurvey":
+        return {
+            "commandId": command,
+            "surveyId": new_id("S"),
+            "seriesId": "pulse",
+            "title": "Pulse",
+            "questions": [
+                {"questionId": "o", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
+                {"questionId": "r", "text": "Recommend?", "scale": "0-10", "role": "enps"},
+                {"questionId": "pay", "text": "Pay", "scale": "1-5", "role": "driver"},
+            ],
+            "opensOn": dt.date.today().isoformat(),
+            "closesOn": (dt.date.today() + dt.timedelta(days=7)).isoformat(),
+        }
+    survey = new_id("S")  # a survey of its own: each answer is a first one
+    publish_open_survey(bus, survey)
+    if field == "Mutation.closeSurvey":
+        return {"commandId": command, "surveyId": survey}
+    return {**base, "surveyId": survey, "overall": 4, "enps": 8, "drivers": {"pay": 3}}
 
 
 def run_mutation(platform: Platform, role: str, field: str, given: dict[str, Any]) -> dict:
@@ -381,13 +456,22 @@ def run_mutation(platform: Platform, role: str, field: str, given: dict[str, Any
     return as_role(platform, role, query, {"input": given})
 
 
-def recorded(database_url: str, command_id: str) -> bool:
+def recorded(database_url: str, given: dict[str, Any]) -> bool:
+    """Whether the command was recorded (an answer under a pseudonym: any answer to its survey)."""
+    command_id = given["commandId"]
     with psycopg.connect(database_url) as conn:
         found = conn.execute(
             "SELECT (SELECT count(*) FROM aerie_command_ids WHERE command_id = %s) "
             "+ (SELECT count(*) FROM aerie_dead_letters WHERE input::text LIKE %s)",
             (command_id, f"%{command_id}%"),
         ).fetchone()
+        if "overall" in given:
+            found = conn.execute(
+                "SELECT count(*) FROM surveys_events WHERE convert_from(state, 'UTF8')::jsonb "
+                "#>> '{meta,type}' = 'survey.answered' AND convert_from(state, 'UTF8')::jsonb "
+                "#>> '{payload,survey_id}' = %s",
+                (given["surveyId"],),
+            ).fetchone()
     return bool(found and found[0])
 
 
@@ -406,10 +490,10 @@ def test_each_role_records_an_event_only_within_its_scope_and_a_refusal_stores_n
             result = run_mutation(platform, role, field, given)
             if allowed:
                 assert "errors" not in result, (field, role, target, result)
-                assert recorded(database_url, given["commandId"]), (field, role)
+                assert recorded(database_url, given), (field, role)
             else:
                 assert codes(result) == {"FORBIDDEN"}, (field, role, target, result)
-                assert not recorded(database_url, given["commandId"]), (field, role)
+                assert not recorded(database_url, given), (field, role)
 
 
 def test_a_site_publisher_cannot_move_its_employee_to_another_site(
@@ -434,7 +518,7 @@ def test_a_site_publisher_cannot_move_its_employee_to_another_site(
     ):
         result = run_mutation(platform, "site_publisher", field, moved)
         assert codes(result) == {"FORBIDDEN"}, (field, result)
-        assert not recorded(database_url, moved["commandId"])
+        assert not recorded(database_url, moved)
 
 
 def test_a_site_publisher_cannot_hire_for_another_site_through_publish_event(
@@ -454,7 +538,7 @@ def test_a_site_publisher_cannot_hire_for_another_site_through_publish_event(
     }
     result = run_mutation(platform, "site_publisher", "Mutation.publishEvent", hired)
     assert codes(result) == {"FORBIDDEN"}
-    assert not recorded(database_url, hired["commandId"])
+    assert not recorded(database_url, hired)
 
 
 def test_hiring_an_id_on_another_sites_roster_tells_nothing_about_it(platform: Platform) -> None:
@@ -599,43 +683,49 @@ def test_a_request_without_a_valid_token_is_refused_with_401_and_stores_nothing(
     assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     assert problem in answer["errors"][0]["message"]
     assert response_headers["WWW-Authenticate"].startswith("Bearer")
-    assert not recorded(database_url, command)
+    assert not recorded(database_url, given)
 
 
-def test_the_site_summary_shows_averages_only_over_enough_people(
+def test_the_site_summary_shows_survey_figures_only_as_the_latest_closed_survey_shows_them(
     platform: Platform, bus: Any
 ) -> None:
     site = new_id("site")
-    crowd = [new_id(f"{RUN}-c") for _ in range(6)]
-    pair = [new_id(f"{RUN}-p") for _ in range(2)]
-    for employee in crowd:
-        hire_into(bus, employee, site, "team-crowd")
-    for employee in pair:
-        hire_into(bus, employee, site, "team-pair")
-    for n, employee in enumerate(crowd[:5] + pair):
-        bus.handle(
-            "survey.answered",
-            command_id=f"answer-{employee}",
-            employee_id=employee,
-            data={"survey_id": "pulse-1", "overall": 3 + n % 2, "drivers": {"pay": 3}},
-        )
+    teams = {"team-crowd": 6, "team-more": 5, "team-pair": 2}
+    members = {team: [new_id(f"{RUN}-m") for _ in range(n)] for team, n in teams.items()}
+    for team, employees in members.items():
+        for employee in employees:
+            hire_into(bus, employee, site, team)
+    survey = new_id("S")
+    publish_open_survey(bus, survey, sites=[site])
+    for employees in members.values():
+        for n, employee in enumerate(employees):
+            bus.handle(
+                "survey.answered",
+                command_id=f"answer-{employee}",
+                employee_id=employee,
+                data={"survey_id": survey, "overall": 3 + n % 2, "enps": 9, "drivers": {"pay": 3}},
+            )
+    bus.handle(
+        "survey.closed", command_id=f"close-{survey}", data={"survey_id": survey, "reason": "early"}
+    )
     query = (
-        "query($site: ID!) { siteSummary(siteId: $site) { headcount anonymityThreshold "
+        "query($site: ID!) { siteSummary(siteId: $site) { headcount anonymityThreshold surveyId "
         "teams { teamId headcount averageStar surveyAnswers averageSurvey } } }"
     )
 
     def summary() -> dict | None:
         found = as_role(platform, "analyst", query, {"site": site})["data"]["siteSummary"]
-        answered = sum(t["surveyAnswers"] or 0 for t in found["teams"])
-        return found if found["headcount"] == 8 and answered == 5 else None
+        return found if found["headcount"] == 13 and found["surveyId"] == survey else None
 
-    teams = {t["teamId"]: t for t in wait_until(summary, 30, "the site did not fill")["teams"]}
-    assert teams["team-crowd"]["averageSurvey"] == 3.4
-    assert teams["team-crowd"]["averageStar"] == 1.0
-    assert teams["team-crowd"]["surveyAnswers"] == 5
-    assert teams["team-pair"]["surveyAnswers"] is None
-    assert teams["team-pair"]["averageSurvey"] is None
-    assert teams["team-pair"]["averageStar"] is None
+    shown = {t["teamId"]: t for t in wait_until(summary, 60, "the survey did not close")["teams"]}
+    assert shown["team-crowd"]["surveyAnswers"] == 6
+    assert shown["team-crowd"]["averageSurvey"] == 3.5
+    assert shown["team-crowd"]["averageStar"] == 1.0
+    assert shown["team-pair"]["surveyAnswers"] is None  # two answers: below the threshold
+    assert shown["team-pair"]["averageStar"] is None
+    # five answers, but the site less the crowd and it would give the pair's two away
+    assert shown["team-more"]["surveyAnswers"] is None
+    assert shown["team-more"]["averageSurvey"] is None
 
 
 def test_a_batch_of_operations_is_refused_with_a_coded_error(platform: Platform) -> None:
@@ -940,10 +1030,10 @@ def test_each_role_records_a_voice_event_only_within_its_scope_and_a_refusal_sto
             result = run_mutation(platform, role, field, given)
             if allowed:
                 assert "errors" not in result, (field, role, department, result)
-                assert by_key or recorded(database_url, given["commandId"]), (field, role)
+                assert by_key or recorded(database_url, given), (field, role)
             else:
                 assert codes(result) == {"FORBIDDEN"}, (field, role, department, result)
-                assert not recorded(database_url, given["commandId"]), (field, role)
+                assert not recorded(database_url, given), (field, role)
 
 
 def test_only_the_author_accepts_a_reply_by_name(platform: Platform, bus: Any) -> None:

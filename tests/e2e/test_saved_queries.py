@@ -25,6 +25,24 @@ CREW = [f"G-{n:02d}" for n in range(1, 9)]  # six in team g1, two in g2
 
 def fixture_history(bus: Any) -> None:
     """A small site whose every fact is fixed: ids, days, scores."""
+    bus.handle(
+        "survey.published",
+        command_id="golden-pulse-published",
+        occurred_at="2026-01-30T09:00:00+08:00",
+        data={
+            "survey_id": "pulse-2026-02",
+            "series_id": "pulse",
+            "title": "February pulse",
+            "questions": [
+                {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
+                {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
+                {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
+            ],
+            "sites": [SITE],
+            "opens_on": "2026-02-01",
+            "closes_on": "2026-02-07",
+        },
+    )
     for n, employee in enumerate(CREW):
         bus.handle(
             "employee.hired",
@@ -39,13 +57,25 @@ def fixture_history(bus: Any) -> None:
                 "hired_on": "2026-01-05",
             },
         )
+    for n, employee in enumerate(CREW[:6]):  # team g1 answers; g2 does not
         bus.handle(
             "survey.answered",
             command_id=f"golden-pulse-{employee}",
             employee_id=employee,
             occurred_at="2026-02-01T10:00:00+08:00",
-            data={"survey_id": "pulse-2026-02", "overall": 2 + n % 4, "drivers": {"pay": 3}},
+            data={
+                "survey_id": "pulse-2026-02",
+                "overall": 2 + n % 4,
+                "enps": 8,
+                "drivers": {"pay": 3},
+            },
         )
+    bus.handle(
+        "survey.closed",
+        command_id="golden-pulse-closed",
+        occurred_at="2026-02-08T12:00:00+00:00",
+        data={"survey_id": "pulse-2026-02", "reason": "scheduled"},
+    )
     bus.handle(
         "training.passed",
         command_id="golden-training-1",
@@ -84,9 +114,9 @@ def fixture_history(bus: Any) -> None:
 @pytest.fixture(scope="module")
 def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
     fixture_history(bus)
-    running = Platform(database_url, broker, workdir, "saved").run_parts(
-        "relay", "worker", "gateway"
-    )
+    running = Platform(database_url, broker, workdir, "saved")
+    running.env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = "1"  # survey answers are held that long
+    running.run_parts("relay", "worker", "gateway")
     view = "query($id: ID!) { employee(id: $id) { openIssueCount starLevel } }"
     wait_until(
         lambda: (
@@ -102,10 +132,16 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
                 "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
                 {"id": CREW[0]},
             )["data"]["auditTrail"]["entries"].__len__()
-            == 5
+            == 4  # a survey answer names no one: it is in no one's trail
         ),
         60,
         "the fixture did not reach the audit trail",
+    )
+    summary = "query($site: ID!) { siteSummary(siteId: $site) { surveyId } }"
+    wait_until(
+        lambda: running.graphql(summary, {"site": SITE})["data"]["siteSummary"]["surveyId"],
+        60,
+        "the closed survey did not reach the satisfaction read model",
     )
     yield running
     running.stop()

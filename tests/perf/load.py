@@ -19,7 +19,7 @@ from pathlib import Path
 
 FULL_VIEW = """query View($id: ID!) { employee(id: $id) { id siteId teamId displayName role status
   hiredOn leftOn starLevel trainingsPassedCount openIssueCount updatedAt
-  couponsGranted { count totalAmount } lastSurvey { surveyId overall answeredAt }
+  couponsGranted { count totalAmount }
   trainingsPassed { courseId courseTitle score passedOn }
   openIssues { issueId department title status raisedAt holderId } } }"""
 

@@ -63,11 +63,13 @@ def test_a_valid_event_validates_against_its_exported_schema() -> None:
 
 def test_every_problem_of_a_payload_is_reported_with_field_and_allowed_values() -> None:
     with pytest.raises(PayloadInvalid) as caught:
-        event_type("survey.answered").clean({"survey_id": "bad id", "overall": 9, "extra": 1})
+        event_type("star.promoted").clean(
+            {"from_star": 9, "to_star": "3", "promoted_on": "2026-02-01", "extra": 1}
+        )
     problems = {p.field: p for p in caught.value.problems}
-    assert set(problems) == {"extra", "survey_id", "overall", "drivers"}
-    assert "1 to 5" in problems["overall"].allowed
-    assert problems["drivers"].problem == "is missing"
+    assert set(problems) == {"extra", "from_star", "to_star", "reason"}
+    assert "1 to 4" in problems["from_star"].allowed
+    assert problems["reason"].problem == "is missing"
 
 
 def test_a_malformed_date_is_refused_naming_the_format() -> None:

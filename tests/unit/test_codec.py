@@ -118,7 +118,9 @@ def test_sealing_leaves_fields_that_are_not_personal_in_clear() -> None:
 
 def test_an_absent_personal_field_stays_absent_when_sealed() -> None:
     survey = CATALOG["survey.answered"]
-    payload = survey.clean({"survey_id": "S-1", "overall": 4, "drivers": {"pay": 3}})
+    payload = survey.clean(
+        {"survey_id": "S-1", "overall": 4, "enps": 8, "drivers": {"pay": 3}, "anonymous": True}
+    )
 
     assert seal_payload(survey, payload, key_id=AUTHOR, key=new_subject_key()) == payload
 
@@ -419,3 +421,24 @@ def test_the_schema_of_a_personal_field_allows_null_for_erased_data() -> None:
     assert {"type": "null"} in schema["anyOf"]
     assert schema["x-personal-data"] is True
     assert "erased" in schema["description"]
+
+
+def test_a_version_1_survey_answer_reads_as_its_survey_only() -> None:
+    """Stored before answers were anonymous: its scores and comment are withheld when read."""
+    key = new_subject_key()
+    v1 = EventType(
+        "survey.answered",
+        "surveys",
+        1,
+        "v1",
+        {"comment": Field("text", "c", required=False, personal=True)},
+    )
+    payload = {"survey_id": "pulse-1", "overall": 2, "drivers": {"pay": 1}, "comment": "my lead"}
+    sealed = seal_payload(v1, payload, key_id=AUTHOR, key=key)
+    state = stored_state(meta("survey.answered", schema_version=1), sealed)
+    envelope = decode(EventCodec(), state, {AUTHOR: key})
+    assert envelope is not None and envelope.schema_version == 2
+    assert envelope.payload["survey_id"] == "pulse-1"
+    assert envelope.payload["response_id"] is None and envelope.payload["anonymous"] is False
+    assert "my lead" not in json.dumps(envelope.payload)
+    assert {envelope.payload[name] for name in ("overall", "enps", "drivers", "revision")} == {None}

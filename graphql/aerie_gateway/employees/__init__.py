@@ -21,7 +21,6 @@ DOMAIN = GatewayDomain(
         "Query.siteSummary": grants(site_manager=SITE, analyst=COMPANY, hr=COMPANY),
         "CommandResult.view": EMPLOYEE_VIEW,
         # the unified view: what its reader may see of an employee
-        "Employee.lastSurvey": grants(agent=SELF, hr=COMPANY),
         "Employee.openIssues": grants(agent=SELF, hr=COMPANY),
     },
     as_parent={
@@ -33,13 +32,12 @@ DOMAIN = GatewayDomain(
         "TrainingPassed": "courseId courseTitle score passedOn",
         "Issue": "issueId department title status raisedAt holderId",
         "CouponSummary": "count totalAmount",
-        "SurveyAnswer": "surveyId overall answeredAt",
         "EmployeeEdge": "cursor node",
         "PageInfo": "hasNextPage endCursor",
         "EmployeeConnection": "edges pageInfo",
         "CommandResult": "eventId type context position duplicate",
         "ViewAfterWrite": "status employee",
-        "SiteSummary": "siteId headcount byStar teams anonymityThreshold",
+        "SiteSummary": "siteId headcount byStar teams anonymityThreshold surveyId",
         "StarCount": "starLevel headcount",
         "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",
     },

@@ -7,6 +7,9 @@ from typing import Any
 
 import strawberry
 from aerie_projections.profile import queries as profile
+from aerie_projections.satisfaction import queries as satisfaction
+from aerie_projections.satisfaction.results import GroupResult
+from aerie_projections.satisfaction.statistics import OVERALL
 from strawberry.types import Info
 
 from aerie_gateway.employees.types import (
@@ -88,8 +91,14 @@ class EmployeeQueries:
     async def site_summary(self, info: Info, site_id: strawberry.ID) -> SiteSummary:
         async with info.context.pool.connection() as conn:
             figures = await profile.site_summary(conn, str(site_id))
+            survey = await satisfaction.latest_results_of_site(conn, str(site_id))
         threshold = info.context.anonymity_threshold
-        teams = [team_summary(t, threshold) for t in figures["teams"]]
+        answered = (
+            {g.group[2]: g for g in survey.of_kind("team") if g.group[1] == str(site_id)}
+            if survey
+            else {}
+        )
+        teams = [team_summary(t, threshold, answered.get(t["team_id"])) for t in figures["teams"]]
         return SiteSummary(
             site_id=str(site_id),
             headcount=sum(t.headcount for t in teams),
@@ -98,19 +107,26 @@ class EmployeeQueries:
                 for r in figures["by_star"]
             ],
             teams=teams,
-            anonymity_threshold=threshold,
+            anonymity_threshold=survey.survey.threshold if survey else threshold,
+            survey_id=survey.survey.survey_id if survey else None,
         )
 
 
-def team_summary(row: dict[str, Any], threshold: int) -> TeamSummary:
-    """A team's figures; each average only when enough people stand behind it."""
+def team_summary(row: dict[str, Any], threshold: int, survey: GroupResult | None) -> TeamSummary:
+    """A team's figures; each average only when enough people stand behind it.
+
+    Survey figures are the team's group in the site's latest closed survey, as
+    that survey shows it (null when withheld: below its threshold, or because
+    it would reveal a smaller group).
+    """
+    overall = survey.item(OVERALL) if survey is not None and survey.shown else None
     return TeamSummary(
         team_id=row["team_id"],
         headcount=row["headcount"],
         average_star=round(row["average_star"], 2) if row["headcount"] >= threshold else None,
-        survey_answers=row["survey_answers"] if row["survey_answers"] >= threshold else None,
-        average_survey=round(row["average_survey"], 2)
-        if row["survey_answers"] >= threshold
+        survey_answers=survey.responses if overall is not None and survey else None,
+        average_survey=round(overall.statistics.mean, 2)
+        if overall is not None and overall.statistics.mean is not None
         else None,
     )
 

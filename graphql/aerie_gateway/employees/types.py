@@ -46,13 +46,6 @@ class CouponSummary:
     total_amount: Decimal
 
 
-@strawberry.type(description="The employee's most recent survey answer.")
-class SurveyAnswer:
-    survey_id: str
-    overall: int
-    answered_at: dt.datetime
-
-
 @strawberry.type(description="One employee across every context: roster, growth, learning, voice.")
 class Employee:
     id: strawberry.ID
@@ -67,10 +60,6 @@ class Employee:
     trainings_passed_count: int
     open_issue_count: int
     coupons_granted: CouponSummary
-    last_survey: SurveyAnswer | None = strawberry.field(
-        permission_classes=[Allowed],
-        description="Seen only by the employee and HR: answers are not their manager's to read.",
-    )
     updated_at: dt.datetime
 
     known_trainings: strawberry.Private[list[dict[str, Any]] | None] = None
@@ -103,13 +92,6 @@ class Employee:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Employee:
-        survey = None
-        if row["last_survey_id"]:
-            survey = SurveyAnswer(
-                survey_id=row["last_survey_id"],
-                overall=row["last_survey_overall"],
-                answered_at=row["last_survey_at"],
-            )
         return cls(
             id=strawberry.ID(row["employee_id"]),
             site_id=row["site_id"],
@@ -125,7 +107,6 @@ class Employee:
             coupons_granted=CouponSummary(
                 count=row["coupons_granted"], total_amount=row["coupon_total"]
             ),
-            last_survey=survey,
             updated_at=row["updated_at"],
             known_trainings=row.get("trainings_list"),
             known_open_issues=row.get("open_issues_list"),
@@ -164,7 +145,6 @@ class ViewAfterWrite:
     )
 
 
-@target("Employee.lastSurvey")
 @target("Employee.openIssues")
 def the_employee(source: Employee, _info: Info, _arguments: dict[str, Any]) -> Placement:
     """The target of a field of the unified view: the employee it shows (for ``@target``)."""
@@ -193,9 +173,13 @@ class TeamSummary:
     headcount: int
     average_star: float | None
     survey_answers: int | None = strawberry.field(
-        description="How many answered; null below the threshold (it would tell who did)."
+        description="How many answered the site's latest closed survey (surveyId) in this team; "
+        "null when the survey's results withhold the team (it would tell who did)."
     )
-    average_survey: float | None
+    average_survey: float | None = strawberry.field(
+        description="Their mean overall satisfaction, on that survey's overall scale; null when "
+        "withheld."
+    )
 
 
 @strawberry.type(description="A site in numbers: no field names an employee.")
@@ -205,7 +189,12 @@ class SiteSummary:
     by_star: list[StarCount]
     teams: list[TeamSummary]
     anonymity_threshold: int = strawberry.field(
-        description="Averages over fewer people than this are not shown."
+        description="Averages over fewer people than this are not shown (survey figures: the "
+        "threshold their survey was published under)."
+    )
+    survey_id: str | None = strawberry.field(
+        default=None,
+        description="The site's latest closed survey, which the teams' survey figures come from.",
     )
 
 

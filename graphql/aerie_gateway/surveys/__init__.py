@@ -1,35 +1,67 @@
-"""Satisfaction surveys in GraphQL: employees answer them."""
+"""Satisfaction surveys in GraphQL: published, answered under pseudonyms, results as shown.
 
-import strawberry
-from strawberry.scalars import JSON
-from strawberry.types import Info
+Every figure is a closed survey's, of a group shown under its anonymity
+threshold and complementary withholding, whoever asks, admin included; the
+charts (``routes``) draw the same figures.
+"""
 
 from aerie_gateway.domain import GatewayDomain
 from aerie_gateway.permissions import SELF, for_people
-from aerie_gateway.recording import CommandResult, MayRecord, record
-
-
-@strawberry.input
-class AnswerSurveyInput:
-    command_id: str
-    employee_id: str
-    survey_id: str
-    overall: int
-    drivers: JSON
-    comment: str | None = None
-    occurred_at: str | None = None
-
-
-@strawberry.type
-class SurveyMutations:
-    @strawberry.mutation(permission_classes=[MayRecord], description="Record survey.answered.")
-    async def answer_survey(self, info: Info, input: AnswerSurveyInput) -> CommandResult:
-        return await record(info, "survey.answered", input)
-
+from aerie_gateway.surveys.mutations import SurveyMutations
+from aerie_gateway.surveys.queries import SurveyQueries
+from aerie_gateway.surveys.routes import routes
+from aerie_gateway.surveys.rules import COMMENTS, DEFINITIONS, MANAGE, RESULTS, TRENDS
 
 DOMAIN = GatewayDomain(
     name="surveys",
+    query=SurveyQueries,
     mutation=SurveyMutations,
-    writes={"survey.answered": for_people(SELF)},
-    mutations={"answerSurvey": "survey.answered"},
+    fields={
+        "Query.surveys": DEFINITIONS,
+        "Query.survey": DEFINITIONS,
+        "Query.surveyTrend": TRENDS,
+        "Survey.results": RESULTS,
+        "Survey.drivers": RESULTS,
+        "Survey.driverChart": RESULTS,
+        "Survey.comments": COMMENTS,
+    },
+    as_parent={
+        "Survey": (
+            "id seriesId title questions commentPrompt sites teams opensOn closesOn status "
+            "closedAt closeReason anonymityThreshold policyVersion"
+        ),
+        "SurveyQuestion": "id text scale role",
+        "ChartLink": "url expiresAt",
+        "SurveyResultsView": (
+            "surveyId status anonymityThreshold policyVersion scalesVersion groups"
+        ),
+        "GroupFigures": ("kind siteId teamId shown withheld invited responses responseRate items"),
+        "ItemFigures": (
+            "questionId role text scale responses mean favourable unfavourable correlation enps"
+        ),
+        "DriverAnalysisView": (
+            "surveyId kind siteId teamId performanceMeasure shown importanceCut performanceCut "
+            "previousSurveyId version drivers"
+        ),
+        "DriverRank": (
+            "questionId text importance performance quadrant priority rank previousImportance "
+            "previousPerformance previousRank previousQuadrant"
+        ),
+        "SurveyTrend": "seriesId points chart",
+        "TrendPointView": (
+            "surveyId title opensOn closesOn kind siteId shown withheld responses overallMean "
+            "overallPercent favourable enps customerSatisfaction agents"
+        ),
+    },
+    writes={
+        "survey.published": MANAGE,
+        "survey.answered": for_people(SELF),
+        "survey.closed": MANAGE,
+    },
+    mutations={
+        "publishSurvey": "survey.published",
+        "answerSurvey": "survey.answered",
+        "closeSurvey": "survey.closed",
+    },
+    routes=routes,
 )

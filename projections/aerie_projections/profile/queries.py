@@ -68,7 +68,7 @@ async def employees_of_site(
 
 
 async def site_summary(conn: AsyncConnection[Any], site_id: str) -> dict[str, Any]:
-    """Active head count of a site by star and by team, with each team's survey answers.
+    """Active head count of a site by star and by team (survey results are the satisfaction's).
 
     Only counts and averages leave this function: no row names an employee.
     """
@@ -80,9 +80,7 @@ async def site_summary(conn: AsyncConnection[Any], site_id: str) -> dict[str, An
         )
         by_star = await cur.fetchall()
         await cur.execute(
-            f"SELECT team_id, count(*) AS headcount, avg(star_level)::float AS average_star, "
-            "count(last_survey_overall) AS survey_answers, "
-            "avg(last_survey_overall)::float AS average_survey "
+            f"SELECT team_id, count(*) AS headcount, avg(star_level)::float AS average_star "
             f"FROM {S}.employee_profile WHERE site_id = %s AND status = 'active' "
             "GROUP BY team_id ORDER BY team_id",
             (site_id,),

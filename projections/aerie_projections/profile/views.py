@@ -26,7 +26,7 @@ from aerie_projections.kit import (
     update_rows,
 )
 
-TABLES = ("employee_profile", "training_passed", "issue", "coupon_grant", "survey_answer")
+TABLES = ("employee_profile", "training_passed", "issue", "coupon_grant")
 
 SCHEMA_V1 = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -108,6 +108,13 @@ DO $$ BEGIN
 END $$;
 """
 
+NO_SURVEY_ANSWERS_V3 = """
+DROP TABLE IF EXISTS {s}.survey_answer;
+ALTER TABLE {s}.employee_profile DROP COLUMN IF EXISTS last_survey_id,
+    DROP COLUMN IF EXISTS last_survey_overall, DROP COLUMN IF EXISTS last_survey_at;
+"""
+"""Survey answers are the satisfaction projection's, under pseudonyms: none stays by its person."""
+
 _COUNT_COLUMNS = (
     ("employee_id", "text"),
     ("updated_at", "timestamptz"),
@@ -157,12 +164,12 @@ class ProfileProjection(Projection):
             "issue.handed_over",
             "issue.resolved",
             "coupon.granted",
-            "survey.answered",
         }
     )
     migrations = (
         (1, "employee profile and its lists", SCHEMA_V1),
         (2, "who holds an issue; erased personal fields may be empty", HOLDER_V2),
+        (3, "no survey answer linked to its person", NO_SURVEY_ANSWERS_V3),
     )
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
@@ -174,7 +181,6 @@ class ProfileProjection(Projection):
         statements += _inserts(by_type)
         statements += _holders(by_type.get("issue.handed_over", []))
         statements += _resolved(by_type.get("issue.resolved", []))
-        statements += _last_surveys(by_type.get("survey.answered", []))
         return [s for s in statements if s is not None]
 
 
@@ -328,30 +334,6 @@ def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
                 ],
             )
         )
-    if answered := by_type.get("survey.answered"):
-        statements.append(
-            insert_rows(
-                "survey_answer",
-                [
-                    ("survey_id", "text"),
-                    ("employee_id", "text"),
-                    ("overall", "int"),
-                    ("drivers", "jsonb"),
-                    ("answered_at", "timestamptz"),
-                ],
-                [
-                    (
-                        p["survey_id"],
-                        e.employee_id,
-                        p["overall"],
-                        p["drivers"],
-                        e.occurred_at,
-                    )
-                    for e in answered
-                    for p in [e.payload]
-                ],
-            )
-        )
     return statements
 
 
@@ -377,33 +359,5 @@ def _resolved(resolved: list[Envelope]) -> list[Statement]:
     return [
         update_rows(
             "issue", ("issue_id", "text"), [("status", "text")], [(i, "resolved") for i in named]
-        )
-    ]
-
-
-def _last_surveys(answered: list[Envelope]) -> list[Statement]:
-    """Each employee's latest answer by (time, survey), kept only if later than the stored one."""
-    latest: dict[str, tuple[str, str, int]] = {}
-    for e in answered:
-        candidate = (e.occurred_at, e.payload["survey_id"], e.payload["overall"])
-        if e.employee_id and (
-            e.employee_id not in latest or candidate[:2] > latest[e.employee_id][:2]
-        ):
-            latest[e.employee_id] = candidate
-    if not latest:
-        return []
-    rows = [(k, *latest[k]) for k in sorted(latest)]
-    return [
-        update_rows(
-            "employee_profile",
-            ("employee_id", "text"),
-            [
-                ("last_survey_at", "timestamptz"),
-                ("last_survey_id", "text"),
-                ("last_survey_overall", "int"),
-            ],
-            rows,
-            where="t.last_survey_at IS NULL OR (t.last_survey_at, t.last_survey_id) "
-            "< (u.last_survey_at, u.last_survey_id)",
         )
     ]

@@ -1,4 +1,4 @@
-"""The surveys bounded context."""
+"""The surveys bounded context: surveys published, answered under pseudonyms, closed."""
 
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.surveys.application import Surveys
@@ -6,5 +6,25 @@ from aerie_services.surveys.application import Surveys
 CONTEXT = BoundedContext(
     name="surveys",
     application=Surveys,
-    handles=(Handles("survey.answered", Surveys.answer_survey),),
+    handles=(
+        Handles(
+            "survey.published",
+            Surveys.publish_survey,
+            subject="none",
+            decided_by_domain=frozenset({"closes_at"}),
+        ),
+        Handles(
+            "survey.answered",
+            Surveys.answer_survey,
+            decided_by_domain=frozenset(
+                {"response_id", "revision", "site_id", "team_id", "previous", "anonymous"}
+            ),
+        ),
+        Handles(
+            "survey.closed",
+            Surveys.close_survey,
+            subject="none",
+            decided_by_domain=frozenset({"responses"}),
+        ),
+    ),
 )

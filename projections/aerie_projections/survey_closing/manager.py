@@ -1,0 +1,55 @@
+"""The survey-closing manager: a timer per published survey, and the close it records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from aerie_events.envelope import Envelope
+from psycopg import AsyncConnection
+
+from aerie_projections.kit import Statement
+from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
+
+
+class SurveyClosingManager(ProcessManager):
+    name = "survey_closing"
+    tables = ()
+    handles = frozenset({"survey.published"})
+    migrations = ()
+
+    def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
+        return []  # no state: the timer holds all it needs
+
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:
+        return [
+            Timer(
+                key=f"close:{e.payload['survey_id']}",
+                due_at=e.payload["closes_at"],
+                cause=e.event_id,
+                data={"survey_id": e.payload["survey_id"]},
+            )
+            for e in envelopes
+            if e.type == "survey.published" and _still_open(e)
+        ]
+
+    async def on_timer(
+        self, conn: AsyncConnection[Any], schema: str, timer: DueTimer
+    ) -> list[CommandRequest]:
+        survey_id = timer.data["survey_id"]
+        return [
+            CommandRequest(
+                kind="survey.closed",
+                command_id=f"survey-closing:{survey_id}",
+                employee_id=None,
+                data={"survey_id": survey_id, "reason": "scheduled"},
+                causation_id=str(timer.cause),
+            )
+        ]
+
+
+def _still_open(published: Envelope) -> bool:
+    """Whether the survey was recorded before its scheduled close (event time, not the clock)."""
+    closes_at = dt.datetime.fromisoformat(published.payload["closes_at"])
+    return closes_at > dt.datetime.fromisoformat(published.recorded_at)
