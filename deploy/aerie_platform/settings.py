@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aerie_events.topics import Topics
-from aerie_projections.escalations.mail import MailSettings
+from aerie_projections.deadlines.mail import MailSettings
 
 
 class SettingsError(SystemExit):

@@ -1,6 +1,6 @@
 """Given / when / then on the routing and escalation emails."""
 
-from aerie_projections.escalations.mail import MailSettings, Notice, compose
+from aerie_projections.deadlines.mail import MailSettings, Notice, compose
 
 SETTINGS = MailSettings(
     host="127.0.0.1", sender="aerie@example.com", public_url="https://aerie.example.com/"

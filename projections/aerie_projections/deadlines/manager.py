@@ -32,7 +32,7 @@ from aerie_events.escalation import (
 )
 from psycopg import AsyncConnection
 
-from aerie_projections.escalations.mail import MailSettings, Notice, compose, send
+from aerie_projections.deadlines.mail import MailSettings, Notice, compose, send
 from aerie_projections.kit import Statement, unnest, upsert_rows
 from aerie_projections.manager import (
     CancelTimer,
