@@ -10,6 +10,7 @@ aerie token        issue a signed bearer token for a role (embedded default's lo
 aerie client       add, list or revoke an integration client's credential
 aerie publish      send commands from a JSON-lines file through the Kafka door
 aerie dead-letters list what was refused, with the reason
+aerie outbox       list the emails not sent (or given up); retry queues those given up again
 aerie relay | worker | gateway | ingest    one part of the platform, for production
 """
 
@@ -494,6 +495,35 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox(args: argparse.Namespace) -> int:
+    import psycopg
+    from aerie_projections.deadlines import outbox
+    from aerie_projections.kit import READ_SCHEMA
+
+    settings = Settings.from_env()
+    with psycopg.connect(settings.require_database()) as conn:
+        if args.action == "retry":
+            queued = outbox.requeue_failed(conn, READ_SCHEMA)
+            say(f"{queued} notices given up are queued again (the worker sends them)")
+            return 0
+        rows = outbox.listed(conn, READ_SCHEMA, failed_only=args.failed, limit=args.limit)
+    if not rows:
+        say("no notice given up" if args.failed else "every notice was sent")
+        return 0
+    for row in rows:
+        state = (
+            f"given up {row['failed_at']:%Y-%m-%d %H:%M:%S}"
+            if row["failed_at"]
+            else f"next attempt {row['next_attempt_at'] or 'now'}"
+        )
+        say(
+            f"{row['created_at']:%Y-%m-%d %H:%M:%S} issue {row['issue_id']} "
+            f"{row['reason'].split(':', 1)[0]} to {row['recipient']}: {row['attempts']} attempts, "
+            f"{row['last_error'] or 'not tried yet'}; {state}"
+        )
+    return 0
+
+
 def shared_listener(port: int) -> Any:
     """A socket on 127.0.0.1:``port`` that every gateway process binds (SO_REUSEPORT).
 
@@ -849,6 +879,12 @@ def main(argv: list[str] | None = None) -> int:
     letters.add_argument("action", choices=("list",))
     letters.add_argument("--limit", type=int, default=50, help="list at most this many")
     letters.add_argument("--source", help="only those whose source starts so, e.g. ingest")
+    mails = sub.add_parser(
+        "outbox", help="list the routing and escalation emails not sent, or queue those given up"
+    )
+    mails.add_argument("action", choices=("list", "retry"))
+    mails.add_argument("--failed", action="store_true", help="only those given up")
+    mails.add_argument("--limit", type=int, default=50, help="list at most this many")
     args = parser.parse_args(argv)
     handler = globals()[f"cmd_{args.command.replace('-', '_')}"]
     return int(handler(args) or 0)

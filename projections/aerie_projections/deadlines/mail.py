@@ -34,6 +34,10 @@ class MailSettings:
     public_url: str = "http://127.0.0.1:8000"
     """The gateway's public base URL: links in notices point there."""
     timeout_seconds: float = 10.0
+    max_attempts: int = 8
+    """A notice the server refuses this many times is given up: kept, marked failed, listed."""
+    retry_after_seconds: float = 30.0
+    """The wait after a first failed attempt; it doubles with each attempt (at most an hour)."""
 
     @property
     def enabled(self) -> bool:
@@ -100,22 +104,42 @@ def compose(notice: Notice, settings: MailSettings) -> EmailMessage:
     return message
 
 
-def send(messages: list[EmailMessage], settings: MailSettings) -> None:
-    """Deliver ``messages`` over one SMTP session; raises when the server refuses any."""
-    client: Any
-    if settings.tls == "ssl":
-        client = smtplib.SMTP_SSL(
-            settings.host or "",
-            settings.port,
-            timeout=settings.timeout_seconds,
-            context=ssl.create_default_context(),
-        )
-    else:
-        client = smtplib.SMTP(settings.host or "", settings.port, timeout=settings.timeout_seconds)
-    with client:
-        if settings.tls == "starttls":
-            client.starttls(context=ssl.create_default_context())
-        if settings.username:
-            client.login(settings.username, settings.password or "")
-        for message in messages:
-            client.send_message(message)
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
+"""The server refused one message (its recipient, sender or content): the session goes on."""
+
+
+class Session:
+    """One SMTP session: messages are sent one at a time, so each is refused or sent alone."""
+
+    def __init__(self, settings: MailSettings) -> None:
+        client: Any
+        if settings.tls == "ssl":
+            client = smtplib.SMTP_SSL(
+                settings.host or "",
+                settings.port,
+                timeout=settings.timeout_seconds,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(
+                settings.host or "", settings.port, timeout=settings.timeout_seconds
+            )
+        try:
+            if settings.tls == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if settings.username:
+                client.login(settings.username, settings.password or "")
+        except BaseException:
+            client.close()
+            raise
+        self.client = client
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver ``message``; raises one of ``REFUSED`` when the server refuses it alone."""
+        self.client.send_message(message)
+
+    def close(self) -> None:
+        try:
+            self.client.quit()
+        except (OSError, smtplib.SMTPException):
+            self.client.close()

@@ -12,14 +12,13 @@
   id derived from the issue and the reply.
 - Every routing and escalation writes a notification row in the batch's
   transaction (unique per issue, reason and recipient); ``deliver`` sends the
-  rows not yet sent over SMTP and marks them, so a crash neither loses a
-  notice nor makes a second one (a resend carries the same Message-ID).
+  rows not yet sent over SMTP and marks each as it goes, so a crash neither
+  loses a notice nor makes a second one (a resend carries the same Message-ID).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +31,8 @@ from aerie_events.escalation import (
 )
 from psycopg import AsyncConnection
 
-from aerie_projections.deadlines.mail import MailSettings, Notice, compose, send
+from aerie_projections.deadlines import outbox
+from aerie_projections.deadlines.mail import REFUSED, MailSettings, Notice, Session, compose
 from aerie_projections.kit import Statement, unnest, upsert_rows
 from aerie_projections.manager import (
     CancelTimer,
@@ -75,6 +75,12 @@ CREATE INDEX IF NOT EXISTS voice_outbox_unsent ON {s}.voice_outbox (created_at)
     WHERE sent_at IS NULL;
 """
 
+OUTBOX_FAILED = """
+ALTER TABLE {s}.voice_outbox ADD COLUMN IF NOT EXISTS failed_at timestamptz;
+CREATE INDEX IF NOT EXISTS voice_outbox_failed ON {s}.voice_outbox (created_at)
+    WHERE failed_at IS NOT NULL;
+"""
+
 AWAITING = ("routed", "escalated")
 NOTICE_COLUMNS = [
     ("issue_id", "text"),
@@ -84,7 +90,6 @@ NOTICE_COLUMNS = [
     ("due_at", "timestamptz"),
     ("created_at", "timestamptz"),
 ]
-RETRY_AFTER = dt.timedelta(seconds=30)
 DELIVERY_BATCH = 50
 
 
@@ -106,7 +111,10 @@ class DeadlineManager(ProcessManager):
             "issue.resolved",
         }
     )
-    migrations = ((1, "departments' contacts, issues awaiting replies, the notice outbox", STATE),)
+    migrations = (
+        (1, "departments' contacts, issues awaiting replies, the notice outbox", STATE),
+        (2, "notices given up after their last attempt", OUTBOX_FAILED),
+    )
 
     def __init__(self, mail: MailSettings | None = None) -> None:
         self.mail = mail
@@ -226,32 +234,57 @@ class DeadlineManager(ProcessManager):
         ]
 
     async def deliver(self, conn: AsyncConnection[Any], schema: str) -> int:
-        """Send the notices not sent yet (each once), mark them; return how many were sent."""
+        """Send the notices due, one by one, marking each as it goes; return how many were sent.
+
+        A message the server refuses fails alone (the session goes on); a lost
+        session fails the message in flight and gives the rest back unattempted.
+        """
         if self.mail is None or not self.mail.enabled:
             return 0
         mail = self.mail
-        async with conn.transaction():
-            cur = await conn.execute(
-                f"SELECT issue_id, reason, recipient, department, priority, due_at, created_at "
-                f"FROM {schema}.voice_outbox WHERE sent_at IS NULL AND "
-                "(next_attempt_at IS NULL OR next_attempt_at <= now()) ORDER BY created_at "
-                "LIMIT %s FOR UPDATE SKIP LOCKED",
-                (DELIVERY_BATCH,),
+        notices = await outbox.claim(conn, schema, DELIVERY_BATCH)
+        if not notices:
+            return 0
+        try:
+            session = await asyncio.to_thread(Session, mail)
+        except (OSError, ValueError) as error:
+            for notice in notices:
+                await self._failed(conn, schema, notice, error)
+            return 0
+        sent = 0
+        try:
+            for n, notice in enumerate(notices):
+                try:
+                    await asyncio.to_thread(session.send, compose(notice, mail))
+                except REFUSED as error:
+                    await self._failed(conn, schema, notice, error)
+                    continue
+                except (OSError, ValueError) as error:
+                    await self._failed(conn, schema, notice, error)
+                    await outbox.release(conn, schema, notices[n + 1 :], mail)
+                    break
+                await outbox.mark_sent(conn, schema, notice)
+                sent += 1
+        finally:
+            await asyncio.to_thread(session.close)
+        return sent
+
+    async def _failed(
+        self, conn: AsyncConnection[Any], schema: str, notice: Notice, error: BaseException
+    ) -> None:
+        assert self.mail is not None
+        reason = type(error).__name__  # the class only: a server's answer may quote an address
+        if await outbox.mark_failed(conn, schema, notice, reason, self.mail):
+            log.error(
+                "notice %s about issue %s given up after %d attempts (%s): "
+                "`aerie outbox list --failed` lists it, `aerie outbox retry` queues it again",
+                notice.reason.split(":", 1)[0],
+                notice.issue_id,
+                self.mail.max_attempts,
+                reason,
             )
-            rows = await cur.fetchall()
-            if not rows:
-                return 0
-            notices = [_notice_of(row) for row in rows]
-            keys = [(n.issue_id, n.reason, n.recipient) for n in notices]
-            try:
-                await asyncio.to_thread(send, [compose(n, mail) for n in notices], mail)
-            except (OSError, ValueError) as error:
-                # the error's class only: a server's answer may quote an address
-                log.warning("notices not sent (will retry): %s", type(error).__name__)
-                await _mark(conn, schema, keys, error=type(error).__name__)
-                return 0
-            await _mark(conn, schema, keys, error=None)
-        return len(notices)
+        else:
+            log.warning("notice about issue %s not sent (will retry): %s", notice.issue_id, reason)
 
 
 _STATUS_AFTER = {
@@ -310,34 +343,4 @@ def _outbox(notices: list[list[Any]]) -> Statement:
         "JOIN {s}.deadline_department d ON d.department_id = u.department "
         "ON CONFLICT DO NOTHING",
         params,
-    )
-
-
-def _notice_of(row: Sequence[Any]) -> Notice:
-    issue_id, reason, recipient, department, priority, due_at, created_at = row
-    return Notice(
-        issue_id=issue_id,
-        reason=reason,
-        recipient=recipient,
-        department=department,
-        priority=priority,
-        due_at=due_at.isoformat() if due_at else None,
-        created_at=created_at.isoformat(),
-    )
-
-
-async def _mark(
-    conn: AsyncConnection[Any], schema: str, keys: list[tuple[str, str, str]], error: str | None
-) -> None:
-    source, params = unnest([("issue_id", "text"), ("reason", "text"), ("recipient", "text")], keys)
-    extra: list[Any]
-    if error is None:
-        sets, extra = "sent_at = now(), last_error = NULL", []
-    else:
-        sets = "attempts = t.attempts + 1, last_error = %s, next_attempt_at = now() + %s"
-        extra = [error, RETRY_AFTER]  # before the row source's parameter
-    await conn.execute(
-        f"UPDATE {schema}.voice_outbox AS t SET {sets} FROM {source} WHERE t.issue_id = u.issue_id "
-        "AND t.reason = u.reason AND t.recipient = u.recipient",
-        [*extra, *params],
     )
