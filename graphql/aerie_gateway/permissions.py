@@ -77,6 +77,16 @@ def for_people(scope: Scope = SELF, **more: Scope) -> Rule:
     return Rule({**dict.fromkeys(PEOPLE, scope), **more, "admin": COMPANY})
 
 
+def only_oneself() -> Rule:
+    """A write no one makes in another's name, admin included: the token's own subject only.
+
+    For what a person records about themselves alone (raising an issue,
+    answering a survey): recording it as someone else, or replaying their
+    command, would tell whether that person did it, so no role reaches further.
+    """
+    return Rule(dict.fromkeys((*PEOPLE, "admin"), SELF))
+
+
 FIELDS: dict[str, Rule] = {}
 """Every field's rule (``Type.field``), assembled from the gateway domains (``registry.py``)."""
 

@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from aerie_services.errors import CommandIdReused, Conflict
+from aerie_services.errors import CommandIdReused, Conflict, NotOneself
 
 AERIE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:aerie")
 
@@ -103,6 +103,13 @@ class Command:
             "causation_id": self.causation_id,
             "policy_version": policy_version,
         }
+
+
+def require_oneself(command: Command, what: str) -> None:
+    """Refuse a person recording ``what`` in someone else's name (raising an issue, answering
+    a survey). The platform's own loaders (system actors) record history for people."""
+    if command.actor.get("kind") == "person" and command.actor.get("id") != command.employee_id:
+        raise NotOneself(what)
 
 
 def utc_now_iso() -> str:

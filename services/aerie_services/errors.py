@@ -161,6 +161,19 @@ class UnknownIssue(DomainError):
         )
 
 
+class NotOneself(DomainError):
+    """A person recording, in another person's name, what only that person may record."""
+
+    code = "NOT_ONESELF"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"{what}: only the person themselves records it",
+            field="employeeId",
+            allowed="your own employee id (your token's subject)",
+        )
+
+
 class CannotHandOver(DomainError):
     code = "CANNOT_HAND_OVER"
 

@@ -89,9 +89,9 @@ MATRIX: dict[str, dict[str, str]] = {
         "site_publisher": "site",
         "admin": "any",
     },
-    "Mutation.raiseIssue": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
+    "Mutation.raiseIssue": {**dict.fromkeys(PEOPLE, "self"), "admin": "self"},
     "Mutation.grantCoupon": {"agent": "self", "site_publisher": "site", "admin": "any"},
-    "Mutation.answerSurvey": {**dict.fromkeys(PEOPLE, "self"), "admin": "any"},
+    "Mutation.answerSurvey": {**dict.fromkeys(PEOPLE, "self"), "admin": "self"},
     "Mutation.publishEvent": {"lms": "any", "site_publisher": "site", "admin": "any"},
     "Query.sites": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
     "Query.site": {**dict.fromkeys(PEOPLE, "any"), "admin": "any"},
@@ -234,7 +234,7 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
             command_id=f"open-{RUN}-{site}",
             data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2026-01-01"},
         )
-    for role in PEOPLE:  # each person can act as themselves
+    for role in (*PEOPLE, "admin"):  # each person can act as themselves
         if role != "agent":
             hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
     publish_open_survey(bus, SURVEY)

@@ -474,3 +474,35 @@ def test_no_table_topic_or_log_line_links_a_respondent_to_an_answer(
             "AND employee_id IS NOT NULL"
         ).fetchone()
     assert named == (0,)
+
+
+def test_an_admin_answering_in_someones_name_learns_nothing_about_their_answer(
+    platform: Platform, bus: Any, database_url: str
+) -> None:
+    from tests.e2e.test_access import publish_open_survey
+
+    survey = new_id("S")
+    publish_open_survey(bus, survey)
+    respondent, silent = f"{RUN}-t1-1", f"{RUN}-t1-2"
+    given = {"surveyId": survey, "overall": 4, "enps": 8, "drivers": {"pay": 3}}
+    answered = {"commandId": new_id("answer"), "employeeId": respondent, **given}
+    assert "errors" not in mutate(platform, "answerSurvey", answered, as_person(respondent))
+    admin = token_for("admin", **READERS["admin"])
+
+    replayed = mutate(platform, "answerSurvey", answered, admin)  # the same command, again
+    copied = mutate(platform, "answerSurvey", {**answered, "commandId": new_id("a")}, admin)
+    unanswered = mutate(
+        platform, "answerSurvey", {"commandId": new_id("a"), "employeeId": silent, **given}, admin
+    )
+    for result in (replayed, copied, unanswered):
+        assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", result
+        assert result["data"] is None
+    assert replayed["errors"][0]["message"] == unanswered["errors"][0]["message"]
+    with psycopg.connect(database_url) as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM surveys_events WHERE convert_from(state, 'UTF8')::jsonb "
+            "#>> '{meta,type}' = 'survey.answered' AND convert_from(state, 'UTF8')::jsonb "
+            "#>> '{payload,survey_id}' = %s",
+            (survey,),
+        ).fetchone()
+    assert stored == (1,)  # the respondent's own answer only

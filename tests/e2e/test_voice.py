@@ -533,3 +533,46 @@ def test_an_anonymous_author_follows_up_by_key_and_no_role_can_find_out_who_they
     for log in platform.logs.glob("*.log"):
         assert author not in log.read_text(errors="replace"), log.name
     assert key not in json.dumps(rows) and not all_rows_mentioning(database_url, key)
+
+
+PUBLISH = """mutation($input: PublishEventInput!) {
+  publishEvent(input: $input) { type duplicate } }"""
+
+
+def test_an_admin_replaying_someones_anonymous_raise_learns_nothing_about_them(
+    platform: Platform, side: Any, database_url: str
+) -> None:
+    victim = an_author(side, AUTHOR_NAME)
+    raised = issue_input(victim, anonymous=True)
+    receipt = ok(gql(platform, RAISE, {"input": raised}, agent_token(victim)))["raiseIssue"]
+    never_sent = {**raised, "commandId": new_id("raise")}  # a command the victim never sent
+    admin = as_person("admin", "admin")
+
+    def attempts(given: dict[str, Any]) -> list[dict[str, Any]]:
+        as_event = {
+            "type": "issue.raised",
+            "commandId": given["commandId"],
+            "employeeId": victim,
+            "payload": {
+                "issue_id": given["issueId"],
+                "department": "hr",
+                "title": given["title"],
+                "description": given["description"],
+                "anonymous": True,
+            },
+        }
+        return [
+            gql(platform, RAISE, {"input": given}, admin),
+            gql(platform, PUBLISH, {"input": as_event}, admin),
+        ]
+
+    replayed, fresh = attempts(raised), attempts(never_sent)
+    for answer in [*replayed, *fresh]:
+        assert codes(answer) == {"FORBIDDEN"}, answer
+        assert answer["data"] is None
+    assert replayed == fresh  # the same answer whether or not the victim raised it
+    told = json.dumps([replayed, fresh])
+    assert receipt["issueId"] not in told and receipt["followUpKey"] not in told
+    unsent_id, _key = side.apps["voice"].anonymous_receipt(victim, never_sent["commandId"])
+    assert voice_events(database_url, unsent_id, "issue.raised") == []
+    assert len(voice_events(database_url, receipt["issueId"], "issue.raised")) == 1

@@ -6,7 +6,7 @@ charts (``routes``) draw the same figures.
 """
 
 from aerie_gateway.domain import GatewayDomain
-from aerie_gateway.permissions import SELF, for_people
+from aerie_gateway.permissions import only_oneself
 from aerie_gateway.surveys.mutations import SurveyMutations
 from aerie_gateway.surveys.queries import SurveyQueries
 from aerie_gateway.surveys.routes import routes
@@ -55,7 +55,7 @@ DOMAIN = GatewayDomain(
     },
     writes={
         "survey.published": MANAGE,
-        "survey.answered": for_people(SELF),
+        "survey.answered": only_oneself(),
         "survey.closed": MANAGE,
     },
     mutations={

@@ -16,6 +16,7 @@ from aerie_gateway.permissions import (
     Rule,
     for_people,
     grants,
+    only_oneself,
 )
 from aerie_gateway.voice import mutations, queries, types
 
@@ -41,7 +42,7 @@ DOMAIN = GatewayDomain(
     as_parent=types.AS_PARENT,
     writes={
         "department.published": grants(hr=COMPANY),
-        "issue.raised": for_people(SELF),
+        "issue.raised": only_oneself(),
         "issue.handed_over": grants(hr=COMPANY),
         "issue.reassigned": RESPONDERS,
         "issue.reprioritised": RESPONDERS,

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aerie_services.base import Command, ContextApplication, Outcome, event_id_of, to_the_hour
+from aerie_services.base import (
+    Command,
+    ContextApplication,
+    Outcome,
+    event_id_of,
+    require_oneself,
+    to_the_hour,
+)
 from aerie_services.context import Facts
 from aerie_services.errors import DomainError, UnknownSurvey
 from aerie_services.organisation import SITE_TIME_ZONE
@@ -78,6 +85,7 @@ class Surveys(ContextApplication):
         with a key of the response's own. The relay holds it back like an
         anonymous issue. Answering again with the same answers records nothing.
         """
+        require_oneself(command, "a survey answer is given by the respondent")
         employee_id = str(command.employee_id)
         facts.ask(EMPLOYEE_SITE, employee_id)  # an unknown or departed employee is refused here
         site_id, team_id = facts.ask(EMPLOYEE_PLACEMENT, employee_id)

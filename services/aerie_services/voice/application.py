@@ -8,7 +8,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from aerie_services.base import Command, ContextApplication, Outcome, to_the_hour
+from aerie_services.base import (
+    Command,
+    ContextApplication,
+    Outcome,
+    require_oneself,
+    to_the_hour,
+)
 from aerie_services.context import Facts
 from aerie_services.errors import UnknownIssue
 from aerie_services.organisation import SITE_CALENDAR
@@ -58,8 +64,10 @@ class Voice(ContextApplication):
         actor or digest, its time is coarsened to the hour, its free text is
         sealed with a key of the issue's own, and its follow-up key is kept
         only as a keyed hash. The author is asked for once: to find their site.
-        The relay publishes it only when its release window ends.
+        The relay publishes it only when its release window ends. Only its
+        author records it: no one raises an issue in another's name.
         """
+        require_oneself(command, "an issue is raised by its author")
         site_id = facts.ask(EMPLOYEE_SITE, str(command.employee_id))
         department = self.directory().route(command.data["department"])
         extra: dict[str, Any] = {}
