@@ -226,6 +226,7 @@ def command_sender(bus: Aerie) -> Any:
             causation_id=request.causation_id,
             correlation_id=request.correlation_id or request.causation_id,
             occurred_at=request.occurred_at,
+            trusted_time=True,  # the platform's own decision, at the time it names
         )
 
     return send

@@ -37,20 +37,30 @@ class Aerie:
         self.dead_letters = dead_letters
         self.facts = Facts(registry, self.apps)
 
-    def handle(self, kind: Any, *, channel: str = "api", **inputs: Any) -> Outcome:
+    def handle(
+        self, kind: Any, *, channel: str = "api", trusted_time: bool = False, **inputs: Any
+    ) -> Outcome:
         """Check and record one command; raise a ``DomainError`` a person can act on.
 
         ``channel`` names where the command came from (kept with a dead letter).
+        ``trusted_time``: the caller is the platform itself (its demo loader, a
+        process manager), which may say when an event happened even for a kind
+        whose rules decide from the time (``Handles.event_time``); from anyone
+        else such a command happens when it is recorded.
         """
         try:
-            command, handles, app = self._prepare(kind, inputs)
+            command, handles, app = self._prepare(kind, inputs, trusted_time)
             return handles.use_case(app, command, self.facts)
         except DomainError as error:
             self.dead_letter(channel, kind, inputs, error)
             raise
 
     def handle_many(
-        self, requests: Iterable[tuple[str, dict[str, Any]]], *, channel: str
+        self,
+        requests: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        channel: str,
+        trusted_time: bool = False,
     ) -> list[Outcome]:
         """Record many commands; creations are saved 1,000 to a transaction per context.
 
@@ -64,7 +74,7 @@ class Aerie:
                 for app in self.apps.values():
                     batches.enter_context(app.batch())
                 for kind, inputs in requests:
-                    command, handles, app = self._prepare(kind, inputs)
+                    command, handles, app = self._prepare(kind, inputs, trusted_time)
                     answers.append(handles.use_case(app, command, self.facts))
                     key = key_of(command.kind, command.data, command.employee_id)
                     self.facts.changed(app.context, {key, command.employee_id})
@@ -73,7 +83,7 @@ class Aerie:
         return [a.outcome if isinstance(a, Deferred) else a for a in answers]
 
     def _prepare(
-        self, kind: Any, inputs: dict[str, Any]
+        self, kind: Any, inputs: dict[str, Any], trusted_time: bool
     ) -> tuple[Command, Handles, ContextApplication]:
         entry = self.registry.handlers.get(kind) if isinstance(kind, str) else None
         if entry is None:
@@ -85,6 +95,7 @@ class Aerie:
                 decided_by_domain=handles.decided_by_domain,
                 takes_site=handles.takes_site,
                 about_employee=handles.subject == "employee",
+                states_time=trusted_time or handles.event_time == "source",
                 **inputs,
             )
         except PayloadInvalid as invalid:

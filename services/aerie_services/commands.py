@@ -45,11 +45,15 @@ def build_command(
     decided_by_domain: frozenset[str] = frozenset(),
     takes_site: bool = False,
     about_employee: bool = True,
+    states_time: bool = True,
 ) -> Command:
     """Check every input at once; return the command.
 
     ``about_employee`` False: the kind names no employee, and one given is
     refused (the domain decides whom such an event is about, if anyone).
+    ``states_time`` False: the caller may not say when it happened (the rules
+    decide from the time): an ``occurred_at`` given is refused, and the
+    command happens now.
     Raises ``PayloadInvalid`` (or ``UnknownEventType``) listing every problem.
     """
     fields = command_fields(kind, decided_by_domain)
@@ -72,6 +76,14 @@ def build_command(
                 "employee_id",
                 f"is not taken by {kind}: the platform decides whom it is about",
                 "no employeeId",
+            )
+        )
+    if not states_time and occurred_at is not None:
+        problems.append(
+            FieldProblem(
+                "occurred_at",
+                f"is not taken by {kind}: its rules decide from when the platform records it",
+                "no occurredAt",
             )
         )
     envelope: dict[str, Any] = {}

@@ -26,6 +26,7 @@ FactLookup = Callable[[Any, str], Any]
 
 
 Subject = Literal["employee", "none"]
+EventTime = Literal["source", "platform"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,11 @@ class Handles:
     says whether the command names the employee it is about (``employee``),
     or names none (``none``: a site's calendar, a survey, a reply to an
     issue), in which case the use case names the event's subject and site
-    with ``command.meta(site_id=..., employee_id=...)``.
+    with ``command.meta(site_id=..., employee_id=...)``. ``event_time`` says
+    who says when it happened: the source (``occurredAt``, as an LMS says when
+    a course was passed), or the platform (``platform``: the rules decide from
+    the time, as a reply deadline does, so a command from outside happens when
+    it is recorded; only the platform's own loaders and managers state a time).
     """
 
     kind: str
@@ -46,6 +51,7 @@ class Handles:
     decided_by_domain: frozenset[str] = frozenset()
     takes_site: bool = False
     subject: Subject = "employee"
+    event_time: EventTime = "source"
 
 
 @dataclass(frozen=True)

@@ -859,6 +859,7 @@ def voice_issue(
         command_id=command_id,
         employee_id=author,
         occurred_at=occurred_at,
+        trusted_time=True,  # as the platform's loader records history
         data={
             "issue_id": (issue_id := new_id("I")),
             "kind": kind,

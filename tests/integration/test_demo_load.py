@@ -40,7 +40,7 @@ def test_an_interrupted_demo_load_is_completed_and_then_not_loaded_again(
             (AGENTS, DAYS, SEED, demo.as_of_end(END)),
         )
     started = islice(demo.generate(AGENTS, DAYS, SEED, demo.as_of_end(END)), 10)
-    side.bus.handle_many(list(started), channel="demo")
+    side.bus.handle_many(list(started), channel="demo", trusted_time=True)
     assert 0 < stored_events(interrupted_url) < expected
 
     other = argparse.Namespace(agents=1, days=1, seed=1, end=None)

@@ -65,6 +65,7 @@ def raise_issue(bus: Any, author: str, *, anonymous: bool = False, **data: Any) 
         command_id=data.pop("command_id", f"raise-{issue_id}"),
         employee_id=author,
         occurred_at=data.pop("occurred_at", "2026-03-06T16:30:00+08:00"),
+        trusted_time=True,  # as the platform's loader records history
         data={
             "issue_id": issue_id,
             "department": "it",
@@ -100,6 +101,7 @@ def test_a_reassignment_moves_the_deadline_to_the_new_departments(
         "issue.reassigned",
         command_id=f"move-{issue_id}",
         occurred_at="2026-03-10T10:00:00+08:00",
+        trusted_time=True,
         data={"issue_id": issue_id, "to_department": "hr", "reason": "It is about pay"},
     )
 
@@ -249,3 +251,50 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
         assert b"seat-app" not in state and b"accept-1" not in state
     refusals = [row for row in letters if "FOLLOW_UP_KEY_MISMATCH" in row[1]]
     assert refusals and all("FU-WRONG" not in data for data, _ in refusals)
+
+
+def test_a_reply_happens_when_the_platform_records_it_and_a_caller_cannot_backdate_it(
+    bus: Any, site: str, database_url: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    _outcome, issue_id = raise_issue(bus, author)
+    reply = {"issue_id": issue_id, "text": "Replaced", "visibility": "private"}
+    before = count_events(database_url)
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.replied",
+            command_id=f"{issue_id}-backdated",
+            occurred_at="2026-03-06T16:35:00+08:00",  # five minutes after it was raised
+            actor={"kind": "person", "id": "R-1", "role": "responder"},
+            data=reply,
+        )
+    assert refused.value.code == "INVALID_INPUT"
+    assert {p.field for p in refused.value.problems} == {"occurred_at"}
+    assert count_events(database_url) == before
+
+    started = dt.datetime.now(dt.UTC)
+    bus.handle("issue.replied", command_id=f"{issue_id}-reply", data=reply)
+    replied_at = dt.datetime.fromisoformat(
+        events_of(database_url, issue_id)[-1]["meta"]["occurred_at"]
+    )
+    assert started <= replied_at <= dt.datetime.now(dt.UTC)
+
+
+def test_an_issue_cannot_be_escalated_as_overdue_early_by_naming_a_later_time(
+    bus: Any, site: str
+) -> None:
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    soon = dt.datetime.now(dt.UTC).isoformat()
+    _outcome, issue_id = raise_issue(bus, author, occurred_at=soon, priority="low")
+    later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
+    with pytest.raises(DomainError) as refused:
+        bus.handle(
+            "issue.escalated",
+            command_id=f"{issue_id}-early",
+            occurred_at=later,
+            data={"issue_id": issue_id, "reason": "overdue"},
+        )
+    assert refused.value.code == "INVALID_INPUT"
+    assert {p.field for p in refused.value.problems} == {"occurred_at"}

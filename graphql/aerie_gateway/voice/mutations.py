@@ -1,5 +1,8 @@
 """Writes of the opinion platform: each mutation records one event through the command path.
 
+An issue's events happen when the platform records them: the inputs take no
+``occurredAt`` (deadlines, breaches and reply times are decided from it).
+
 Departments' responders act on the issues their department holds (the write
 side says which department that is, so a responder cannot reach another's).
 The author's follow-ups (accept, reject, comment) are checked by the write
@@ -55,7 +58,6 @@ class RaiseIssueInput:
     kind: str = strawberry.field(default="issue", description="issue or suggestion.")
     priority: str = strawberry.field(default="normal", description="urgent, high, normal, low.")
     anonymous: bool = False
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -64,7 +66,6 @@ class ReassignIssueInput:
     issue_id: str
     to_department: str
     reason: str
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -73,7 +74,6 @@ class ReprioritiseIssueInput:
     issue_id: str
     priority: str
     reason: str
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -84,7 +84,6 @@ class ReplyToIssueInput:
     visibility: str = strawberry.field(
         default="private", description="private, or public: on the board every employee reads."
     )
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -92,7 +91,6 @@ class EscalateIssueInput:
     command_id: str
     issue_id: str
     reason: str = strawberry.field(description="overdue (past its deadline) or rejected.")
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -100,7 +98,6 @@ class ResolveIssueInput:
     command_id: str
     issue_id: str
     note: str | None = None
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -108,7 +105,6 @@ class LinkIssueInput:
     command_id: str
     issue_id: str
     representative_issue_id: str
-    occurred_at: str | None = None
 
 
 @strawberry.input
@@ -117,7 +113,6 @@ class AdoptSuggestionInput:
     issue_id: str
     adopted_on: str
     note: str | None = None
-    occurred_at: str | None = None
 
 
 FOLLOW_UP_KEY = "An anonymous issue's follow-up key; omit it for an issue raised by name."

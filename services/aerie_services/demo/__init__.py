@@ -95,12 +95,12 @@ def load(
     for request in generate(agents, days, seed, as_of):
         chunk.append(request)
         if len(chunk) >= batch:
-            total += len(bus.handle_many(chunk, channel="demo"))
+            total += len(bus.handle_many(chunk, channel="demo", trusted_time=True))
             chunk = []
             if progress:
                 progress(total)
     if chunk:
-        total += len(bus.handle_many(chunk, channel="demo"))
+        total += len(bus.handle_many(chunk, channel="demo", trusted_time=True))
         if progress:
             progress(total)
     return total

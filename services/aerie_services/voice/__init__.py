@@ -32,11 +32,14 @@ _DECIDED = {
 
 
 def _handles(kind: str, use_case: object, subject: str = "none") -> Handles:
+    """Every issue event happens when the platform records it (unless the platform itself loads
+    history): deadlines, breaches and the times to reply are decided from it."""
     return Handles(
         kind,
         use_case,  # type: ignore[arg-type]
         decided_by_domain=frozenset(_DECIDED.get(kind, ())),
         subject=subject,  # type: ignore[arg-type]
+        event_time="source" if kind == "department.published" else "platform",
     )
 
 
