@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from aerie_events.escalation import is_armed, is_news, overdue_command_id, rejection_command_id
+from aerie_events.escalation import is_news, is_watched, overdue_command_id, rejection_command_id
 from aerie_services.voice.deadlines import reply_due
 from aerie_services.voice.departments import Department
 
@@ -51,11 +51,23 @@ def test_holidays_do_not_count_towards_a_deadline() -> None:
 
 
 def test_a_deadline_that_passes_while_the_platform_holds_the_issue_is_watched() -> None:
-    assert is_armed("2026-03-09T01:00:00+00:00", "2026-03-09T09:00:00+00:00")
+    at = "2026-03-09T01:00:00+00:00"
+    assert is_watched(at, at, "2026-03-09T09:00:00+00:00")
+
+
+def test_a_deadline_news_moves_into_the_past_is_watched_so_it_fires_at_once() -> None:
+    at = "2026-03-09T11:00:00+00:00"
+    assert is_watched(at, "2026-03-09T11:00:01+00:00", "2026-03-09T10:00:00+00:00")
 
 
 def test_history_loaded_after_its_deadline_is_not_escalated_again() -> None:
-    assert not is_armed("2026-05-01T00:00:00+00:00", "2026-03-09T09:00:00+00:00")
+    loaded = "2026-05-01T00:00:00+00:00"
+    assert not is_watched("2026-03-09T01:00:00+00:00", loaded, "2026-03-09T09:00:00+00:00")
+
+
+def test_history_loaded_before_its_deadline_is_watched() -> None:
+    loaded = "2026-05-01T00:00:00+00:00"
+    assert is_watched("2026-04-29T01:00:00+00:00", loaded, "2026-05-02T09:00:00+00:00")
 
 
 def test_the_same_breach_always_gets_the_same_escalation_command_id() -> None:

@@ -1,31 +1,35 @@
 """The deadline manager: reply deadlines as durable timers, escalations, and routing emails.
 
 - Each routing records its reply deadline (``reply_due_at``, decided by the
-  write side from the site's calendar); the manager sets a timer for it when
-  the platform held the issue before it passed (``is_armed``), moves it when a
-  reassignment or a priority change moves the deadline, and cancels it when
-  the issue is replied to, escalated or resolved. When it fires and the issue
-  still awaits its reply by that deadline, the manager records
-  ``issue.escalated`` (reason ``overdue``; the write side records the breach
-  time) under a command id derived from the issue and the breach.
+  write side from the site's calendar); the manager sets a timer for it
+  (``is_watched``: unless it had passed in history loaded later), moves it
+  when a reassignment or a priority change moves the deadline (a deadline
+  moved into the past fires at once), and cancels it when the issue is
+  replied to, escalated or resolved. When it fires and the issue still awaits
+  its reply by that deadline, the manager records ``issue.escalated`` (reason
+  ``overdue``; the write side records the breach time) under a command id
+  derived from the issue and the breach, as of the deadline or later.
 - A rejected reply is escalated at once (reason ``rejected``), under a command
   id derived from the issue and the reply.
-- Every routing and escalation writes a notification row in the batch's
-  transaction (unique per issue, reason and recipient); ``deliver`` sends the
-  rows not yet sent over SMTP and marks each as it goes, so a crash neither
-  loses a notice nor makes a second one (a resend carries the same Message-ID).
+- Every routing and escalation that is news (``is_news``: not history loaded
+  later) writes a notification row in the batch's transaction (unique per
+  issue, reason and recipient); ``deliver`` sends the rows not yet sent over
+  SMTP and marks each as it goes, so a crash neither loses a notice nor makes
+  a second one (a resend carries the same Message-ID).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
 
 from aerie_events.envelope import Envelope
 from aerie_events.escalation import (
-    is_armed,
+    is_news,
+    is_watched,
     overdue_command_id,
     rejection_command_id,
 )
@@ -162,7 +166,7 @@ class DeadlineManager(ProcessManager):
                 )
             else:
                 issue["status"] = _STATUS_AFTER[e.type]
-        notices = [n for n in notices if n is not None]
+        sent = [n for n in notices if n is not None]
         statements: list[Statement] = []
         if contacts:
             statements.append(
@@ -175,8 +179,8 @@ class DeadlineManager(ProcessManager):
             )
         if issues:
             statements.append(_issue_state(issues))
-        if notices:
-            statements.append(_outbox(notices))
+        if sent:
+            statements.append(_outbox(sent))
         return statements
 
     def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
@@ -186,7 +190,7 @@ class DeadlineManager(ProcessManager):
             key = f"reply:{p.get('issue_id')}"
             if e.type in ("issue.raised", "issue.reassigned", "issue.reprioritised"):
                 due = p.get("reply_due_at")
-                if due and is_armed(e.recorded_at, due):
+                if due and is_watched(e.occurred_at, e.recorded_at, due):
                     changes.append(
                         Timer(
                             key=key, due_at=due, cause=e.event_id, data={"issue_id": p["issue_id"]}
@@ -230,6 +234,8 @@ class DeadlineManager(ProcessManager):
                 employee_id=None,
                 data={"issue_id": issue_id, "reason": "overdue"},
                 causation_id=str(timer.cause),
+                # the database's clock fired it: never earlier than the deadline, whatever ours says
+                occurred_at=max(dt.datetime.now(dt.UTC), timer.due_at).isoformat(),
             )
         ]
 
@@ -295,7 +301,10 @@ _STATUS_AFTER = {
 }
 
 
-def _notice(e: Envelope, reason: str, department: str, priority: str, due: Any) -> list[Any]:
+def _notice(e: Envelope, reason: str, department: str, priority: str, due: Any) -> list[Any] | None:
+    """The outbox row ``e`` calls for; None for history loaded later (it tells no one)."""
+    if not is_news(e.occurred_at, e.recorded_at):
+        return None
     return [
         e.payload["issue_id"],
         f"{reason}:{e.event_id}",

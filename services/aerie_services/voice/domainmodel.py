@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from aerie_events.escalation import instant
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -177,14 +178,14 @@ class Issue(AerieAggregate):
             raise NotYetDue(self.issue_id, str(self.reply_due_at))
         breach = self.reply_due_at if reason == "overdue" else self.rejected_at
         decided = {
-            "breach_at": _instant(str(breach)).isoformat(),
+            "breach_at": instant(str(breach)).isoformat(),
             "from_department": self.department,
             "escalation_number": self.escalations + 1,
         }
         self._escalated(meta=meta, payload={**payload, **decided})
 
     def _past_due(self, moment: str) -> bool:
-        return self.reply_due_at is not None and _instant(moment) >= _instant(self.reply_due_at)
+        return self.reply_due_at is not None and instant(moment) >= instant(self.reply_due_at)
 
     def resolve(self, meta: dict, payload: dict) -> None:
         self._check("resolve")
@@ -285,7 +286,3 @@ class Issue(AerieAggregate):
     def _adopted(self, meta: dict, payload: dict) -> None:
         self.adopted_on = payload["adopted_on"]
         self.remember(meta, "suggestion.adopted", self.version + 1)
-
-
-def _instant(moment: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(moment).astimezone(dt.UTC)
