@@ -78,6 +78,8 @@ def write_side(database_url: str, settings: Settings | None = None) -> WriteSide
     env = dict(LIBRARY_ENV)
     if settings is not None:  # the smallest group a newly published survey may show
         env["ANONYMITY_THRESHOLD"] = str(settings.gateway.anonymity_threshold)
+        # when the relay releases anonymous issues: their reply deadlines count from then
+        env["ANONYMOUS_RELEASE_SECONDS"] = str(settings.anonymous_release_seconds)
     apps = {
         name: context.application(
             name,

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from aerie_events.escalation import is_news, is_watched, overdue_command_id, rejection_command_id
-from aerie_services.voice.deadlines import reply_due
+from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Department
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -87,3 +87,14 @@ def test_each_rejected_reply_is_a_breach_of_its_own() -> None:
 def test_an_event_recorded_soon_after_it_happened_is_news_and_history_loaded_later_is_not() -> None:
     assert is_news("2026-03-09T10:00:00+00:00", "2026-03-09T11:00:05+00:00")
     assert not is_news("2026-03-01T10:00:00+00:00", "2026-03-09T11:00:00+00:00")
+
+
+def test_an_anonymous_issue_reaches_its_department_when_its_release_window_ends() -> None:
+    raised = "2026-03-09T10:17:00+00:00"
+    assert anonymous_routing(raised, 3600) == dt.datetime(2026, 3, 9, 11, 0, tzinfo=dt.UTC)
+    assert anonymous_routing(raised, 7200) == dt.datetime(2026, 3, 9, 12, 0, tzinfo=dt.UTC)
+
+
+def test_an_anonymous_issues_deadline_never_counts_from_before_the_end_of_its_hour() -> None:
+    raised = "2026-03-09T10:17:00+00:00"  # a one-minute window would tell the minute
+    assert anonymous_routing(raised, 60) == dt.datetime(2026, 3, 9, 11, 0, tzinfo=dt.UTC)

@@ -20,13 +20,16 @@ from aerie_services.errors import UnknownIssue
 from aerie_services.organisation import SITE_CALENDAR
 from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.storage import stored_secret
-from aerie_services.voice.deadlines import reply_due
+from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Directory
 from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
 from aerie_services.voice.errors import FollowUpKeyMismatch, NoSuchIssue
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
 ANONYMOUS_ACTOR = {"kind": "employee", "id": "anonymous"}
+RELEASE_SETTING = "ANONYMOUS_RELEASE_SECONDS"
+"""The relay's release window for anonymous events, in seconds (given by the platform)."""
+DEFAULT_RELEASE_SECONDS = 3600
 
 
 class Voice(ContextApplication):
@@ -64,24 +67,26 @@ class Voice(ContextApplication):
         actor or digest, its time is coarsened to the hour, its free text is
         sealed with a key of the issue's own, and its follow-up key is kept
         only as a keyed hash. The author is asked for once: to find their site.
-        The relay publishes it only when its release window ends. Only its
+        The relay publishes it only when its release window ends, so its
+        deadline counts from then (``deadlines.anonymous_routing``). Only its
         author records it: no one raises an issue in another's name.
         """
         require_oneself(command, "an issue is raised by its author")
         site_id = facts.ask(EMPLOYEE_SITE, str(command.employee_id))
         department = self.directory().route(command.data["department"])
         extra: dict[str, Any] = {}
+        routed_at = command.occurred_at
         if command.data["anonymous"]:
             key = self.follow_up_key_of(str(command.employee_id), command.command_id)
             extra["follow_up_digest"] = follow_up_digest(self._secret(), key)
+            routed_at = anonymous_routing(routed_at, self._release_seconds()).isoformat()
+            extra["routed_at"] = routed_at  # its deadline counts from its release
             command = self._anonymised(command)
             key_id: str | None = f"issue:{command.data['issue_id']}"
         else:
             key_id = None
         priority = command.data.get("priority") or "normal"
-        due = reply_due(
-            command.occurred_at, department, priority, facts.ask(SITE_CALENDAR, site_id)
-        )
+        due = reply_due(routed_at, department, priority, facts.ask(SITE_CALENDAR, site_id))
         payload = {
             **command.data,
             "kind": command.data.get("kind") or "issue",
@@ -123,6 +128,10 @@ class Voice(ContextApplication):
             causation_id=None,
             data={**command.data, "issue_id": f"ANON-{digest[32:52].upper()}"},
         )
+
+    def _release_seconds(self) -> int:
+        value = self.env.get(RELEASE_SETTING)
+        return int(value) if value else DEFAULT_RELEASE_SECONDS
 
     def _secret(self) -> bytes:
         if self._anonymous_key is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from aerie_events.escalation import instant
@@ -93,7 +92,7 @@ class Issue(AerieAggregate):
         self.site_id = meta.get("site_id")
         self.author = meta["employee_id"]  # None for an anonymous issue
         self.holder = meta["employee_id"]
-        self.routed_at = meta["occurred_at"]
+        self.routed_at = meta.get("routed_at") or meta["occurred_at"]  # anonymous: its release
         self.escalations = 0
         self.follow_up_digest = meta.get("follow_up_digest")
         self.replies = 0
