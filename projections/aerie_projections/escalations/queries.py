@@ -127,11 +127,18 @@ async def escalations(
 
 _FIGURES = f"""
 WITH i AS (
-    SELECT department, first_department, breached_department, status, raised_at, reply_due_at,
-        first_reply_at, resolved_at, escalations
+    SELECT issue_id, department, first_department, breached_department, status, raised_at,
+        reply_due_at, first_reply_at, resolved_at, escalations
     FROM {S}.voice_issue WHERE raised_at >= %(since)s
+), r AS (
+    SELECT issue_id, department, outcome FROM {S}.voice_reply WHERE replied_at >= %(since)s
 ), per_department AS (
     SELECT d.department_id AS department,
+        (SELECT count(*) FROM (
+            SELECT i.issue_id FROM i WHERE d.department_id IN
+                (i.department, i.first_department, i.breached_department)
+            UNION SELECT r.issue_id FROM r WHERE r.department = d.department_id) behind
+        ) AS issues,
         (SELECT count(*) FROM i WHERE i.department = d.department_id
             AND i.status <> 'resolved') AS open,
         (SELECT count(*) FROM i WHERE i.department = d.department_id
@@ -143,10 +150,10 @@ WITH i AS (
             WHERE i.first_department = d.department_id) AS hours_to_first_reply,
         (SELECT extract(epoch FROM avg(i.resolved_at - i.raised_at)) / 3600 FROM i
             WHERE i.first_department = d.department_id) AS hours_to_resolution,
-        (SELECT count(*) FILTER (WHERE r.outcome = 'accepted') FROM {S}.voice_reply r
-            WHERE r.department = d.department_id AND r.replied_at >= %(since)s) AS accepted,
-        (SELECT count(*) FILTER (WHERE r.outcome IS NOT NULL) FROM {S}.voice_reply r
-            WHERE r.department = d.department_id AND r.replied_at >= %(since)s) AS answered
+        (SELECT count(*) FILTER (WHERE r.outcome = 'accepted') FROM r
+            WHERE r.department = d.department_id) AS accepted,
+        (SELECT count(*) FILTER (WHERE r.outcome IS NOT NULL) FROM r
+            WHERE r.department = d.department_id) AS answered
     FROM {S}.voice_department d
 )
 SELECT * FROM per_department ORDER BY department
@@ -161,7 +168,8 @@ async def department_figures(
     ``open`` and ``overdue`` are the department's current queue; ``breached``
     the deadlines it missed (escalated as overdue); ``escalated``, the times
     and the acceptance rate count the issues first routed to it and the
-    replies it wrote (``accepted`` of ``answered`` by their authors).
+    replies it wrote since then (``accepted`` of ``answered`` by their
+    authors). ``issues``: how many issues stand behind the row (any of those).
     """
     return await _rows(conn, _FIGURES, {"now": now, "since": since})
 
@@ -170,9 +178,9 @@ _TRENDS = f"""
 SELECT date_trunc('week', raised_at AT TIME ZONE 'UTC')::date AS week,
     count(*) AS raised,
     count(*) FILTER (WHERE kind = 'suggestion') AS suggestions,
-    count(*) FILTER (WHERE first_reply_at IS NOT NULL
-        AND (breach_at IS NULL OR first_reply_at <= breach_at)
-        AND escalation_reason IS DISTINCT FROM 'overdue') AS replied_in_time,
+    count(*) FILTER (WHERE first_reply_at IS NOT NULL AND breached_department IS NULL
+        AND (first_reply_due_at IS NULL OR first_reply_at <= first_reply_due_at))
+        AS replied_in_time,
     count(*) FILTER (WHERE escalations > 0) AS escalated,
     count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved,
     count(*) FILTER (WHERE adopted_on IS NOT NULL) AS adopted
@@ -182,7 +190,11 @@ GROUP BY 1 ORDER BY 1
 
 
 async def weekly_trends(conn: AsyncConnection[Any], since: dt.datetime) -> list[dict[str, Any]]:
-    """Per week (Monday, UTC) of raising: how many issues, and how they fared so far."""
+    """Per week (Monday, UTC) of raising: how many issues, and how they fared so far.
+
+    ``replied_in_time``: a first reply by the deadline in force when it came,
+    and no deadline breached (an issue escalated as overdue never counts).
+    """
     return await _rows(conn, _TRENDS, (since,))
 
 

@@ -8,9 +8,10 @@ acceptance rate of replies per department, weekly trends) are read from these.
 
 A batch becomes a handful of statements whatever its size: one upsert of the
 departments, one insert per kind of row, one update that folds every change
-of every issue in the batch (set columns take the batch's last value, the
-first reply keeps the earliest, counters add up), one update of the replies'
-outcomes. Times come from the events, never the wall clock. An anonymous
+of every issue in the batch (set columns take the batch's last value, a null
+included, the first reply keeps the earliest and the deadline it met or
+missed, counters add up), one update of the replies' outcomes. The same
+events give the same rows whatever the batches they come in. Times come from the events, never the wall clock. An anonymous
 issue's row has no author: its events have no subject.
 """
 
@@ -92,10 +93,15 @@ CREATE TABLE IF NOT EXISTS {s}.voice_comment (
 CREATE INDEX IF NOT EXISTS voice_comment_issue ON {s}.voice_comment (issue_id, commented_at);
 """
 
+SCHEMA_V2 = """
+ALTER TABLE {s}.voice_issue ADD COLUMN IF NOT EXISTS first_reply_due_at timestamptz;
+"""
+
 TABLES = ("voice_department", "voice_issue", "voice_reply", "voice_comment")
 
 # Changes to an issue row: (column, type, how the batch's values combine with the stored one).
-SET, EARLIEST, ADD = "set", "earliest", "add"
+# DUE_AT_FIRST: the deadline in force when the first reply came (the batch's, or the stored one).
+SET, EARLIEST, ADD, DUE_AT_FIRST = "set", "earliest", "add", "due at first reply"
 ISSUE_CHANGES: tuple[tuple[str, str, str], ...] = (
     ("status", "text", SET),
     ("department", "text", SET),
@@ -103,6 +109,7 @@ ISSUE_CHANGES: tuple[tuple[str, str, str], ...] = (
     ("holder_id", "text", SET),
     ("reply_due_at", "timestamptz", SET),
     ("first_reply_at", "timestamptz", EARLIEST),
+    ("first_reply_due_at", "timestamptz", DUE_AT_FIRST),
     ("last_reply_at", "timestamptz", SET),
     ("public_reply", "boolean", SET),
     ("accepted_at", "timestamptz", SET),
@@ -172,6 +179,7 @@ class EscalationsProjection(Projection):
     handles = HANDLES
     migrations = (
         (1, "departments, issues, replies and comments of the opinion platform", SCHEMA_V1),
+        (2, "the deadline each issue's first reply met or missed", SCHEMA_V2),
     )
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
@@ -300,7 +308,9 @@ def _fold(change: dict[str, Any], e: Envelope) -> None:
             change.update(priority=p["priority"], reply_due_at=p["reply_due_at"])
         case "issue.replied":
             change.update(status="replied", last_reply_at=at)
-            change.setdefault("first_reply_at", at)
+            if "first_reply_at" not in change:  # the batch's first: the deadline it answered
+                change["first_reply_at"] = at
+                change["first_reply_due_at"] = change.get("reply_due_at", STORED)
             change["replies"] = change.get("replies", 0) + 1
             if p["visibility"] == "public":
                 change["public_reply"] = True
@@ -330,13 +340,31 @@ def _fold(change: dict[str, Any], e: Envelope) -> None:
             change["adopted_on"] = p["adopted_on"]
 
 
+STORED = object()
+"""The deadline at the first reply is the stored one: the batch did not move it before."""
+
+
 def _issue_changes(changes: dict[str, dict[str, Any]]) -> Statement:
-    """One UPDATE for every issue the batch changed; a NULL in a row leaves the column as it is."""
+    """One UPDATE for every issue the batch changed.
+
+    A set column takes the batch's last value: a column the batch did not
+    touch is left as it is, one it set to null (``cleared``) becomes null.
+    """
     columns = [("issue_id", "text")] + [(name, kind) for name, kind, _ in ISSUE_CHANGES]
-    rows = [
-        [issue_id] + [changes[issue_id].get(name) for name, _, _ in ISSUE_CHANGES]
-        for issue_id in sorted(changes)
-    ]
+    columns += [("due_stored", "boolean"), ("cleared", "jsonb")]
+    rows = []
+    for issue_id in sorted(changes):
+        change = changes[issue_id]
+        due = change.get("first_reply_due_at")
+        values = {**change, "first_reply_due_at": None if due is STORED else due}
+        cleared = [
+            n for n, _, how in ISSUE_CHANGES if how == SET and n in change and change[n] is None
+        ]
+        rows.append(
+            [issue_id]
+            + [values.get(name) for name, _, _ in ISSUE_CHANGES]
+            + [due is STORED, cleared]
+        )
     source, params = unnest(columns, rows)
     sets = []
     for name, _kind, how in ISSUE_CHANGES:
@@ -344,8 +372,15 @@ def _issue_changes(changes: dict[str, dict[str, Any]]) -> Statement:
             sets.append(f"{name} = t.{name} + COALESCE(u.{name}, 0)")
         elif how == EARLIEST:
             sets.append(f"{name} = COALESCE(t.{name}, u.{name})")
+        elif how == DUE_AT_FIRST:
+            sets.append(
+                f"{name} = CASE WHEN t.first_reply_at IS NOT NULL OR u.first_reply_at IS NULL "
+                f"THEN t.{name} WHEN u.due_stored THEN t.reply_due_at ELSE u.{name} END"
+            )
         else:
-            sets.append(f"{name} = COALESCE(u.{name}, t.{name})")
+            sets.append(
+                f"{name} = CASE WHEN u.cleared ? '{name}' THEN NULL ELSE COALESCE(u.{name}, t.{name}) END"
+            )
     return Statement(
         f"UPDATE {{s}}.voice_issue AS t SET {', '.join(sets)} FROM {source} "
         "WHERE t.issue_id = u.issue_id",
