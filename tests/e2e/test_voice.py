@@ -614,3 +614,25 @@ def test_a_responder_cannot_say_when_a_reply_happened(platform: Platform, side: 
     published = gql(platform, PUBLISH, {"input": as_event}, RESPONDER)
     assert codes(published) == {"INVALID_INPUT"}, published
     assert shown(platform, issue_id)["replies"] == []
+
+
+def test_whoever_an_issue_was_handed_over_to_reads_it_and_follows_it_up(
+    platform: Platform, side: Any
+) -> None:
+    author, lead = an_author(side), an_author(side)
+    issue_id = raise_as(platform, author)["issueId"]
+    side.bus.handle(  # as the hand-over manager records it when the author leaves
+        "issue.handed_over",
+        command_id=new_id("hand"),
+        employee_id=author,
+        data={"issue_id": issue_id, "to_employee_id": lead, "reason": "Its author left"},
+    )
+    reply = {"issueId": issue_id, "text": "Sorted"}
+    assert "errors" not in mutate(platform, "replyToIssue", reply, RESPONDER)
+
+    seen = shown(platform, issue_id, lambda i: i["replies"], token=agent_token(lead))
+    assert seen["raisedBy"] == author
+    own = ok(gql(platform, "{ myIssues(first: 100) { issues { id } } }", {}, agent_token(lead)))
+    assert {"id": issue_id} in own["myIssues"]["issues"]
+    accepted = mutate(platform, "acceptReply", {"issueId": issue_id}, agent_token(lead))
+    assert "errors" not in accepted, accepted

@@ -82,12 +82,15 @@ class VoiceQueries:
 
     @strawberry.field(
         permission_classes=[Allowed],
-        description="Your own issues and suggestions raised by name (anonymous ones: by their key).",
+        description=(
+            "Your own issues and suggestions raised by name, and those handed over to you "
+            "(anonymous ones: by their key)."
+        ),
     )
     async def my_issues(self, info: Info, first: int = 20, after: str | None = None) -> IssuePage:
         limit = page_size(first)
         async with info.context.pool.connection() as conn:
-            rows = await voice.issues_of_author(
+            rows = await voice.issues_of_person(
                 conn, info.context.identity.subject, _after(after), limit + 1
             )
         return await _page(info, rows, limit)
@@ -107,7 +110,10 @@ class VoiceQueries:
 
     @strawberry.field(
         permission_classes=[Allowed],
-        description="One issue: for its named author, its department's responders and leadership.",
+        description=(
+            "One issue: for its named author or whoever holds it now, its department's "
+            "responders and leadership."
+        ),
     )
     async def issue(self, info: Info, id: strawberry.ID) -> VoiceIssue | None:
         row = await info.context.loaders.of(issue_rows).load(str(id))
@@ -208,10 +214,19 @@ async def _the_issue(_source: Any, info: Info, arguments: dict[str, Any]) -> Pla
     if row is None:
         return None
     return Placement(
-        employee_id=None if row["anonymous"] else row["author_id"],
+        employee_id=_follower(row, info.context.identity.subject),
         site_id=row["site_id"],
         department=row["department"],
     )
+
+
+def _follower(row: dict[str, Any], caller: str) -> str | None:
+    """Who follows a named issue up as far as the caller is concerned: the caller, when they
+    raised it or hold it now (it was handed over to them); else its holder. None if anonymous."""
+    if row["anonymous"]:
+        return None
+    people = {row["author_id"], row["holder_id"]}
+    return caller if caller in people else row["holder_id"]
 
 
 @target("Query.departmentQueue")

@@ -19,7 +19,8 @@ from aerie_projections.kit import READ_SCHEMA
 S = READ_SCHEMA
 
 ISSUE_COLUMNS = (
-    "issue_id, kind, department, first_department, priority, anonymous, author_id, site_id, "
+    "issue_id, kind, department, first_department, priority, anonymous, author_id, holder_id, "
+    "site_id, "
     "title, description, status, raised_at, reply_due_at, first_reply_at, last_reply_at, "
     "accepted_at, resolved_at, escalated_at, breach_at, escalation_reason, escalations, replies, "
     "representative_id, adopted_on, public_reply"
@@ -47,15 +48,16 @@ async def issues(conn: AsyncConnection[Any], issue_ids: Sequence[str]) -> dict[s
     return {row["issue_id"]: row for row in rows}
 
 
-async def issues_of_author(
+async def issues_of_person(
     conn: AsyncConnection[Any], employee_id: str, after: str, limit: int
 ) -> list[dict[str, Any]]:
-    """An employee's own named issues and suggestions, newest first after the cursor."""
+    """The named issues and suggestions an employee raised or holds now (handed over to them),
+    by id after the cursor."""
     return await _rows(
         conn,
-        f"SELECT {ISSUE_COLUMNS} FROM {S}.voice_issue WHERE author_id = %s "
+        f"SELECT {ISSUE_COLUMNS} FROM {S}.voice_issue WHERE (author_id = %s OR holder_id = %s) "
         "AND issue_id > %s ORDER BY issue_id LIMIT %s",
-        (employee_id, after, limit),
+        (employee_id, employee_id, after, limit),
     )
 
 
