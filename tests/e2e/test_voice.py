@@ -636,3 +636,48 @@ def test_whoever_an_issue_was_handed_over_to_reads_it_and_follows_it_up(
     assert {"id": issue_id} in own["myIssues"]["issues"]
     accepted = mutate(platform, "acceptReply", {"issueId": issue_id}, agent_token(lead))
     assert "errors" not in accepted, accepted
+
+
+FIGURES = """{ voiceFigures(weeks: 2) { anonymityThreshold
+  departments { department withheld issues open breached hoursToFirstReply acceptanceRate } } }"""
+
+
+def test_an_analyst_sees_no_figures_of_a_department_with_fewer_issues_than_the_threshold(
+    platform: Platform, side: Any
+) -> None:
+    small = new_id("desk")
+    side.bus.handle(
+        "department.published",
+        command_id=f"publish-{small}",
+        data={
+            "department_id": small,
+            "name": "Small desk",
+            "scope": "Rare questions",
+            "contact_email": "small-desk@aerie.example",
+            "reply_within": {"urgent": 60, "high": 120, "normal": 480, "low": 960},
+            "leadership": False,
+        },
+    )
+    raise_as(platform, an_author(side), small)
+
+    def figures_of(token: str) -> dict[str, Any] | None:
+        found = ok(gql(platform, FIGURES, {}, token))["voiceFigures"]
+        row = next((d for d in found["departments"] if d["department"] == small), None)
+        return {**row, "threshold": found["anonymityThreshold"]} if row else None
+
+    whole = wait_until(
+        lambda: (lambda r: r if r and r["issues"] == 1 else None)(figures_of(LEADERSHIP)),
+        30,
+        "the issue did not reach the figures",
+    )
+    assert whole["withheld"] is False and whole["open"] == 1 and whole["threshold"] == 5
+    assert figures_of(ANALYST) == {
+        "department": small,
+        "withheld": True,
+        "issues": None,
+        "open": None,
+        "breached": None,
+        "hoursToFirstReply": None,
+        "acceptanceRate": None,
+        "threshold": 5,
+    }

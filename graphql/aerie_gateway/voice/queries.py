@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from aerie_gateway.errors import bad_argument, domain_error
 from aerie_gateway.paging import decode_cursor, encode_cursor, page_size
-from aerie_gateway.permissions import Allowed, Placement, target
+from aerie_gateway.permissions import COMPANY, FIELDS, Allowed, Placement, target
 from aerie_gateway.voice.types import (
     BoardEntry,
     BoardPage,
@@ -29,8 +29,8 @@ from aerie_gateway.voice.types import (
     VoiceDepartment,
     VoiceFigures,
     VoiceIssue,
-    WeeklyTrend,
     figures_of,
+    trend_of,
 )
 
 MAX_WEEKS = 53
@@ -178,7 +178,11 @@ class VoiceQueries:
 
     @strawberry.field(
         permission_classes=[Allowed],
-        description="Per department and per week, over the last `weeks` weeks: aggregates only.",
+        description=(
+            "Per department and per week, over the last `weeks` weeks: aggregates only; for "
+            "analysts, a department or week with fewer issues than the anonymity threshold is "
+            "withheld."
+        ),
     )
     async def voice_figures(self, info: Info, weeks: int = 13) -> VoiceFigures:
         if not 1 <= weeks <= MAX_WEEKS:
@@ -188,11 +192,19 @@ class VoiceQueries:
         async with info.context.pool.connection() as conn:
             departments = await voice.department_figures(conn, now, since)
             trends = await voice.weekly_trends(conn, since)
+        threshold = info.context.anonymity_threshold
+        shown_below = None if _reads_every_issue(info) else threshold
         return VoiceFigures(
             since=since.date(),
-            departments=[figures_of(r) for r in departments],
-            weeks=[WeeklyTrend(**r) for r in trends],
+            anonymity_threshold=threshold,
+            departments=[figures_of(r, shown_below) for r in departments],
+            weeks=[trend_of(r, shown_below) for r in trends],
         )
+
+
+def _reads_every_issue(info: Info) -> bool:
+    """Leadership (and admin) read each issue: small groups tell them nothing they cannot read."""
+    return FIELDS["Query.issue"].scope_of(info.context.identity.role) is COMPANY
 
 
 def _check_key(info: Info, issue_id: str, key: str) -> None:

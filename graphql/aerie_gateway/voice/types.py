@@ -172,21 +172,34 @@ class BoardPage:
     next_cursor: str | None
 
 
+WITHHELD = (
+    "True when fewer issues than the anonymity threshold stand behind it: its figures are then "
+    "null for a reader who may not read the issues themselves (analysts)."
+)
+
+
 @strawberry.type(description="One department's figures over the period.")
 class DepartmentFigures:
     department: str
-    open: int
-    overdue: int = strawberry.field(description="Awaiting its reply past the deadline, now.")
-    breached: int = strawberry.field(description="Deadlines it missed (escalated as overdue).")
-    escalated: int = strawberry.field(description="Its issues that went to leadership.")
+    withheld: bool = strawberry.field(description=WITHHELD)
+    issues: int | None = strawberry.field(
+        description="The issues behind these figures: routed to it, with it, breached by it "
+        "or answered by it in the period."
+    )
+    open: int | None
+    overdue: int | None = strawberry.field(description="Awaiting its reply past the deadline, now.")
+    breached: int | None = strawberry.field(
+        description="Deadlines it missed (escalated as overdue)."
+    )
+    escalated: int | None = strawberry.field(description="Its issues that went to leadership.")
     hours_to_first_reply: float | None
     hours_to_resolution: float | None
-    accepted_replies: int
-    answered_replies: int = strawberry.field(description="Its replies the authors answered.")
+    accepted_replies: int | None
+    answered_replies: int | None = strawberry.field(description="Its replies the authors answered.")
 
     @strawberry.field(description="accepted / answered replies; null before any answer.")
     def acceptance_rate(self) -> float | None:
-        if not self.answered_replies:
+        if not self.answered_replies or self.accepted_replies is None:
             return None
         return round(self.accepted_replies / self.answered_replies, 3)
 
@@ -194,17 +207,23 @@ class DepartmentFigures:
 @strawberry.type(description="One week (Monday, UTC) of issues raised, and how they fared.")
 class WeeklyTrend:
     week: dt.date
-    raised: int
-    suggestions: int
-    replied_in_time: int
-    escalated: int
-    resolved: int
-    adopted: int
+    withheld: bool = strawberry.field(description=WITHHELD)
+    raised: int | None
+    suggestions: int | None
+    replied_in_time: int | None = strawberry.field(
+        description="First replies by the deadline then in force, of issues never breached."
+    )
+    escalated: int | None
+    resolved: int | None
+    adopted: int | None
 
 
 @strawberry.type(description="The opinion platform in numbers: no issue, no person.")
 class VoiceFigures:
     since: dt.date
+    anonymity_threshold: int = strawberry.field(
+        description="Departments and weeks with fewer issues are withheld from analysts."
+    )
     departments: list[DepartmentFigures]
     weeks: list[WeeklyTrend]
 
@@ -229,9 +248,31 @@ def _float(value: Any) -> float | None:
     return None if value is None else round(float(value), 2)
 
 
-def figures_of(row: dict[str, Any]) -> DepartmentFigures:
+def is_withheld(issues: int, threshold: int | None) -> bool:
+    """Whether a group of ``issues`` is too small to show (None: the reader sees every issue)."""
+    return threshold is not None and 0 < issues < threshold
+
+
+def figures_of(row: dict[str, Any], threshold: int | None) -> DepartmentFigures:
+    """A department's figures, all null when fewer issues than ``threshold`` stand behind them."""
+    if is_withheld(row["issues"], threshold):
+        return DepartmentFigures(
+            department=row["department"],
+            withheld=True,
+            issues=None,
+            open=None,
+            overdue=None,
+            breached=None,
+            escalated=None,
+            hours_to_first_reply=None,
+            hours_to_resolution=None,
+            accepted_replies=None,
+            answered_replies=None,
+        )
     return DepartmentFigures(
         department=row["department"],
+        withheld=False,
+        issues=row["issues"],
         open=row["open"],
         overdue=row["overdue"],
         breached=row["breached"],
@@ -241,6 +282,16 @@ def figures_of(row: dict[str, Any]) -> DepartmentFigures:
         accepted_replies=row["accepted"],
         answered_replies=row["answered"],
     )
+
+
+TREND_FIGURES = ("raised", "suggestions", "replied_in_time", "escalated", "resolved", "adopted")
+
+
+def trend_of(row: dict[str, Any], threshold: int | None) -> WeeklyTrend:
+    """A week's figures, all null when fewer issues than ``threshold`` were raised in it."""
+    withheld = is_withheld(row["raised"], threshold)
+    figures = {name: None if withheld else row[name] for name in TREND_FIGURES}
+    return WeeklyTrend(week=row["week"], withheld=withheld, **figures)
 
 
 AS_PARENT = {
@@ -258,11 +309,11 @@ AS_PARENT = {
     "BoardEntry": "issueId kind department title status raisedAt linkedIssues replies",
     "BoardPage": "entries nextCursor",
     "DepartmentFigures": (
-        "department open overdue breached escalated hoursToFirstReply hoursToResolution "
-        "acceptedReplies answeredReplies acceptanceRate"
+        "department withheld issues open overdue breached escalated hoursToFirstReply "
+        "hoursToResolution acceptedReplies answeredReplies acceptanceRate"
     ),
-    "WeeklyTrend": "week raised suggestions repliedInTime escalated resolved adopted",
-    "VoiceFigures": "since departments weeks",
+    "WeeklyTrend": "week withheld raised suggestions repliedInTime escalated resolved adopted",
+    "VoiceFigures": "since anonymityThreshold departments weeks",
     "IssueReceipt": "eventId type context position duplicate issueId followUpKey",
 }
 """Fields whoever may read their object may read."""
