@@ -11,6 +11,8 @@ Five issues over two weeks (times UTC), each figure worked out by hand:
 - D (it): raised 10:00, due Thu 12 March 10:00; never answered.
 - E (it, suggestion): raised 11:00; replied 12:00 in public, accepted; adopted and resolved
   Tue 12:00.
+- G (it): raised 12:00, due 18:00; replied 13:00, rejected 14:00, and no escalation was
+  recorded (none could be: no leadership was published yet, say).
 
 Each is applied once in one batch and once an event at a time: the rows must not depend
 on where batches begin and end.
@@ -150,6 +152,9 @@ def scenario() -> list[Envelope]:
     s.escalated("C", "rejected", at("Tue10", 10), at("Tue10", 10), at("Tue10", 18))
     s.add("suggestion.adopted", at("Tue10", 11), issue_id="E", adopted_on="2026-03-10")
     s.add("issue.resolved", at("Tue10", 12), issue_id="E")
+    s.raised("G", "it", at("Mon9", 12), at("Mon9", 18))
+    s.replied("G", 1, "it", at("Mon9", 13))
+    s.answered("G", 1, "rejected", at("Mon9", 14))
     return s.events
 
 
@@ -196,7 +201,7 @@ def test_each_departments_figures_are_exact(url: str) -> None:
     counts = ("issues", "open", "overdue", "breached", "escalated", "accepted", "answered")
     assert {d: tuple(f[c] for c in counts) for d, f in found.items()} == {
         "hr": (3, 0, 0, 1, 2, 1, 2),
-        "it": (2, 1, 1, 0, 0, 1, 1),
+        "it": (3, 2, 1, 0, 0, 1, 2),
         "leadership": (2, 1, 1, 0, 0, 1, 2),
     }
     times = {
@@ -223,7 +228,18 @@ def test_each_weeks_figures_are_exact_and_a_breached_issue_never_counts_as_repli
         for w in weeks
     ] == [
         ("2026-03-02", 2, 0, 1, 1, 2, 0),  # A in time; B breached, whatever its last breach
-        ("2026-03-09", 3, 1, 1, 1, 1, 1),  # E in time; C answered after its deadline; D never
+        ("2026-03-09", 4, 1, 2, 1, 1, 1),  # E, G in time; C answered after its deadline; D never
+    ]
+
+
+def test_escalations_list_the_overdue_the_escalated_and_a_rejected_reply_not_yet_escalated(
+    url: str,
+) -> None:
+    rows = read(url, lambda conn: queries.escalations(conn, NOW, "", 100))
+    assert [(r["issue_id"], r["status"]) for r in rows] == [
+        ("C", "escalated"),
+        ("D", "routed"),
+        ("G", "rejected"),
     ]
 
 

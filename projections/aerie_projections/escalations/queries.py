@@ -117,11 +117,13 @@ async def comments(
 async def escalations(
     conn: AsyncConnection[Any], now: dt.datetime, after: str, limit: int
 ) -> list[dict[str, Any]]:
-    """Open issues that were escalated, or whose reply deadline has passed, by id."""
+    """Open issues that were escalated, whose reply deadline has passed, or whose rejected reply
+    awaits leadership (its escalation may have been refused: no leadership published), by id."""
     return await _rows(
         conn,
         f"SELECT {ISSUE_COLUMNS} FROM {S}.voice_issue WHERE status <> 'resolved' AND "
-        "(escalations > 0 OR (status IN ('routed', 'escalated') AND reply_due_at < %s)) "
+        "(escalations > 0 OR status = 'rejected' "
+        "OR (status IN ('routed', 'escalated') AND reply_due_at < %s)) "
         "AND issue_id > %s ORDER BY issue_id LIMIT %s",
         (now, after, limit),
     )
