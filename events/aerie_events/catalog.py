@@ -18,9 +18,11 @@ DEPARTMENTS = ("hr", "it", "scheduling", "facilities", "training", "quality", "l
 """The departments of version 1 of ``issue.raised`` (now published as data, version 2 on)."""
 ISSUE_KINDS = ("issue", "suggestion")
 PRIORITIES = ("urgent", "high", "normal", "low")
+"""From the most to the least urgent: a deadline never grows with urgency."""
 VISIBILITIES = ("private", "public")
 ESCALATION_REASONS = ("overdue", "rejected")
 MAX_REPLY_MINUTES = 60 * 24 * 30
+"""The longest reply deadline a department may publish, in working minutes."""
 COUPON_SCENARIOS = (
     "cleaning_unsatisfactory",
     "late_arrival",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 
-
 LIVE_WITHIN = dt.timedelta(days=1)
 """An event recorded this long after it happened is history being loaded, not news."""
 

@@ -151,14 +151,18 @@ class Conflict(DomainError):
 
 
 class UnknownIssue(DomainError):
+    """No such issue; or, with ``holder``, none that employee holds (a hand-over's)."""
+
     code = "UNKNOWN_ISSUE"
 
-    def __init__(self, issue_id: str, holder: str) -> None:
-        super().__init__(
-            f"no open issue {issue_id!r} is held by {holder!r}",
-            field="issueId",
-            allowed="the id of a named issue the employee holds",
-        )
+    def __init__(self, issue_id: str, holder: str | None = None) -> None:
+        if holder is None:
+            message = f"no issue {issue_id!r} has been raised"
+            allowed = "the id of a raised issue (an anonymous one's as its author was told)"
+        else:
+            message = f"no open issue {issue_id!r} is held by {holder!r}"
+            allowed = "the id of a named issue the employee holds"
+        super().__init__(message, field="issueId", allowed=allowed)
 
 
 class NotOneself(DomainError):

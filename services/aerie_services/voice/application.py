@@ -23,7 +23,7 @@ from aerie_services.storage import stored_secret
 from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Directory
 from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
-from aerie_services.voice.errors import FollowUpKeyMismatch, NoSuchIssue
+from aerie_services.voice.errors import FollowUpKeyMismatch
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
 ANONYMOUS_ACTOR = {"kind": "employee", "id": "anonymous"}
@@ -255,7 +255,7 @@ class Voice(ContextApplication):
 
         def act(issue: Issue | None) -> Issue:
             if issue is None:
-                raise NoSuchIssue(issue_id)
+                raise UnknownIssue(issue_id)
             issue.check_follower(follower, key if data["anonymous"] else None, self._secret())
             payload = {**data}
             if command.kind in ("issue.accepted", "issue.rejected"):
@@ -272,7 +272,7 @@ class Voice(ContextApplication):
 
         def decide(issue: Issue | None) -> Issue:
             if issue is None:
-                raise NoSuchIssue(issue_id)
+                raise UnknownIssue(issue_id)
             act(issue)
             return issue
 

@@ -13,13 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aerie_events.catalog import MAX_REPLY_MINUTES, PRIORITIES
+
 from aerie_services.voice.errors import InvalidDepartment, NoLeadership, UnknownDepartment
 
-PRIORITIES = ("urgent", "high", "normal", "low")
-"""From the most to the least urgent: a deadline never grows with urgency."""
-
 _EMAIL = re.compile(r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.[A-Za-z]{2,}$")
-MAX_REPLY_MINUTES = 60 * 24 * 30
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,6 @@ class TransitionNotAllowed(DomainError):
         self.allowed_actions = tuple(choices)
 
 
-class NoSuchIssue(DomainError):
-    code = "UNKNOWN_ISSUE"
-
-    def __init__(self, issue_id: str) -> None:
-        super().__init__(
-            f"no issue {issue_id!r} has been raised",
-            field="issueId",
-            allowed="the id of a raised issue (an anonymous one's as its author was told)",
-        )
-
-
 class UnknownDepartment(DomainError):
     code = "UNKNOWN_DEPARTMENT"
 
