@@ -100,14 +100,14 @@ def test_a_reassignment_moves_the_deadline_to_the_new_departments(
     bus.handle(
         "issue.reassigned",
         command_id=f"move-{issue_id}",
-        occurred_at="2026-03-10T10:00:00+08:00",
+        occurred_at="2026-03-10T09:00:00+08:00",  # before IT's deadline, 09:30
         trusted_time=True,
         data={"issue_id": issue_id, "to_department": "hr", "reason": "It is about pay"},
     )
 
     moved = events_of(database_url, issue_id)[-1]["payload"]
     assert (moved["from_department"], moved["to_department"]) == ("it", "hr")
-    assert moved["reply_due_at"] == "2026-03-10T04:00:00+00:00"  # two working hours for HR
+    assert moved["reply_due_at"] == "2026-03-10T03:00:00+00:00"  # two working hours for HR
 
 
 @pytest.mark.parametrize(

@@ -127,3 +127,39 @@ def test_the_directory_numbers_each_departments_versions() -> None:
     assert directory.directory().route("hr").scope == "Pay, leave"
     with pytest.raises(UnknownDepartment):
         directory.directory().route("it")
+
+
+def test_a_routed_issue_past_its_deadline_keeps_its_breach_it_is_not_reassigned() -> None:
+    issue = raised()
+    move = {"issue_id": "IS-1", "to_department": "it", "reply_due_at": "2026-03-10T09:00:00+00:00"}
+    with pytest.raises(TransitionNotAllowed) as refused:
+        issue.reassign(meta("m1", at="2026-03-09T09:30:00+00:00"), move)
+    assert "the breach stands" in refused.value.message
+    assert "escalate" in refused.value.allowed_actions
+    assert "reassign" not in refused.value.allowed_actions
+    later = {"issue_id": "IS-1", "priority": "low", "reply_due_at": "2026-03-12T09:00:00+00:00"}
+    with pytest.raises(TransitionNotAllowed):
+        issue.reprioritise(meta("p1", at="2026-03-09T09:30:00+00:00"), later)
+    issue.reassign(meta("m2", at="2026-03-09T08:30:00+00:00"), move)  # before it: allowed
+    assert issue.department == "it"
+
+
+def test_reassigning_to_the_department_that_holds_it_is_refused_saying_why() -> None:
+    issue = raised()
+    same = {"issue_id": "IS-1", "to_department": "hr", "reply_due_at": DUE}
+    with pytest.raises(TransitionNotAllowed) as refused:
+        issue.reassign(meta("m1"), same)
+    assert refused.value.status == "routed"
+    assert refused.value.message == (
+        "issue 'IS-1' is routed: it cannot be reassigned (it is already with hr)"
+    )
+
+
+def test_escalating_for_the_wrong_reason_says_which_reason_applies() -> None:
+    issue = replied(raised())
+    issue.reject(meta("r1"), {"issue_id": "IS-1", "reply_number": 1, "anonymous": False})
+    with pytest.raises(TransitionNotAllowed) as refused:
+        issue.escalate(meta("e1", at=DUE), {"issue_id": "IS-1", "reason": "overdue"})
+    assert refused.value.message.endswith(
+        "it cannot be escalated (an issue rejected is escalated as rejected, not overdue)"
+    )

@@ -108,25 +108,36 @@ class Voice(ContextApplication):
 
     def anonymous_receipt(self, author: str, command_id: str) -> tuple[str, str]:
         """What the anonymous author of ``command_id`` is shown once: the issue's id and key."""
-        digest = self._keyed(f"{author}\x00{command_id}")
-        return f"ANON-{digest[32:52].upper()}", self.follow_up_key_of(author, command_id)
+        return self._anonymous_issue_id(author, command_id), self.follow_up_key_of(
+            author, command_id
+        )
 
     def follow_up_key_of(self, author: str, command_id: str) -> str:
         return follow_up_key(self._secret(), author, command_id)
 
-    def _anonymised(self, command: Command) -> Command:
+    def _anonymous_issue_id(self, author: str, command_id: str) -> str:
         # Keyed by author and command id: two authors' clients may choose the same id.
-        digest = self._keyed(f"{command.employee_id}\x00{command.command_id}")
+        return f"ANON-{self._keyed(f'{author}{chr(0)}{command_id}')[32:52].upper()}"
+
+    def _anonymised(self, command: Command) -> Command:
+        issue_id = self._anonymous_issue_id(str(command.employee_id), command.command_id)
+        data = {**command.data, "issue_id": issue_id}
+        return self._as_no_one(command, str(command.employee_id), data)
+
+    def _as_no_one(self, command: Command, caller: str, data: dict[str, Any]) -> Command:
+        """``command`` recorded as no one: no subject, actor or client, its time to the hour, its
+        command id a keyed hash of what identifies the caller (the author, or the follow-up key
+        they hold) and the id their client chose, so a retry still finds its first outcome."""
         return replace(
             command,
-            command_id=f"anonymous:{digest[:32]}",
+            command_id=f"anonymous:{self._keyed(f'{caller}{chr(0)}{command.command_id}')[:32]}",
             employee_id=None,
             actor=ANONYMOUS_ACTOR,
             source={"system": command.source.get("system", "aerie")},  # no client, no person
             occurred_at=to_the_hour(command.occurred_at),
             correlation_id=None,
             causation_id=None,
-            data={**command.data, "issue_id": f"ANON-{digest[32:52].upper()}"},
+            data=data,
         )
 
     def _release_seconds(self) -> int:
@@ -239,16 +250,7 @@ class Voice(ContextApplication):
         data = {k: v for k, v in command.data.items() if k != "follow_up_key"}
         issue_id = data["issue_id"]
         if data["anonymous"]:
-            command = replace(
-                command,
-                command_id=f"anonymous:{self._keyed(f'{key}{chr(0)}{command.command_id}')[:32]}",
-                actor=ANONYMOUS_ACTOR,
-                source={"system": command.source.get("system", "aerie")},
-                occurred_at=to_the_hour(command.occurred_at),
-                correlation_id=None,
-                causation_id=None,
-                data=data,
-            )
+            command = self._as_no_one(command, str(key), data)
         else:
             command = replace(command, data=data)
         follower = None if data["anonymous"] else command.actor.get("id")

@@ -19,7 +19,13 @@ from aerie_services.voice.errors import (
     TransitionNotAllowed,
 )
 from aerie_services.voice.followup import key_matches
-from aerie_services.voice.lifecycle import OPEN, Status, after, allowed_actions, escalation_reason
+from aerie_services.voice.lifecycle import (
+    OPEN,
+    Status,
+    after,
+    allowed_actions,
+    escalation_reason,
+)
 
 
 class DepartmentDirectory(AerieAggregate):
@@ -140,13 +146,31 @@ class Issue(AerieAggregate):
         self._check("reassign")
         if payload["to_department"] == self.department:
             raise TransitionNotAllowed(
-                self.issue_id, "reassign", f"already with {self.department}", ["reply"]
+                self.issue_id,
+                "reassign",
+                self.status,
+                self.allowed(),
+                why=f"it is already with {self.department}",
             )
+        self._keep_the_breach("reassign", meta["occurred_at"])
         self._reassigned(meta=meta, payload=payload)
 
     def reprioritise(self, meta: dict, payload: dict) -> None:
         self._check("reprioritise")
+        self._keep_the_breach("reprioritise", meta["occurred_at"])
         self._reprioritised(meta=meta, payload=payload)
+
+    def _keep_the_breach(self, action: str, moment: str) -> None:
+        """A routed issue past its deadline goes to leadership as it is: moving its deadline
+        (another department, another priority) would undo a breach that happened."""
+        if self.current is Status.ROUTED and self._past_due(moment):
+            raise TransitionNotAllowed(
+                self.issue_id,
+                action,
+                self.status,
+                [a for a in self.allowed() if a not in ("reassign", "reprioritise")],
+                why=f"its reply was due at {self.reply_due_at}: the breach stands",
+            )
 
     def reply(self, meta: dict, payload: dict) -> None:
         self._check("reply")
@@ -171,7 +195,11 @@ class Issue(AerieAggregate):
         reason = escalation_reason(self.current)
         if payload["reason"] != reason:
             raise TransitionNotAllowed(
-                self.issue_id, f"escalate as {payload['reason']}", self.status, [reason]
+                self.issue_id,
+                "escalate",
+                self.status,
+                self.allowed(),
+                why=f"an issue {self.status} is escalated as {reason}, not {payload['reason']}",
             )
         if reason == "overdue" and not self._past_due(meta["occurred_at"]):
             raise NotYetDue(self.issue_id, str(self.reply_due_at))

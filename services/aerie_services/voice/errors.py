@@ -16,10 +16,18 @@ class TransitionNotAllowed(DomainError):
 
     code = "ISSUE_TRANSITION_NOT_ALLOWED"
 
-    def __init__(self, issue_id: str, action: str, status: str, allowed: Iterable[str]) -> None:
+    def __init__(
+        self,
+        issue_id: str,
+        action: str,
+        status: str,
+        allowed: Iterable[str],
+        why: str | None = None,
+    ) -> None:
         choices = sorted(allowed)
+        because = f" ({why})" if why else ""
         super().__init__(
-            f"issue {issue_id!r} is {status}: it cannot be {_past(action)}",
+            f"issue {issue_id!r} is {status}: it cannot be {_past(action)}{because}",
             field="issueId",
             allowed=(
                 "actions allowed now: " + ", ".join(choices)
