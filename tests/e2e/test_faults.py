@@ -296,6 +296,7 @@ def test_no_table_topic_or_log_line_leads_back_to_an_anonymous_author(
                     "anonymous": True,
                 }
             },
+            token=token_for("agent", author, site="site-f", team="team-1"),
         )
     marker = new_id("AFTER")  # a named event after the anonymous ones: when it shows, all did
     hire(side.bus, marker, site_id="site-f")

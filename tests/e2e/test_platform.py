@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
-from tests.conftest import Platform, new_id, wait_until
+from tests.conftest import Platform, new_id, token_for, wait_until
 
 PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainingsPassedCount
   openIssueCount couponsGranted { count totalAmount }
@@ -67,17 +67,19 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> No
             "promotedOn": "2026-02-01",
         },
     )
-    mutate(
-        platform,
-        "raiseIssue",
+    platform.graphql(  # only the employee themselves raises an issue in their name
+        "mutation($input: RaiseIssueInput!) { raiseIssue(input: $input) { eventId } }",
         {
-            "commandId": f"i-{e}",
-            "employeeId": e,
-            "issueId": f"I-{e}",
-            "department": "it",
-            "title": "Headset",
-            "description": "Cuts out",
+            "input": {
+                "commandId": f"i-{e}",
+                "employeeId": e,
+                "issueId": f"I-{e}",
+                "department": "it",
+                "title": "Headset",
+                "description": "Cuts out",
+            }
         },
+        token=token_for("agent", e, site="site-e2e", team="t1"),
     )
     mutate(
         platform,
