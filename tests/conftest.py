@@ -233,20 +233,30 @@ def open_all_day_site(bus: Any, site_id: str) -> None:
     )
 
 
-def publish_one_minute_desk(bus: Any, department_id: str) -> None:
-    """A department that answers urgent issues within one working minute."""
+def publish_desk(
+    bus: Any,
+    department_id: str,
+    reply_within: dict[str, int] | None = None,
+    name: str = "Service desk",
+) -> None:
+    """A department (not leadership) with these reply deadlines in working minutes."""
     bus.handle(
         "department.published",
         command_id=f"publish-{department_id}",
         data={
             "department_id": department_id,
-            "name": "Service desk",
+            "name": name,
             "scope": "Anything urgent",
             "contact_email": "desk@aerie.example",
-            "reply_within": {"urgent": 1, "high": 60, "normal": 120, "low": 240},
+            "reply_within": reply_within or {"urgent": 60, "high": 120, "normal": 480, "low": 960},
             "leadership": False,
         },
     )
+
+
+def publish_one_minute_desk(bus: Any, department_id: str) -> None:
+    """A department that answers urgent issues within one working minute."""
+    publish_desk(bus, department_id, {"urgent": 1, "high": 60, "normal": 120, "low": 240})
 
 
 def publish_departments(bus: Any) -> None:

@@ -24,6 +24,7 @@ from tests.conftest import (
     hire,
     new_id,
     open_all_day_site,
+    publish_desk,
     publish_one_minute_desk,
     token_for,
     wait_until,
@@ -666,18 +667,7 @@ def test_an_analyst_sees_no_figures_of_a_department_with_fewer_issues_than_the_t
     platform: Platform, side: Any
 ) -> None:
     small = new_id("desk")
-    side.bus.handle(
-        "department.published",
-        command_id=f"publish-{small}",
-        data={
-            "department_id": small,
-            "name": "Small desk",
-            "scope": "Rare questions",
-            "contact_email": "small-desk@aerie.example",
-            "reply_within": {"urgent": 60, "high": 120, "normal": 480, "low": 960},
-            "leadership": False,
-        },
-    )
+    publish_desk(side.bus, small, name="Small desk")
     raise_as(platform, an_author(side), small)
 
     def figures_of(token: str) -> dict[str, Any] | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,6 +16,8 @@ from aerie_projections.satisfaction import queries
 from aerie_projections.satisfaction.results import SurveyResults
 from aerie_projections.satisfaction.statistics import ENPS, OVERALL, batch_statistics
 from aerie_projections.satisfaction.views import SatisfactionProjection
+
+from tests.envelopes import migrate, read_with
 
 SCHEMA = READ_SCHEMA  # the module has a database of its own
 PROJECTION = SatisfactionProjection()
@@ -59,8 +60,7 @@ def envelope(kind: str, position: int, payload: dict[str, Any], **envelope: Any)
 def url(fresh_database: Callable[[str], str]) -> str:
     url = fresh_database("satisfaction")
     with psycopg.connect(url, autocommit=True) as conn:
-        for _, _, sql in PROJECTION.migrations:
-            conn.execute(sql.replace("{s}", SCHEMA))
+        migrate(conn, PROJECTION, SCHEMA)
     return url
 
 
@@ -71,14 +71,7 @@ def apply(url: str, envelopes: Sequence[Envelope]) -> None:
 
 
 def read(url: str, query: Callable[[Any], Any]) -> Any:
-    async def run() -> Any:
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
-        try:
-            return await query(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
+    return read_with(url, query)
 
 
 def published(survey_id: str, closes_on: str = "2026-03-08") -> Envelope:

@@ -20,9 +20,7 @@ on where batches begin and end.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -31,6 +29,8 @@ import pytest
 from aerie_events.envelope import Envelope
 from aerie_projections.escalations import queries
 from aerie_projections.escalations.views import TABLES, EscalationsProjection
+
+from tests.envelopes import envelope, migrate, read_with
 
 PROJECTION = EscalationsProjection()
 NOW = dt.datetime(2026, 3, 13, 12, 0, tzinfo=dt.UTC)
@@ -49,24 +49,9 @@ class Story:
         self.events: list[Envelope] = []
 
     def add(self, type_name: str, moment: str, **payload: Any) -> None:
+        position = len(self.events) + 1
         self.events.append(
-            Envelope(
-                event_id=uuid.uuid4(),
-                type=type_name,
-                schema_version=2 if type_name == "issue.raised" else 1,
-                occurred_at=moment,
-                recorded_at=moment,
-                position=len(self.events) + 1,
-                context="voice",
-                site_id="site-1",
-                employee_id="A-1",
-                actor={"kind": "system", "id": "test"},
-                source={"system": "test"},
-                correlation_id="c",
-                causation_id=None,
-                policy_version=None,
-                payload=payload,
-            )
+            envelope(type_name, payload, occurred_at=moment, position=position, employee_id="A-1")
         )
 
     def department(self, department_id: str, leadership: bool = False) -> None:
@@ -163,8 +148,7 @@ def url(fresh_database: Callable[[str], str]) -> str:
     url = fresh_database("voicefigures")
     with psycopg.connect(url, autocommit=True) as conn:
         for schema, batches in (("aerie_read", [scenario()]), ("one_by_one", scenario())):
-            for _, _, sql in PROJECTION.migrations:
-                conn.execute(sql.replace("{s}", schema))
+            migrate(conn, PROJECTION, schema)
             for batch in batches:
                 apply(conn, schema, batch if isinstance(batch, list) else [batch])
     return url
@@ -176,19 +160,8 @@ def apply(conn: psycopg.Connection[Any], schema: str, envelopes: Sequence[Envelo
             conn.execute(statement.render(schema), statement.params)
 
 
-def read(url: str, query: Callable[[Any], Any]) -> Any:
-    async def run() -> Any:
-        conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
-        try:
-            return await query(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
 def departments(url: str) -> dict[str, dict[str, Any]]:
-    rows = read(url, lambda conn: queries.department_figures(conn, NOW, SINCE))
+    rows = read_with(url, lambda conn: queries.department_figures(conn, NOW, SINCE))
     return {r["department"]: {k: v for k, v in r.items() if k != "department"} for r in rows}
 
 
@@ -214,7 +187,7 @@ def test_each_departments_figures_are_exact(url: str) -> None:
 def test_each_weeks_figures_are_exact_and_a_breached_issue_never_counts_as_replied_in_time(
     url: str,
 ) -> None:
-    weeks = read(url, lambda conn: queries.weekly_trends(conn, SINCE))
+    weeks = read_with(url, lambda conn: queries.weekly_trends(conn, SINCE))
     assert [
         (
             str(w["week"]),
@@ -235,7 +208,7 @@ def test_each_weeks_figures_are_exact_and_a_breached_issue_never_counts_as_repli
 def test_escalations_list_the_overdue_the_escalated_and_a_rejected_reply_not_yet_escalated(
     url: str,
 ) -> None:
-    rows = read(url, lambda conn: queries.escalations(conn, NOW, "", 100))
+    rows = read_with(url, lambda conn: queries.escalations(conn, NOW, "", 100))
     assert [(r["issue_id"], r["status"]) for r in rows] == [
         ("C", "escalated"),
         ("D", "routed"),
@@ -261,8 +234,7 @@ def test_an_escalation_without_a_new_deadline_clears_the_old_one(url: str) -> No
     s.raised("F", "hr", at("Mon2", 9), at("Mon2", 13))
     s.escalated("F", "overdue", at("Mon2", 13), at("Mon2", 13), None)
     with psycopg.connect(url, autocommit=True) as conn:
-        for _, _, sql in PROJECTION.migrations:
-            conn.execute(sql.replace("{s}", "clearing"))
+        migrate(conn, PROJECTION, "clearing")
         for event in s.events:  # each in a batch of its own
             apply(conn, "clearing", [event])
         row = conn.execute(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +13,8 @@ from aerie_platform.stack import free_port
 from aerie_projections.deadlines import outbox
 from aerie_projections.deadlines.mail import MailSettings
 from aerie_projections.deadlines.manager import DeadlineManager
+
+from tests.envelopes import envelope, migrate
 
 SCHEMA = "outbox_test"
 REFUSED = "closed-desk@aerie.example"
@@ -54,35 +55,16 @@ def smtp() -> Iterator[tuple[Server, int]]:
 def url(fresh_database: Callable[[str], str]) -> str:
     url = fresh_database("outbox")
     with psycopg.connect(url, autocommit=True) as conn:
-        for _, _, sql in DeadlineManager.migrations:
-            conn.execute(sql.replace("{s}", SCHEMA))
+        migrate(conn, DeadlineManager, SCHEMA)
     return url
-
-
-def envelope(kind: str, payload: dict[str, Any]) -> Envelope:
-    return Envelope(
-        event_id=uuid.uuid4(),
-        type=kind,
-        schema_version=2 if kind == "issue.raised" else 1,
-        occurred_at=NOW,
-        recorded_at=NOW,
-        position=1,
-        context="voice",
-        site_id="site-1",
-        employee_id=None,
-        actor={"kind": "system", "id": "test"},
-        source={"system": "test"},
-        correlation_id="c",
-        causation_id=None,
-        policy_version=None,
-        payload=payload,
-    )
 
 
 def routed_to(contacts: dict[str, str]) -> list[Envelope]:
     """Each department published with its contact, and one issue routed to each."""
     events = [
-        envelope("department.published", {"department_id": d, "contact_email": email})
+        envelope(
+            "department.published", {"department_id": d, "contact_email": email}, occurred_at=NOW
+        )
         for d, email in contacts.items()
     ]
     events += [
@@ -95,6 +77,7 @@ def routed_to(contacts: dict[str, str]) -> list[Envelope]:
                 "anonymous": False,
                 "reply_due_at": "2026-03-09T17:00:00+00:00",
             },
+            occurred_at=NOW,
         )
         for d in contacts
     ]

@@ -58,6 +58,13 @@ def site(bus: Any) -> str:
     return SITE
 
 
+def an_author(bus: Any, site: str) -> str:
+    """A new employee of ``site``, who raises an issue."""
+    author = new_id("A")
+    hire(bus, author, site_id=site)
+    return author
+
+
 def raise_issue(bus: Any, author: str, *, anonymous: bool = False, **data: Any) -> Any:
     issue_id = data.pop("issue_id", new_id("IS"))
     return bus.handle(
@@ -81,8 +88,7 @@ def raise_issue(bus: Any, author: str, *, anonymous: bool = False, **data: Any) 
 def test_an_issue_is_routed_with_a_deadline_in_its_sites_working_hours(
     bus: Any, site: str, database_url: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
 
     (raised,) = events_of(database_url, issue_id)
@@ -94,8 +100,7 @@ def test_an_issue_is_routed_with_a_deadline_in_its_sites_working_hours(
 def test_a_reassignment_moves_the_deadline_to_the_new_departments(
     bus: Any, site: str, database_url: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     bus.handle(
         "issue.reassigned",
@@ -122,8 +127,7 @@ def test_a_reassignment_moves_the_deadline_to_the_new_departments(
 def test_a_bad_issue_is_refused_with_a_coded_error_and_nothing_is_stored(
     bus: Any, site: str, database_url: str, change: dict[str, Any], code: str, field: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     before = count_events(database_url)
     with pytest.raises(DomainError) as refused:
         raise_issue(bus, author, **change)
@@ -133,8 +137,7 @@ def test_a_bad_issue_is_refused_with_a_coded_error_and_nothing_is_stored(
 
 
 def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any, site: str) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     steps = [
         ("issue.replied", {"text": "Replaced", "visibility": "private"}),
@@ -160,8 +163,7 @@ def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any,
 
 
 def test_only_its_author_accepts_a_reply_to_a_named_issue(bus: Any, site: str) -> None:
-    author, other = new_id("A"), new_id("A")
-    hire(bus, author, site_id=site)
+    author, other = an_author(bus, site), new_id("A")
     _outcome, issue_id = raise_issue(bus, author)
     bus.handle(
         "issue.replied",
@@ -179,8 +181,7 @@ def test_only_its_author_accepts_a_reply_to_a_named_issue(bus: Any, site: str) -
 
 
 def test_the_same_breach_escalates_once(bus: Any, site: str, database_url: str) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     due = "2026-03-10T01:30:00+00:00"
     command = {
@@ -197,8 +198,7 @@ def test_the_same_breach_escalates_once(bus: Any, site: str, database_url: str) 
 
 
 def test_an_issue_is_not_escalated_as_overdue_before_its_deadline(bus: Any, site: str) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     soon = dt.datetime.now(dt.UTC).isoformat()
     _outcome, issue_id = raise_issue(bus, author, occurred_at=soon, priority="low")
     with pytest.raises(DomainError) as refused:
@@ -213,8 +213,7 @@ def test_an_issue_is_not_escalated_as_overdue_before_its_deadline(bus: Any, site
 def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
     bus: Any, side: Any, site: str, database_url: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     voice = side.apps["voice"]
     raise_issue(bus, author, anonymous=True, command_id="anon-1")
     issue_id, key = voice.anonymous_receipt(author, "anon-1")
@@ -256,8 +255,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
 def test_a_reply_happens_when_the_platform_records_it_and_a_caller_cannot_backdate_it(
     bus: Any, site: str, database_url: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     reply = {"issue_id": issue_id, "text": "Replaced", "visibility": "private"}
     before = count_events(database_url)
@@ -284,8 +282,7 @@ def test_a_reply_happens_when_the_platform_records_it_and_a_caller_cannot_backda
 def test_an_issue_cannot_be_escalated_as_overdue_early_by_naming_a_later_time(
     bus: Any, site: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     soon = dt.datetime.now(dt.UTC).isoformat()
     _outcome, issue_id = raise_issue(bus, author, occurred_at=soon, priority="low")
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
@@ -303,8 +300,7 @@ def test_an_issue_cannot_be_escalated_as_overdue_early_by_naming_a_later_time(
 def test_an_anonymous_issues_deadline_counts_from_when_its_department_sees_it(
     bus: Any, side: Any, site: str, database_url: str
 ) -> None:
-    author = new_id("A")
-    hire(bus, author, site_id=site)
+    author = an_author(bus, site)
     raise_issue(bus, author, anonymous=True, command_id=f"anon-{author}")
     issue_id, _key = side.apps["voice"].anonymous_receipt(author, f"anon-{author}")
 

@@ -11,6 +11,8 @@ from aerie_events.envelope import Envelope
 from aerie_projections.deadlines.manager import DeadlineManager
 from aerie_projections.manager import CancelTimer, DueTimer, Timer
 
+from tests.envelopes import envelope
+
 MANAGER = DeadlineManager()
 RAISED = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
 
@@ -18,22 +20,12 @@ RAISED = dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC)
 def event(
     kind: str, at: dt.datetime, recorded: dt.datetime | None = None, **payload: Any
 ) -> Envelope:
-    return Envelope(
-        event_id=uuid.uuid4(),
-        type=kind,
-        schema_version=2 if kind == "issue.raised" else 1,
+    return envelope(
+        kind,
+        {"issue_id": "IS-1", **payload},
         occurred_at=at.isoformat(),
         recorded_at=(recorded or at + dt.timedelta(milliseconds=20)).isoformat(),
-        position=1,
-        context="voice",
-        site_id="site-1",
         employee_id="A-1",
-        actor={"kind": "person", "id": "A-1"},
-        source={"system": "graphql"},
-        correlation_id="c",
-        causation_id=None,
-        policy_version="department:hr/v1",
-        payload={"issue_id": "IS-1", **payload},
     )
 
 
