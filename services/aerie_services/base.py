@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from aerie_services.errors import CommandIdReused, Conflict, NotOneself
+from aerie_services.errors import CommandIdReused, Conflict, DomainError, NotOneself
 
 AERIE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:aerie")
 
@@ -229,6 +229,8 @@ class ContextApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
+    refusals: tuple[type[BaseException], ...] = (DomainError,)
+    """What a decision raises before it changes anything: no reason to drop the cached aggregate."""
 
     def __init__(
         self,
@@ -280,19 +282,36 @@ class ContextApplication(Application[UUID]):
             return None
 
     def decide(self, aggregate_id: UUID, command: Command, act: Decision) -> Outcome:
-        """Load, let ``act`` decide, save. On a concurrent write the decision is retried."""
+        """Load, let ``act`` decide, save. On a concurrent write the decision is retried.
+
+        A refusal ``act`` raises (one of ``refusals``) comes before it changes
+        anything. Any other failure once ``act`` has started (a save refused for
+        a reused command id, a lost connection) may leave the aggregate ahead of
+        the store: it is dropped from the cache, so the next decision reads the
+        store, even in an application that decides on its cached aggregates
+        themselves (``DEEPCOPY_FROM_AGGREGATE_CACHE=n``).
+        """
         for _attempt in range(8):
             aggregate = self.find(aggregate_id)
             if aggregate is not None:
                 earlier = aggregate.outcome_of(command, self.context)
                 if earlier is not None:
                     return self._with_position(earlier)
-            changed = act(aggregate)
+            try:
+                changed = act(aggregate)
+            except self.refusals:
+                raise
+            except BaseException:
+                self._forget(aggregate_id)
+                raise
             try:
                 recordings = self.save(changed)
             except IntegrityError:
                 self._forget(aggregate_id)
                 continue
+            except BaseException:
+                self._forget(aggregate_id)
+                raise
             return self._outcome_of(recordings[-1], command)
         raise Conflict()
 
@@ -336,7 +355,7 @@ class ContextApplication(Application[UUID]):
             item.outcome = self._outcome_of(by_id[item.aggregate_id], item.command)
 
     def _forget(self, aggregate_id: UUID) -> None:
-        """Drop a cached aggregate that lost a race, so the retry reads the store."""
+        """Drop a cached aggregate that lost a race or failed to save, so the next read is the store's."""
         if self.repository.cache is not None:
             with contextlib.suppress(KeyError):
                 self.repository.cache.get(aggregate_id, evict=True)

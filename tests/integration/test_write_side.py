@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from aerie_services.errors import DomainError
 
-from tests.conftest import hire, new_id
+from tests.conftest import hire, new_id, write_side
 
 
 def stored_count(database_url: str, table: str) -> int:
@@ -209,3 +209,51 @@ def test_two_authors_whose_clients_chose_the_same_command_id_raise_two_anonymous
         )
     assert not any(o.duplicate for o in outcomes)
     assert outcomes[0].aggregate_id != outcomes[1].aggregate_id
+
+
+def transfer(bus: Any, employee_id: str, command_id: str, team: str) -> Any:
+    return bus.handle(
+        "employee.transferred",
+        command_id=command_id,
+        employee_id=employee_id,
+        data={"to_site_id": "site-t", "to_team_id": team, "transferred_on": "2026-02-01"},
+    )
+
+
+def versions_of(database_url: str, table: str, aggregate_id: Any) -> list[int]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            f"SELECT originator_version FROM {table} WHERE originator_id = %s "
+            "ORDER BY originator_version",
+            (aggregate_id,),
+        ).fetchall()
+    return [version for (version,) in rows]
+
+
+def test_a_save_refused_after_the_decision_leaves_no_change_behind_in_the_cache(
+    database_url,
+) -> None:
+    """An application that decides on its cached aggregates themselves (no deep copy, as the
+    surveys do) must not keep a change whose save failed for another reason than a lost race."""
+    from aerie_services.people import EMPLOYEE_PLACEMENT
+    from aerie_services.people.domainmodel import Employee
+
+    side = write_side(database_url)
+    try:
+        side.apps["people"].repository.deepcopy_from_cache = False
+        mover, taken = new_id(), f"cmd-{new_id()}"
+        hire(side.bus, mover)
+        training(side.bus, mover, taken)  # the id is the learning context's from now on
+        with pytest.raises(DomainError) as reused:
+            transfer(side.bus, mover, taken, "team-2")  # decided, then refused by the save
+        assert reused.value.code == "COMMAND_ID_REUSED"
+        transfer(side.bus, mover, new_id(), "team-3")
+        assert side.bus.facts.ask(EMPLOYEE_PLACEMENT, mover) == ("site-t", "team-3")
+    finally:
+        side.close()
+    assert versions_of(database_url, "people_events", Employee.id_for(mover)) == [1, 2]
+    fresh = write_side(database_url)
+    try:
+        assert fresh.bus.facts.ask(EMPLOYEE_PLACEMENT, mover) == ("site-t", "team-3")
+    finally:
+        fresh.close()
