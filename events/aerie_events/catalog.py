@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from aerie_events.fields import Field, FieldProblem, PayloadInvalid, clean_payload
-from aerie_events.scales import SCALES
+from aerie_events.scales import SCALE_VERSIONS, SCALES
 
 ROLES = ("agent", "team_lead", "site_manager", "responder", "trainer", "qa")
 LEAVING_REASONS = ("resigned", "dismissed", "retired", "contract_ended", "other")
@@ -364,49 +364,57 @@ _TYPES = [
         currency=Field("enum", "Currency of the amount.", choices=("CNY",)),
         limit=Field("decimal", "The agent's limit that applied.", minimum=0, maximum=100000),
     ),
-    _ev(
-        "survey.published",
-        "surveys",
-        "A satisfaction survey was published: its questions, whom it asks and when it is open.",
-        keyed_by="survey_id",
-        survey_id=Field("id", "The survey (one wave of its series)."),
-        series_id=Field("id", "The series its waves belong to; waves compare by question id."),
-        title=Field("text", "The survey's title.", max_length=200),
-        questions=Field(
-            "list",
-            "Its scale questions: one overall-satisfaction item, one eNPS item, drivers.",
-            item=SURVEY_QUESTION,
-            max_items=40,
+    replace(
+        _ev(
+            "survey.published",
+            "surveys",
+            "A satisfaction survey was published: its questions, whom it asks and when it is open.",
+            keyed_by="survey_id",
+            survey_id=Field("id", "The survey (one wave of its series)."),
+            series_id=Field("id", "The series its waves belong to; waves compare by question id."),
+            title=Field("text", "The survey's title.", max_length=200),
+            questions=Field(
+                "list",
+                "Its scale questions: one overall-satisfaction item, one eNPS item, drivers.",
+                item=SURVEY_QUESTION,
+                max_items=40,
+            ),
+            comment_prompt=Field(
+                "text", "The free-text question, if it asks one.", max_length=300, required=False
+            ),
+            sites=Field(
+                "list",
+                "Sites it asks (with teams; neither: everyone).",
+                item=Field("id", "A site."),
+                max_items=100,
+                required=False,
+            ),
+            teams=Field(
+                "list",
+                "Teams it asks, wherever they are.",
+                item=Field("id", "A team."),
+                max_items=1000,
+                required=False,
+            ),
+            opens_on=Field("date", "First day it takes answers, in each site's local date."),
+            closes_on=Field("date", "Last day it takes answers, in each site's local date."),
+            closes_at=Field(
+                "datetime", "When it closes on schedule: once its last day has ended everywhere."
+            ),
+            anonymity_threshold=Field(
+                "int",
+                "No group of fewer respondents is shown: the policy's minimum, or more if asked.",
+                minimum=2,
+                maximum=1000,
+                required=False,
+            ),
+            scales_version=Field(
+                "enum",
+                "The version of the scales' bands (favourable, unfavourable, eNPS) its results read.",
+                choices=tuple(SCALE_VERSIONS),
+            ),
         ),
-        comment_prompt=Field(
-            "text", "The free-text question, if it asks one.", max_length=300, required=False
-        ),
-        sites=Field(
-            "list",
-            "Sites it asks (with teams; neither: everyone).",
-            item=Field("id", "A site."),
-            max_items=100,
-            required=False,
-        ),
-        teams=Field(
-            "list",
-            "Teams it asks, wherever they are.",
-            item=Field("id", "A team."),
-            max_items=1000,
-            required=False,
-        ),
-        opens_on=Field("date", "First day it takes answers, in each site's local date."),
-        closes_on=Field("date", "Last day it takes answers, in each site's local date."),
-        closes_at=Field(
-            "datetime", "When it closes on schedule: once its last day has ended everywhere."
-        ),
-        anonymity_threshold=Field(
-            "int",
-            "No group of fewer respondents is shown: the policy's minimum, or more if asked.",
-            minimum=2,
-            maximum=1000,
-            required=False,
-        ),
+        schema_version=2,
     ),
     replace(
         _ev(

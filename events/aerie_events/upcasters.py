@@ -1,7 +1,8 @@
 """Upcasters: how a stored payload of an older schema version reads as the current one.
 
 ``issue.raised`` is at version 2 (departments became data), ``survey.answered`` at 2 (answers
-name no one); every other type is at 1.
+name no one), ``survey.published`` at 2 (it records the scales' version); every other type is
+at 1.
 
 To change the shape of a type's payload:
 
@@ -65,3 +66,12 @@ def _survey_answered_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 UPCASTERS[("survey.answered", 1)] = _survey_answered_1_to_2
+
+
+def _survey_published_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 survey was published before the scales' bands were recorded with it: it was
+    read under the only version there was then, ``scales/2026-01``, and still is."""
+    return {**payload, "scales_version": "scales/2026-01"}
+
+
+UPCASTERS[("survey.published", 1)] = _survey_published_1_to_2

@@ -204,8 +204,9 @@ async def handle(
     except DomainError as error:
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None
     data = inputs.get("data") if isinstance(inputs.get("data"), dict) else {}
-    anonymous = data.get("anonymous") is True
-    employee_id = inputs.get("employee_id")
+    names_no_one = info.context.bus.names_no_one(kind)  # a survey answer: no view, no key
+    anonymous = data.get("anonymous") is True or names_no_one
+    employee_id = None if names_no_one else inputs.get("employee_id")
     return CommandResult(
         event_id=strawberry.ID(str(outcome.event_id)),
         type=outcome.event_type,

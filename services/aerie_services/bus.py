@@ -112,7 +112,7 @@ class Aerie:
         """Keep refused input with its reason (an anonymous command's without its author)."""
         if self.dead_letters is None:
             return
-        if _anonymous(inputs) or error.conceals_input or self._always_anonymous(kind):
+        if _anonymous(inputs) or error.conceals_input or self.names_no_one(kind):
             inputs, reason = _without_author(inputs, error)
         else:
             reason = error.message
@@ -124,7 +124,7 @@ class Aerie:
             reason=reason,
         )
 
-    def _always_anonymous(self, kind: Any) -> bool:
+    def names_no_one(self, kind: Any) -> bool:
         """A kind whose events always name no one (the domain sets ``anonymous``: survey answers)."""
         entry = self.registry.handlers.get(kind) if isinstance(kind, str) else None
         return entry is not None and "anonymous" in entry[1].decided_by_domain

@@ -40,7 +40,7 @@ def envelope(kind: str, position: int, payload: dict[str, Any], **envelope: Any)
     return Envelope(
         event_id=uuid.uuid4(),
         type=kind,
-        schema_version=2 if kind == "survey.answered" else 1,
+        schema_version=2 if kind.startswith("survey.") and kind != "survey.closed" else 1,
         occurred_at=envelope.get("occurred_at", "2026-03-03T09:00:00+00:00"),
         recorded_at="2026-03-03T09:00:00+00:00",
         position=position,
@@ -89,6 +89,7 @@ def published(survey_id: str, closes_on: str = "2026-03-08") -> Envelope:
             "opens_on": "2026-03-02",
             "closes_on": closes_on,
             "anonymity_threshold": 5,
+            "scales_version": "scales/2026-01",
         },
         policy_version="anonymity/2026-01",
     )

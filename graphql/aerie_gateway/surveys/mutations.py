@@ -1,4 +1,8 @@
-"""Survey mutations: publish a survey, answer (or correct) it as yourself, close it early."""
+"""Survey mutations: publish a survey, answer (or correct) it as yourself, close it early.
+
+None takes an ``occurredAt``: a survey's dates are judged at the moment the platform
+receives the command, whoever sends it (``Handles.event_time``: ``platform``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from aerie_gateway.recording import OCCURRED_AT, CommandResult, MayRecord, handle, record
+from aerie_gateway.recording import CommandResult, MayRecord, handle, record
 
 
 @strawberry.input(description="A scale question: overall (one), enps (one, 0-10) or driver.")
@@ -34,7 +38,6 @@ class PublishSurveyInput:
     anonymity_threshold: int | None = strawberry.field(
         default=None, description="A stricter threshold than the policy's, if wanted."
     )
-    occurred_at: str | None = strawberry.field(default=None, description=OCCURRED_AT)
 
 
 @strawberry.input
@@ -48,14 +51,12 @@ class AnswerSurveyInput:
     enps: int
     drivers: JSON = strawberry.field(description="Each driver question's answer, by question id.")
     comment: str | None = None
-    occurred_at: str | None = strawberry.field(default=None, description=OCCURRED_AT)
 
 
 @strawberry.input
 class CloseSurveyInput:
     command_id: str
     survey_id: str
-    occurred_at: str | None = strawberry.field(default=None, description=OCCURRED_AT)
 
 
 @strawberry.type
@@ -64,15 +65,21 @@ class SurveyMutations:
     async def publish_survey(self, info: Info, input: PublishSurveyInput) -> CommandResult:
         given = {k: v for k, v in vars(input).items() if v is not None}
         given["questions"] = [vars(q) for q in input.questions]
-        envelope = {k: given.pop(k) for k in ("command_id", "occurred_at") if k in given}
+        command_id = given.pop("command_id")
         return await handle(
-            info, "survey.published", data=given, prefix="input", camel_case=True, **envelope
+            info,
+            "survey.published",
+            data=given,
+            prefix="input",
+            camel_case=True,
+            command_id=command_id,
         )
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
-        description="Record survey.answered: a first answer, or a correction until the survey "
-        "closes (the same answers again record nothing). It names no one: the result has no view.",
+        description="Record survey.answered as yourself: a first answer, or a correction until "
+        "the survey closes (the same answers again record nothing). It names no one: the result "
+        "has no view and no position, and its event id is a receipt only the platform can make.",
     )
     async def answer_survey(self, info: Info, input: AnswerSurveyInput) -> CommandResult:
         result = await record(info, "survey.answered", input)
@@ -97,5 +104,4 @@ class SurveyMutations:
             prefix="input",
             camel_case=True,
             command_id=input.command_id,
-            occurred_at=input.occurred_at,
         )

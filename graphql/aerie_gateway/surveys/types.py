@@ -11,7 +11,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from aerie_events.scales import SCALES_VERSION
 from aerie_projections.satisfaction.drivers import RankedDriver
 from aerie_projections.satisfaction.results import (
     GroupResult,
@@ -141,8 +140,13 @@ class SurveyResultsView:
     survey_id: str
     status: SurveyStatus
     anonymity_threshold: int
-    policy_version: str | None = strawberry.field(description="The rule that decided what shows.")
-    scales_version: str
+    policy_version: str | None = strawberry.field(
+        description="The anonymity policy the survey was published under: it decides what shows."
+    )
+    scales_version: str = strawberry.field(
+        description="The scales' bands (favourable, unfavourable, eNPS) the survey was published "
+        "under: its figures read them."
+    )
     groups: list[GroupFigures]
 
 
@@ -272,7 +276,7 @@ class Survey:
             status=self.status,
             anonymity_threshold=self.anonymity_threshold,
             policy_version=self.policy_version,
-            scales_version=SCALES_VERSION,
+            scales_version=found.survey.scales_version,
             groups=[GroupFigures.of(g) for g in reading.groups_shown(found, group_by.value, site)],
         )
 

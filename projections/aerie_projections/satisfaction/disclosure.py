@@ -16,11 +16,16 @@ Then every set of respondents anyone can isolate by adding and subtracting
 shown groups (a shown group less its largest shown subgroups) holds no one or
 at least the threshold: site minus team, company minus sites, and any
 combination of them reveal no group smaller than the threshold.
+
+These rules are versioned policy: a survey records the anonymity policy's
+version it was published under (its ``policy_version``), and ``rule_of``
+gives the rule of that version, so a later, different rule never changes
+what an older survey shows. ``RULES`` holds every version's rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from aerie_projections.satisfaction.statistics import COMPANY, SITE, TEAM, GroupKey, parent_of
@@ -86,3 +91,22 @@ def _decide_children(
         n, smallest = shown.pop(0)
         withheld[smallest] = COMPLEMENTARY
         residual += n
+
+
+DisclosureRule = Callable[[Mapping[GroupKey, int], int], Disclosure]
+"""``(respondents per group, threshold) -> Disclosure``: one policy version's rule."""
+
+RULES: dict[str, DisclosureRule] = {"anonymity/2026-01": disclose}
+"""Each anonymity policy version's rule. ``anonymity/2026-01``: the threshold and
+complementary withholding, as above."""
+
+
+def rule_of(policy_version: str | None) -> DisclosureRule:
+    """The rule of a recorded policy version; ``LookupError`` for one this code does not know."""
+    rule = RULES.get(policy_version or "")
+    if rule is None:
+        raise LookupError(
+            f"no disclosure rule for anonymity policy {policy_version!r}: "
+            f"known are {', '.join(RULES)}"
+        )
+    return rule

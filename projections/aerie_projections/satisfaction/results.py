@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aerie_events.scales import SCALES, Scale
+from aerie_events.scales import Scale, scales_of
 
-from aerie_projections.satisfaction.disclosure import Disclosure, disclose
+from aerie_projections.satisfaction.disclosure import Disclosure, rule_of
 from aerie_projections.satisfaction.drivers import DriverAnalysis, DriverPoint, analyse
 from aerie_projections.satisfaction.statistics import (
     COMPANY,
@@ -68,6 +68,7 @@ class SurveyInfo:
     closed_at: Any
     close_reason: str | None
     responses_at_close: int | None
+    scales_version: str
 
     @property
     def status(self) -> str:
@@ -75,12 +76,14 @@ class SurveyInfo:
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> SurveyInfo:
+        """A survey from its row; its questions on the scales of the version it recorded."""
+        scales = scales_of(row["scales_version"])
         return cls(
             survey_id=row["survey_id"],
             series_id=row["series_id"],
             title=row["title"],
             questions=tuple(
-                Question(q["role"], q["question_id"], q["text"], SCALES[q["scale"]])
+                Question(q["role"], q["question_id"], q["text"], scales[q["scale"]])
                 for q in row["questions"]
             ),
             comment_prompt=row["comment_prompt"],
@@ -94,6 +97,7 @@ class SurveyInfo:
             closed_at=row["closed_at"],
             close_reason=row["close_reason"],
             responses_at_close=row["responses_at_close"],
+            scales_version=row["scales_version"],
         )
 
 
@@ -165,12 +169,15 @@ def disclosure_of(
     sums: Mapping[GroupKey, Mapping[Item, ItemSums]],
     invited: Iterable[GroupKey],
 ) -> Disclosure:
-    """Which groups of a closed survey may be shown (respondents = the overall item's count)."""
+    """Which groups of a closed survey may be shown (respondents = the overall item's count).
+
+    Decided by the rule of the anonymity policy the survey was published under.
+    """
     responses = {group: 0 for group in invited}
     for group, items in sums.items():
         overall = items.get(OVERALL)
         responses[group] = overall.n if overall is not None else 0
-    return disclose(responses, survey.threshold)
+    return rule_of(survey.policy_version)(responses, survey.threshold)
 
 
 def results_of(

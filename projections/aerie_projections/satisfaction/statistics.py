@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_events.scales import HISTOGRAM_SIZE, Scale, enps
+from aerie_events.scales import HISTOGRAM_SIZE, Scale
 
 COMPANY = "company"
 SITE = "site"
@@ -162,7 +162,7 @@ class ItemStatistics:
             correlation=pearson(
                 n, sums.sum_x, overall.sum_x, sums.sum_xx, overall.sum_xx, sums.sum_xy
             ),
-            enps=enps(sums.counts) if is_enps else None,
+            enps=scale.enps(sums.counts) if is_enps else None,
         )
 
 
@@ -198,8 +198,8 @@ def _directly(pairs: Sequence[tuple[int, int]], scale: Scale, *, is_enps: bool) 
     correlation = (
         sum(a * b for a, b in zip(dx, dy, strict=True)) / spread if spread > 1e-12 else None
     )
-    promoters = sum(1 for x in xs if x >= 9)
-    detractors = sum(1 for x in xs if x <= 6)
+    promoters = sum(1 for x in xs if scale.is_promoter(x))
+    detractors = sum(1 for x in xs if scale.is_detractor(x))
     return ItemStatistics(
         responses=n,
         mean=mean_x,

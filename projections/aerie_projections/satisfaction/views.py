@@ -3,8 +3,8 @@
 Tables:
 
 - ``satisfaction_survey``: each published survey (questions, population,
-  dates, threshold and policy version) and, once closed, when and with how
-  many responses;
+  dates, threshold, anonymity policy and scales versions) and, once closed,
+  when and with how many responses;
 - ``satisfaction_sums``: per survey, group (company, site, team) and item
   (overall, eNPS, each driver) the running sums of ``statistics.ItemSums``,
   changed by one upsert of deltas per batch (corrections subtract the
@@ -111,6 +111,13 @@ CREATE TABLE IF NOT EXISTS {s}.customer_satisfaction (
 CREATE INDEX IF NOT EXISTS customer_satisfaction_site ON {s}.customer_satisfaction (site_id, day);
 """
 
+SCHEMA_V2 = """
+ALTER TABLE {s}.satisfaction_survey
+    ADD COLUMN IF NOT EXISTS scales_version text NOT NULL DEFAULT 'scales/2026-01';
+ALTER TABLE {s}.satisfaction_survey ALTER COLUMN scales_version DROP DEFAULT;
+"""
+"""Surveys projected before: published under ``scales/2026-01``, the only version then."""
+
 SUMS_KEY = (
     ("survey_id", "text"),
     ("kind", "text"),
@@ -157,6 +164,7 @@ class SatisfactionProjection(Projection):
     )
     migrations = (
         (1, "surveys, running sums, responses, roster, customer satisfaction", SCHEMA_V1),
+        (2, "the scales' version each survey was published under", SCHEMA_V2),
     )
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
@@ -196,6 +204,7 @@ def _published(published: list[Envelope]) -> list[Statement]:
         ("anonymity_threshold", "int"),
         ("policy_version", "text"),
         ("published_at", "timestamptz"),
+        ("scales_version", "text"),
     ]
     rows = [
         (
@@ -211,6 +220,7 @@ def _published(published: list[Envelope]) -> list[Statement]:
             p["anonymity_threshold"],
             e.policy_version,
             e.occurred_at,
+            p["scales_version"],
         )
         for e in published
         for p in [e.payload]

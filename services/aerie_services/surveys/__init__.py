@@ -11,7 +11,8 @@ CONTEXT = BoundedContext(
             "survey.published",
             Surveys.publish_survey,
             subject="none",
-            decided_by_domain=frozenset({"closes_at"}),
+            decided_by_domain=frozenset({"closes_at", "scales_version"}),
+            event_time="platform",
         ),
         Handles(
             "survey.answered",
@@ -19,12 +20,14 @@ CONTEXT = BoundedContext(
             decided_by_domain=frozenset(
                 {"response_id", "revision", "site_id", "team_id", "previous", "anonymous"}
             ),
+            event_time="platform",
         ),
         Handles(
             "survey.closed",
             Surveys.close_survey,
             subject="none",
             decided_by_domain=frozenset({"responses"}),
+            event_time="platform",
         ),
     ),
 )

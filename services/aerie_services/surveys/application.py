@@ -5,9 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import threading
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
+
+from aerie_events.scales import SCALES_VERSION
 
 from aerie_services.base import (
     Command,
@@ -18,7 +22,7 @@ from aerie_services.base import (
     to_the_hour,
 )
 from aerie_services.context import Facts
-from aerie_services.errors import DomainError, UnknownSurvey
+from aerie_services.errors import DomainError, NotOneself, UnknownSurvey
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.storage import stored_secret
@@ -33,6 +37,10 @@ from aerie_services.surveys.questionnaire import (
 
 THRESHOLD_SETTING = "ANONYMITY_THRESHOLD"
 """The application setting (from ``AERIE_ANONYMITY_THRESHOLD``) that raises the policy's minimum."""
+RESPONDENT_ONLY = "a survey answer is given by the respondent"
+LOCK_STRIPES = 64
+"""Survey decisions of one process are serialised by one of this many locks, chosen by survey id:
+a fixed number, whatever ids callers send."""
 
 
 @dataclass(frozen=True)
@@ -51,16 +59,23 @@ class Surveys(ContextApplication):
 
     A survey holds all its answers, so copying it out of the aggregate cache for
     each answer would cost as much as it has answers: decisions about a survey
-    use the cached survey itself, one at a time per process, and a decision that
-    fails after changing it (a lost race, a lost connection) drops it from the cache.
+    use the cached survey itself, one at a time per process. A refusal comes
+    before the survey changes; any other failure after the decision changed it
+    (a lost race, a command id used elsewhere, a lost connection) drops it from
+    the cache (``ContextApplication.decide``), so it is read again from the store.
     """
 
     env = {**ContextApplication.env, "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
+    refusals = (DomainError, Unchanged)
     _anonymous_key: bytes | None = None
-    _locks: dict[str, threading.Lock]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._lock_stripes = tuple(threading.Lock() for _ in range(LOCK_STRIPES))
+        super().__init__(*args, **kwargs)
 
     def publish_survey(self, command: Command, _facts: Facts) -> Outcome:
-        """Publish a survey under the anonymity policy in force (its version is recorded)."""
+        """Publish a survey under the rules in force: the anonymity policy's version (as its
+        ``policy_version``) and the scales' version are recorded, and decide its results."""
         threshold = ANONYMITY.threshold_for(
             command.data.get("anonymity_threshold"), floor=self._configured_threshold()
         )
@@ -69,6 +84,7 @@ class Surveys(ContextApplication):
             **command.data,
             "anonymity_threshold": threshold,
             "closes_at": window.closes_at.isoformat(),
+            "scales_version": SCALES_VERSION,
         }
         meta = command.meta(site_id=None, policy_version=ANONYMITY.version)
         return self._decide(  # not deferred in a bulk load: its answers may follow at once
@@ -84,8 +100,14 @@ class Surveys(ContextApplication):
         or digest; its time is coarsened to the hour and its comment sealed
         with a key of the response's own. The relay holds it back like an
         anonymous issue. Answering again with the same answers records nothing.
+
+        Only the respondent answers: a command from a live channel (a person,
+        an integration) whose actor is not the employee is refused before
+        anything about the survey or the employee is looked at, so the refusal
+        is the same whether that person answered, how, or not at all. The
+        receipt names no position and an event id only the platform can derive.
         """
-        require_oneself(command, "a survey answer is given by the respondent")
+        self._require_respondent(command)
         employee_id = str(command.employee_id)
         facts.ask(EMPLOYEE_SITE, employee_id)  # an unknown or departed employee is refused here
         site_id, team_id = facts.ask(EMPLOYEE_PLACEMENT, employee_id)
@@ -107,9 +129,10 @@ class Surveys(ContextApplication):
             return survey
 
         try:
-            return self._decide(survey_id, anonymous, act)
+            outcome = self._decide(survey_id, anonymous, act)
         except Unchanged as same:
-            return self._earlier(survey_id, "survey.answered", same.version)
+            outcome = self._earlier(survey_id, "survey.answered", same.version, position=False)
+        return self._receipt(outcome)
 
     def close_survey(self, command: Command, _facts: Facts) -> Outcome:
         """Close a survey; closing on schedule a survey closed early records nothing."""
@@ -130,25 +153,17 @@ class Surveys(ContextApplication):
         return self._decide(survey_id, command, act)
 
     def _decide(self, survey_id: str, command: Command, act: Any) -> Outcome:
-        """``decide`` on the cached survey itself: one decision at a time, dropped if it fails.
-
-        A refusal (and ``Unchanged``) is raised before anything changes; any other
-        failure may leave the cached survey ahead of the store, so it is dropped.
-        """
+        """``decide`` on the cached survey itself, one decision about it at a time."""
         with self._lock_of(survey_id):
-            try:
-                return self.decide(Survey.id_for(survey_id), command, act)
-            except (DomainError, Unchanged):
-                raise
-            except BaseException:
-                self._forget(Survey.id_for(survey_id))
-                raise
+            return self.decide(Survey.id_for(survey_id), command, act)
 
     def _lock_of(self, survey_id: str) -> threading.Lock:
-        locks = self.__dict__.setdefault("_locks", {})
-        return locks.setdefault(survey_id, threading.Lock())
+        """The lock of a survey's stripe: a bounded set of locks, however many ids are sent."""
+        return self._lock_stripes[zlib.crc32(survey_id.encode()) % LOCK_STRIPES]
 
-    def _earlier(self, survey_id: str, kind: str, version: int) -> Outcome:
+    def _earlier(
+        self, survey_id: str, kind: str, version: int, *, position: bool = True
+    ) -> Outcome:
         aggregate_id = Survey.id_for(survey_id)
         outcome = Outcome(
             event_id_of(aggregate_id, version),
@@ -159,13 +174,41 @@ class Surveys(ContextApplication):
             None,
             True,
         )
-        return self._with_position(outcome)
+        return self._with_position(outcome) if position else outcome
+
+    def _require_respondent(self, command: Command) -> None:
+        """Refuse an answer sent by anyone but the respondent: another person, or an
+        integration (which answers for no one); the platform's loaders record history."""
+        require_oneself(command, RESPONDENT_ONLY)
+        if command.actor.get("kind") == "integration":
+            raise NotOneself(RESPONDENT_ONLY)
+
+    def _receipt(self, outcome: Outcome) -> Outcome:
+        """What the respondent is told: no position, and an event id no one else can derive.
+
+        The stored event's id follows from the survey and its version, and the
+        version counts the survey's answers: the receipt's id is keyed instead.
+        """
+        digest = hmac.new(
+            self._key(),
+            f"survey-receipt\x00{outcome.aggregate_id}\x00{outcome.version}".encode(),
+            hashlib.sha256,
+        ).digest()
+        return replace(outcome, event_id=UUID(bytes=digest[:16], version=4), position=None)
+
+    def anonymous_command_id(self, survey_id: str, employee_id: str, command_id: str) -> str:
+        """The command id an answer is stored under: a keyed hash of survey, person and the id
+        their client chose, so two people's ids (or one person's in two surveys) never meet."""
+        keyed = self._keyed(f"survey-command/2\x00{survey_id}\x00{employee_id}\x00{command_id}")
+        return f"anonymous:{keyed[:32]}"
 
     def _anonymised(self, command: Command, response_id: str) -> AnonymousCommand:
-        person = self._keyed(f"survey-command\x00{command.employee_id}\x00{command.command_id}")
+        command_id = self.anonymous_command_id(
+            command.data["survey_id"], str(command.employee_id), command.command_id
+        )
         stripped = {
             **vars(command),
-            "command_id": f"anonymous:{person[:32]}",
+            "command_id": command_id,
             "employee_id": None,
             "actor": {"kind": "employee", "id": "anonymous"},
             "source": {"system": command.source.get("system", "aerie")},
