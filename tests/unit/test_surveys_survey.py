@@ -234,3 +234,15 @@ def test_a_missing_answer_is_named() -> None:
     with pytest.raises(AnswerOutOfScale) as refused:
         answer(survey, respondent(), overall=None)
     assert refused.value.problems[0].problem == "is not answered"
+
+
+def test_a_survey_with_two_enps_items_is_refused() -> None:
+    questions = [
+        *QUESTIONS,
+        {"question_id": "enps-again", "text": "Recommend us?", "scale": "0-10", "role": "enps"},
+    ]
+    with pytest.raises(InvalidSurvey) as refused:
+        published(questions=questions)
+    assert [(p.field, p.problem, p.allowed) for p in refused.value.problems] == [
+        ("questions", "2 questions have role 'enps'", "exactly one eNPS item, on 0-10")
+    ]
