@@ -257,8 +257,21 @@ def token_settings(settings: Settings, database_url: str) -> Any:
     )
 
 
+def link_key(database_url: str) -> bytes:
+    """The key the gateways sign and check links with (the survey charts' ``url``): derived
+    from the platform's stored token-signing secret, so every gateway process has the same."""
+    import hashlib
+    import hmac
+
+    from aerie_services.storage import stored_secret
+
+    with psycopg.connect(database_url) as conn:
+        secret = stored_secret(conn, "token-signing")
+    return hmac.new(secret, b"aerie signed links v1", hashlib.sha256).digest()
+
+
 def gateway_config(settings: Settings, database_url: str) -> Any:
-    """The gateway's configuration: its pool, tokens and limits."""
+    """The gateway's configuration: its pool, tokens, limits and link key."""
     from aerie_gateway.app import GatewayConfig
 
     gateway = settings.gateway
@@ -272,6 +285,7 @@ def gateway_config(settings: Settings, database_url: str) -> Any:
         rate_burst=gateway.rate_burst,
         request_budget_seconds=gateway.request_budget_seconds,
         anonymity_threshold=gateway.anonymity_threshold,
+        link_key=link_key(database_url),
         topics=settings.topics,
         partitions=settings.partitions,
     )

@@ -56,6 +56,7 @@ class Context:
     identity: Identity
     freshness: Freshness
     anonymity_threshold: int = 5
+    link_key: bytes = b""
     request: Any = None
     response: Any = None
 
@@ -117,6 +118,10 @@ class GatewayConfig:
     max_body_bytes: int = 1_000_000
     request_budget_seconds: float = 10.0
     anonymity_threshold: int = 5
+    link_key: bytes = field(default_factory=lambda: os.urandom(32))
+    """The key signed links (the survey charts' ``url``) are signed and checked with. The
+    composition root gives every gateway process the same one, derived from the platform's
+    stored secret; a gateway left to the default checks only the links it made itself."""
     client_token_seconds: int = 3600
     topics: Topics = field(default_factory=lambda: Topics("aerie"))
     partitions: int = 3
@@ -229,6 +234,7 @@ class AerieGraphQL(GraphQL):
             identity=getattr(request.state, "identity", None),  # type: ignore[arg-type]
             freshness=self.freshness,
             anonymity_threshold=self.config.anonymity_threshold,
+            link_key=self.config.link_key,
             request=request,
             response=response,
         )
@@ -266,7 +272,9 @@ def create_app(
     positions = AppliedPositions(config.database_url, pool)
     freshness = Freshness(positions, config.topics, config.partitions)
     graphql = AerieGraphQL(pool, bus, config, schema, authenticator, limiter, freshness)
-    services = GatewayServices(pool, bus, graphql.identified, config.anonymity_threshold)
+    services = GatewayServices(
+        pool, bus, graphql.identified, config.anonymity_threshold, config.link_key
+    )
     domain_routes = [route for d in DOMAINS if d.routes for route in d.routes(services)]
 
     @contextlib.asynccontextmanager

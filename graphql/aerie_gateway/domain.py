@@ -35,6 +35,8 @@ class GatewayServices:
     bus: Aerie
     identify: Callable[[Request], Awaitable[Identity]]
     anonymity_threshold: int
+    link_key: bytes
+    """The key signed links are signed and checked with (the same in every gateway process)."""
 
 
 @dataclass(frozen=True)

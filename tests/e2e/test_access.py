@@ -696,7 +696,7 @@ def test_the_site_summary_shows_survey_figures_only_as_the_latest_closed_survey_
         for employee in employees:
             hire_into(bus, employee, site, team)
     survey = new_id("S")
-    publish_open_survey(bus, survey, sites=[site])
+    publish_open_survey(bus, survey, sites=[site], anonymity_threshold=6)
     for employees in members.values():
         for n, employee in enumerate(employees):
             bus.handle(
@@ -710,20 +710,24 @@ def test_the_site_summary_shows_survey_figures_only_as_the_latest_closed_survey_
     )
     query = (
         "query($site: ID!) { siteSummary(siteId: $site) { headcount anonymityThreshold surveyId "
-        "teams { teamId headcount averageStar surveyAnswers averageSurvey } } }"
+        "surveyAnonymityThreshold teams { teamId headcount averageStar surveyAnswers "
+        "averageSurvey } } }"
     )
 
     def summary() -> dict | None:
         found = as_role(platform, "analyst", query, {"site": site})["data"]["siteSummary"]
         return found if found["headcount"] == 13 and found["surveyId"] == survey else None
 
-    shown = {t["teamId"]: t for t in wait_until(summary, 60, "the survey did not close")["teams"]}
+    found = wait_until(summary, 60, "the survey did not close")
+    assert (found["anonymityThreshold"], found["surveyAnonymityThreshold"]) == (5, 6)
+    shown = {t["teamId"]: t for t in found["teams"]}
     assert shown["team-crowd"]["surveyAnswers"] == 6
     assert shown["team-crowd"]["averageSurvey"] == 3.5
     assert shown["team-crowd"]["averageStar"] == 1.0
-    assert shown["team-pair"]["surveyAnswers"] is None  # two answers: below the threshold
+    assert shown["team-pair"]["surveyAnswers"] is None  # two answers: below both thresholds
     assert shown["team-pair"]["averageStar"] is None
-    # five answers, but the site less the crowd and it would give the pair's two away
+    # five: an average star is shown over five people, their answers only over the survey's six
+    assert shown["team-more"]["averageStar"] == 1.0
     assert shown["team-more"]["surveyAnswers"] is None
     assert shown["team-more"]["averageSurvey"] is None
 

@@ -37,7 +37,9 @@ DOMAIN = GatewayDomain(
         "EmployeeConnection": "edges pageInfo",
         "CommandResult": "eventId type context position duplicate",
         "ViewAfterWrite": "status employee",
-        "SiteSummary": "siteId headcount byStar teams anonymityThreshold surveyId",
+        "SiteSummary": (
+            "siteId headcount byStar teams anonymityThreshold surveyId surveyAnonymityThreshold"
+        ),
         "StarCount": "starLevel headcount",
         "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",
     },

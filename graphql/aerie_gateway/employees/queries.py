@@ -107,8 +107,9 @@ class EmployeeQueries:
                 for r in figures["by_star"]
             ],
             teams=teams,
-            anonymity_threshold=survey.survey.threshold if survey else threshold,
+            anonymity_threshold=threshold,
             survey_id=survey.survey.survey_id if survey else None,
+            survey_anonymity_threshold=survey.survey.threshold if survey else None,
         )
 
 

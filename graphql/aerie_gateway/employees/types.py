@@ -189,12 +189,17 @@ class SiteSummary:
     by_star: list[StarCount]
     teams: list[TeamSummary]
     anonymity_threshold: int = strawberry.field(
-        description="Averages over fewer people than this are not shown (survey figures: the "
-        "threshold their survey was published under)."
+        description="Average stars over fewer people than this are not shown (the platform's "
+        "AERIE_ANONYMITY_THRESHOLD; survey figures follow surveyAnonymityThreshold)."
     )
     survey_id: str | None = strawberry.field(
         default=None,
         description="The site's latest closed survey, which the teams' survey figures come from.",
+    )
+    survey_anonymity_threshold: int | None = strawberry.field(
+        default=None,
+        description="The threshold that survey was published under: its figures are withheld "
+        "for fewer respondents (and where subtracting shown groups would isolate fewer).",
     )
 
 

@@ -2,10 +2,12 @@
 
 A GraphQL field that may show a chart (its permission checked as for the
 figures) hands out a link: the chart's path and parameters, an expiry and
-an HMAC of both under a key every gateway process derives from the
-platform's token-signing secret. The link shows exactly that chart until it
-expires; what it shows is decided when it is opened, under the same rules
-as every other answer (closed surveys, shown groups only).
+an HMAC of both under the gateway's link key (``GatewayConfig.link_key``,
+given by the composition root, the same in every gateway process). The link
+shows exactly that chart until it expires; what it shows is decided when it
+is opened, under the same rules as every other answer (closed surveys, shown
+groups only). It is a bearer link: whoever holds it sees that chart until it
+expires (``LINK_SECONDS``), as the person it was given to would.
 """
 
 from __future__ import annotations
@@ -17,24 +19,7 @@ import time
 from collections.abc import Mapping
 from urllib.parse import urlencode
 
-from psycopg_pool import AsyncConnectionPool
-
 LINK_SECONDS = 600
-_keys: dict[int, bytes] = {}
-
-
-async def link_key(pool: AsyncConnectionPool) -> bytes:
-    """The links' key: derived from the stored token-signing secret (``aerie migrate`` made it)."""
-    key = _keys.get(id(pool))
-    if key is None:
-        async with pool.connection() as conn:
-            cur = await conn.execute("SELECT value FROM aerie_secrets WHERE name = 'token-signing'")
-            row = await cur.fetchone()
-        if row is None:
-            raise LookupError("no 'token-signing' key in aerie_secrets: run `aerie migrate`")
-        secret = bytes(row[0] if not isinstance(row, dict) else row["value"])
-        key = _keys[id(pool)] = hmac.new(secret, b"aerie survey chart links v1", "sha256").digest()
-    return key
 
 
 def _signature(key: bytes, path: str, params: Mapping[str, str]) -> str:

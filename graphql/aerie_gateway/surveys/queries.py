@@ -43,8 +43,7 @@ class SurveyQueries:
     )
     async def survey_trend(self, info: Info, series_id: str) -> SurveyTrend:
         points = await reading.trend(info.context.pool, series_id)
-        key = await links.link_key(info.context.pool)
-        url = links.signed(key, f"/charts/surveys/trend/{series_id}.svg", {})
+        url = links.signed(info.context.link_key, f"/charts/surveys/trend/{series_id}.svg", {})
         return SurveyTrend(
             series_id=series_id,
             points=[TrendPointView.of(p) for p in points],

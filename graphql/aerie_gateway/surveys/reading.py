@@ -121,6 +121,12 @@ async def drivers(pool: AsyncConnectionPool, survey_id: str, group: GroupKey, me
     return drivers_in(current, previous, group, measure)
 
 
+async def comments(pool: AsyncConnectionPool, results: SurveyResults, group: GroupKey) -> list[str]:
+    """The comments of one group of a survey: none unless its results show the group."""
+    async with pool.connection() as conn:
+        return await satisfaction.comments(conn, results, group)
+
+
 async def trend(pool: AsyncConnectionPool, series_id: str) -> list[TrendPoint]:
     async with pool.connection() as conn:
         return await satisfaction.trend(conn, series_id)

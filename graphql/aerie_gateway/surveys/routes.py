@@ -55,9 +55,7 @@ async def admitted(
             extensions = error.extensions or {}
             return refusal(403, "FORBIDDEN", error.message, str(extensions.get("needed", "")))
         return None
-    reason = links.verified(
-        await links.link_key(services.pool), request.url.path, dict(request.query_params)
-    )
+    reason = links.verified(services.link_key, request.url.path, dict(request.query_params))
     if reason:
         return refusal(
             401,

@@ -314,9 +314,8 @@ class Survey:
         performance: PerformanceMeasure = PerformanceMeasure.MEAN,
     ) -> ChartLink:
         reading.group_of(group_by.value, _text(site_id), _text(team_id))
-        key = await links.link_key(info.context.pool)
         url = links.signed(
-            key,
+            info.context.link_key,
             f"/charts/surveys/{self.id}/drivers.svg",
             {
                 "groupBy": group_by.value,
@@ -339,12 +338,9 @@ class Survey:
         site_id: strawberry.ID | None = None,
         team_id: strawberry.ID | None = None,
     ) -> list[str]:
-        from aerie_projections.satisfaction import queries as satisfaction
-
         group = reading.group_of(group_by.value, _text(site_id), _text(team_id))
         found = await info.context.loaders.of(reading.results_by_id).load(str(self.id))
-        async with info.context.pool.connection() as conn:
-            return await satisfaction.comments(conn, found, group)
+        return await reading.comments(info.context.pool, found, group)
 
 
 def _text(value: Any) -> str | None:

@@ -14,6 +14,10 @@ from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, 
 
 
 class SurveyClosingManager(ProcessManager):
+    """Closes each survey on schedule: a durable timer at the ``closes_at`` its publication
+    recorded, and on it ``survey.closed`` (reason ``scheduled``) under a command id derived
+    from the survey, so a timer fired twice closes it once. Keeps no state of its own."""
+
     name = "survey_closing"
     tables = ()
     handles = frozenset({"survey.published"})

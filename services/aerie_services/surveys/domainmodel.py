@@ -66,6 +66,7 @@ class Survey(AerieAggregate):
 
     @staticmethod
     def id_for(survey_id: str) -> Any:
+        """The aggregate id of the survey a caller names (a survey's ids never change)."""
         return stable_id("survey", survey_id)
 
     @staticmethod
