@@ -40,9 +40,33 @@ EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     driverChart { url } } }"""
 
 
-DEMO_RELEASE_SECONDS = 60
-"""The relay's window for anonymous events when ``aerie run`` loads the demo: its survey
-results (shown once a survey's held answers and close are out) appear within a minute."""
+TRIAL_RELEASE_SECONDS = 60
+"""The relay's window for anonymous events in a local trial (``aerie run`` on the embedded
+PostgreSQL holding the demo): its survey results (shown once a survey's held answers and close
+are out) appear within a minute. Everywhere else the setting's default (3600 s) holds: a short
+window gathers fewer anonymous events together, which makes each easier to tell apart."""
+RELEASE_SETTING = "AERIE_ANONYMOUS_RELEASE_SECONDS"
+
+
+def release_window(given: str | None, *, embedded_database: bool, demo_store: bool) -> str | None:
+    """The window ``aerie run`` sets for its relays, or None for the setting's default.
+
+    A window set in ``AERIE_ANONYMOUS_RELEASE_SECONDS`` always holds; otherwise a local
+    trial (the embedded PostgreSQL, its store empty or holding the demo) gets
+    ``TRIAL_RELEASE_SECONDS``, and any other database the default.
+    """
+    if given is not None:
+        return given
+    return str(TRIAL_RELEASE_SECONDS) if embedded_database and demo_store else None
+
+
+def holds_only_the_demo(side: compose.WriteSide, database_url: str) -> bool:
+    """Whether the store is empty (the demo is about to load) or the demo was loaded into it."""
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        loads = conn.execute("SELECT count(*) FROM aerie_demo_loads").fetchone()
+    return bool(loads and loads[0]) or not side.apps["people"].recorder.max_notification_id()
 
 
 def say(message: str) -> None:
@@ -86,15 +110,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         AERIE_KAFKA_BOOTSTRAP=bootstrap,
         AERIE_HOME=str(settings.home),
     )
-    if not args.no_demo and "AERIE_ANONYMOUS_RELEASE_SECONDS" not in env:
-        env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = str(DEMO_RELEASE_SECONDS)
-        say(
-            f"anonymous events (issues, survey answers) go out every {DEMO_RELEASE_SECONDS} s "
-            "for the demo (AERIE_ANONYMOUS_RELEASE_SECONDS; 3600 otherwise)"
-        )
     settings = Settings.from_env(env)
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)
+    window = release_window(
+        env.get(RELEASE_SETTING),
+        embedded_database=postgres is not None,
+        demo_store=not args.no_demo and holds_only_the_demo(side, database_url),
+    )
+    if window is not None and RELEASE_SETTING not in env:
+        env[RELEASE_SETTING] = window
+        say(
+            f"anonymous events (issues, survey answers) go out every {window} s: a local trial "
+            f"of the demo on the embedded PostgreSQL ({RELEASE_SETTING}; 3600 otherwise)"
+        )
+    else:
+        say(f"anonymous events go out every {settings.anonymous_release_seconds} s")
     logs = settings.home / "logs"
     logs.mkdir(exist_ok=True)
     children: dict[str, subprocess.Popen[bytes]] = {}
