@@ -164,8 +164,8 @@ class CommandResult:
 async def _written_about(
     source: CommandResult, info: Info, _arguments: dict[str, Any]
 ) -> Placement | None:
-    if source.employee_id is None:
-        return None
+    if source.employee_id is None:  # no view to guard (it is null): the caller's own to read
+        return Placement(employee_id=info.context.identity.subject)
     row = (await profile_rows_of(info, [source.employee_id]))[0]
     if row is None:  # not projected yet: only its own employee is known to reach it
         return Placement(employee_id=source.employee_id)

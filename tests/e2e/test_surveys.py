@@ -185,11 +185,39 @@ def wave_1(platform: Platform) -> dict[str, dict]:
     return open_now
 
 
+CORRECTED = 6
+"""How many people correct their wave-2 answer before it closes (a team each, some more)."""
+
+
+def corrections() -> dict[str, dict[str, Any]]:
+    """The wave-2 answers some people give again: workload (and so overall) and the rest move."""
+    rng = random.Random(f"{RUN}:corrections")
+    chosen = sorted(people())[:: len(people()) // CORRECTED][:CORRECTED]
+    corrected = {}
+    for employee in chosen:
+        workload = rng.randint(1, 5)
+        overall = max(1, min(5, workload + rng.choice((-1, 0, 1))))
+        corrected[employee] = {
+            "overall": overall,
+            "enps": max(0, min(10, 2 * overall + rng.randint(-1, 1))),
+            "drivers": {
+                "workload": workload,
+                "coaching": rng.randint(1, 5),
+                "canteen": rng.randint(0, 10),
+            },
+        }
+    return corrected
+
+
 @pytest.fixture(scope="module")
-def wave_2(platform: Platform, wave_1: dict) -> None:
+def wave_2(platform: Platform, wave_1: dict) -> dict[str, dict[str, Any]]:
+    """Wave 2 answered by everyone, some answers corrected, then closed: the last answers."""
     for employee in people():
         assert "errors" not in answer(platform, "wave-2", employee)
+    for employee, corrected in corrections().items():
+        assert "errors" not in answer(platform, "wave-2", employee, **corrected)
     close(platform, "wave-2")
+    return {**answers_of("wave-2"), **corrections()}
 
 
 def shown_figures(platform: Platform, role: str, wave: str) -> list[dict]:
@@ -274,8 +302,8 @@ def test_overlapping_requests_all_show_the_same_figures_of_one_group(
 
 
 def test_the_closed_results_stay_the_same_with_or_without_one_more_person(
-    platform: Platform, bus: Any, wave_1: dict
-) -> None:
+    platform: Platform, bus: Any, wave_1: dict, wave_2: dict
+) -> None:  # wave 2 is answered first: nobody has moved yet when it is compared
     before = {role: shown_figures(platform, role, "wave-1") for role in READERS}
     mover, newcomer = f"{RUN}-t1-0", new_id(f"{RUN}-late")
     bus.handle(
@@ -337,6 +365,37 @@ def test_the_figures_equal_a_computation_from_the_answers_given(
     assert items["overall"]["favourable"] == pytest.approx(favourable)
     promoters = sum(1 for a in t1 if a["enps"] >= 9) - sum(1 for a in t1 if a["enps"] <= 6)
     assert items["recommend"]["enps"] == pytest.approx(promoters / len(t1) * 100)
+
+
+def test_corrections_through_the_running_platform_give_the_figures_of_the_last_answers(
+    platform: Platform, wave_2: dict[str, dict[str, Any]]
+) -> None:
+    """Every figure of every shown group (a driver's correlation with overall satisfaction
+    included) equals a two-pass computation of each person's last answer."""
+    from aerie_events.scales import SCALES
+    from aerie_projections.satisfaction.statistics import ENPS, OVERALL, batch_statistics
+
+    scales = {OVERALL: SCALES["1-5"], ENPS: SCALES["0-10"]}
+    scales |= {("driver", q["questionId"]): SCALES[q["scale"]] for q in QUESTIONS[2:]}
+    last = [{**a, "site_id": people()[e][0], "team_id": people()[e][1]} for e, a in wave_2.items()]
+    reference = batch_statistics(last, scales)
+    roles = {"overall": "overall", "recommend": "enps"}
+    compared = set()
+    for by in ("COMPANY", "SITE", "TEAM"):
+        for group in results(platform, "hr", "wave-2", by)["groups"]:
+            if not group["shown"]:
+                continue
+            key = (group["kind"].lower(), group["siteId"] or "", group["teamId"] or "")
+            for item in group["items"]:
+                role = roles.get(item["questionId"], "driver")
+                expected = reference[(key, (role, "" if role != "driver" else item["questionId"]))]
+                assert item["responses"] == expected.responses, (key, item)
+                for name in ("mean", "favourable", "unfavourable", "correlation", "enps"):
+                    assert item[name] == pytest.approx(getattr(expected, name)), (key, item, name)
+                compared.add((key, item["questionId"]))
+    assert (("team", SITE, "t1"), "workload") in compared and len(compared) >= 20
+    workload = reference[(("company", "", ""), ("driver", "workload"))]
+    assert 0.5 < workload.correlation < 1.0  # a driver's own correlation, not overall's 1.0
 
 
 def test_the_driver_that_drives_satisfaction_and_scores_low_ranks_first_against_the_last_wave(
@@ -476,33 +535,171 @@ def test_no_table_topic_or_log_line_links_a_respondent_to_an_answer(
     assert named == (0,)
 
 
-def test_an_admin_answering_in_someones_name_learns_nothing_about_their_answer(
-    platform: Platform, bus: Any, database_url: str
-) -> None:
-    from tests.e2e.test_access import publish_open_survey
+PUBLISH_EVENT = """mutation($input: PublishEventInput!) {
+  publishEvent(input: $input) { eventId position duplicate } }"""
+RECEIPT = """mutation($input: AnswerSurveyInput!) {
+  answerSurvey(input: $input) { eventId type position duplicate view { status } } }"""
 
-    survey = new_id("S")
-    publish_open_survey(bus, survey)
-    respondent, silent = f"{RUN}-t1-1", f"{RUN}-t1-2"
-    given = {"surveyId": survey, "overall": 4, "enps": 8, "drivers": {"pay": 3}}
-    answered = {"commandId": new_id("answer"), "employeeId": respondent, **given}
-    assert "errors" not in mutate(platform, "answerSurvey", answered, as_person(respondent))
-    admin = token_for("admin", **READERS["admin"])
 
-    replayed = mutate(platform, "answerSurvey", answered, admin)  # the same command, again
-    copied = mutate(platform, "answerSurvey", {**answered, "commandId": new_id("a")}, admin)
-    unanswered = mutate(
-        platform, "answerSurvey", {"commandId": new_id("a"), "employeeId": silent, **given}, admin
-    )
-    for result in (replayed, copied, unanswered):
-        assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN", result
-        assert result["data"] is None
-    assert replayed["errors"][0]["message"] == unanswered["errors"][0]["message"]
+def answer_events(database_url: str, survey: str) -> int:
     with psycopg.connect(database_url) as conn:
-        stored = conn.execute(
+        found = conn.execute(
             "SELECT count(*) FROM surveys_events WHERE convert_from(state, 'UTF8')::jsonb "
             "#>> '{meta,type}' = 'survey.answered' AND convert_from(state, 'UTF8')::jsonb "
             "#>> '{payload,survey_id}' = %s",
             (survey,),
         ).fetchone()
-    assert stored == (1,)  # the respondent's own answer only
+    return int(found[0]) if found else 0
+
+
+def test_an_admin_cannot_answer_as_anyone_nor_learn_from_trying(
+    platform: Platform, bus: Any, database_url: str
+) -> None:
+    """Admin overwriting, guessing or replaying someone's answer gets one refusal, whatever
+    that person did: nothing is stored, and no reply differs between them."""
+    from tests.e2e.test_access import publish_open_survey
+
+    survey = new_id("S")
+    publish_open_survey(bus, survey)
+    victim, silent = f"{RUN}-t1-1", f"{RUN}-t1-2"
+    given = {"surveyId": survey, "overall": 4, "enps": 8, "drivers": {"pay": 3}}
+    own = {"commandId": new_id("answer"), "employeeId": victim, **given}
+    assert "errors" not in mutate(platform, "answerSurvey", own, as_person(victim))
+    admin = token_for("admin", **READERS["admin"])
+
+    def as_event(given: dict[str, Any]) -> dict[str, Any]:
+        payload = {k: v for k, v in given.items() if k not in ("commandId", "employeeId")}
+        payload["survey_id"] = payload.pop("surveyId")
+        return {
+            "type": "survey.answered",
+            "commandId": given["commandId"],
+            "employeeId": given["employeeId"],
+            "payload": payload,
+        }
+
+    attempts = [
+        own,  # the victim's own command replayed: was it theirs?
+        {**own, "commandId": new_id("a")},  # their answer guessed under a new id
+        {**own, "commandId": new_id("a"), "overall": 1},  # overwritten before the close
+        {"commandId": new_id("a"), "employeeId": silent, **given},  # someone who did not answer
+    ]
+    replies = [mutate(platform, "answerSurvey", a, admin) for a in attempts]
+    replies += [platform.graphql(PUBLISH_EVENT, {"input": as_event(a)}, admin) for a in attempts]
+    for reply in replies:
+        assert reply["data"] is None and reply["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    for same_mutation in (replies[:4], replies[4:]):  # one refusal, whoever it is about
+        assert len({json.dumps(r, sort_keys=True) for r in same_mutation}) == 1, same_mutation
+    assert answer_events(database_url, survey) == 1  # the victim's own answer only
+
+
+def test_an_answers_receipt_counts_nothing_and_shows_no_view(platform: Platform, bus: Any) -> None:
+    from aerie_services.base import event_id_of
+    from aerie_services.surveys.domainmodel import Survey
+
+    from tests.e2e.test_access import publish_open_survey
+
+    survey = new_id("S")
+    publish_open_survey(bus, survey)
+    receipts = []
+    for employee in (f"{RUN}-t2-1", f"{RUN}-t2-2"):
+        given = {
+            "commandId": new_id("answer"),
+            "employeeId": employee,
+            "surveyId": survey,
+            "overall": 3,
+            "enps": 7,
+            "drivers": {"pay": 2},
+        }
+        found = platform.graphql(RECEIPT, {"input": given}, as_person(employee))
+        assert "errors" not in found, found
+        receipts.append(found["data"]["answerSurvey"])
+    counted = {str(event_id_of(Survey.id_for(survey), version)) for version in range(1, 10)}
+    assert all(r["position"] is None and r["view"] is None for r in receipts)
+    assert not counted & {r["eventId"] for r in receipts}
+
+
+def test_a_person_cannot_date_a_survey_answer(platform: Platform, bus: Any) -> None:
+    from tests.e2e.test_access import publish_open_survey
+
+    survey, employee = new_id("S"), f"{RUN}-t2-3"
+    publish_open_survey(bus, survey)
+    given = {"surveyId": survey, "overall": 3, "enps": 7, "drivers": {"pay": 2}}
+    dated = {"commandId": new_id("a"), "employeeId": employee, **given}
+    typed = mutate(
+        platform,
+        "answerSurvey",
+        {**dated, "occurredAt": "2026-01-01T00:00:00Z"},
+        as_person(employee),
+    )
+    assert typed["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    payload = {"survey_id": survey, "overall": 3, "enps": 7, "drivers": {"pay": 2}}
+    event = {
+        "type": "survey.answered",
+        "commandId": new_id("a"),
+        "employeeId": employee,
+        "occurredAt": "2026-01-01T00:00:00Z",
+        "payload": payload,
+    }
+    refused = platform.graphql(PUBLISH_EVENT, {"input": event}, as_person(employee))
+    assert refused["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert refused["errors"][0]["extensions"]["field"] == "input.occurredAt"
+
+
+def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
+    platform: Platform, bus: Any
+) -> None:
+    """A survey whose recorded close is seconds away: the survey-closing manager's timer fires
+    in the running worker and records the close; its results show; a late answer is refused."""
+    from aerie_events.scales import SCALES_VERSION
+    from aerie_services.commands import build_command
+    from aerie_services.surveys.domainmodel import Survey
+    from aerie_services.surveys.policy import ANONYMITY
+
+    survey = new_id("S")
+    closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
+    data = {
+        "survey_id": survey,
+        "series_id": new_id("series"),
+        "title": "Closing soon",
+        "questions": [
+            {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
+            {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
+            {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
+        ],
+        "opens_on": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "closes_on": (TODAY + dt.timedelta(days=1)).isoformat(),
+    }
+    command = build_command(
+        "survey.published",
+        command_id=f"publish-{survey}",
+        data=data,
+        about_employee=False,
+        decided_by_domain=frozenset({"closes_at", "scales_version"}),
+    )
+    payload = {  # as published, but closing in three seconds rather than after its last day
+        **command.data,
+        "anonymity_threshold": ANONYMITY.minimum_group,
+        "closes_at": closes_at.isoformat(),
+        "scales_version": SCALES_VERSION,
+    }
+    meta = command.meta(site_id=None, policy_version=ANONYMITY.version)
+    bus.apps["surveys"].save(Survey.publish(None, meta, payload))
+    query = """query($id: ID!) { survey(id: $id) { status closeReason closedAt
+      results(groupBy: COMPANY) { status groups { shown withheld } } } }"""
+
+    def closed() -> dict | None:
+        found = platform.graphql(query, {"id": survey}, as_reader("hr"))["data"]["survey"]
+        return found if found and found["results"]["status"] == "CLOSED" else None
+
+    found = wait_until(closed, 60, "the survey-closing manager did not close the survey")
+    assert found["closeReason"] == "scheduled"
+    assert dt.datetime.fromisoformat(found["closedAt"]) >= closes_at - dt.timedelta(seconds=1)
+    assert found["results"]["groups"] == [{"shown": False, "withheld": "BELOW_THRESHOLD"}]
+    late = mutate(
+        platform,
+        "answerSurvey",
+        {"commandId": new_id("late"), "employeeId": f"{RUN}-t2-4", "surveyId": survey}
+        | {"overall": 3, "enps": 7, "drivers": {"pay": 2}},
+        as_person(f"{RUN}-t2-4"),
+    )
+    assert late["errors"][0]["extensions"]["code"] == "SURVEY_CLOSED"
