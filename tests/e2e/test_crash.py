@@ -192,6 +192,8 @@ def stored_event_ids(database_url: str, side: Any) -> tuple[set[UUID], set[UUID]
                     continue
                 if fact.meta["actor"].get("id", "").startswith("manager:"):
                     by_managers.add(event_id_of(originator, version))
+                elif fact.meta["type"] == "survey.answered":  # answered with a keyed receipt
+                    ids.append(app.receipt_id(originator, version))
                 else:
                     ids.append(event_id_of(originator, version))
     assert len(ids) == len(set(ids))

@@ -44,6 +44,7 @@ from tests.perf.bench import (
     print_machine,
     print_summary,
     report,
+    together,
 )
 
 ANSWERS_PER_SURVEY = 60_000
@@ -52,6 +53,8 @@ CORRECTION_SHARE = 0.1
 SITES, TEAMS_PER_SITE = 3, 30
 SAVE_CHUNK = 5000
 COMMAND_PATH_ANSWERS = 1000
+CONTENDED_ANSWERS = 1000
+"""Answers each writer process sends to the one survey, in the contention measurement."""
 DRIVERS = ("workload", "coaching", "recognition", "schedule", "tools", "canteen")
 OPENS_ON = dt.date(2026, 3, 2)
 
@@ -136,19 +139,7 @@ def record_backlog(side: WriteSide, survey_id: str, rng: random.Random) -> dict[
 def command_path_answers(side: WriteSide, survey_id: str) -> Result:
     """Answers one at a time through ``Aerie.handle`` (each an optimistic append to the survey)."""
     employees = [f"C-{n:05d}" for n in range(COMMAND_PATH_ANSWERS)]
-    for employee in employees:
-        side.bus.handle(
-            "employee.hired",
-            command_id=f"hire-{employee}",
-            employee_id=employee,
-            site_id="site-0",
-            data={
-                "display_name": "x",
-                "team_id": "site-0-team-00",
-                "role": "agent",
-                "hired_on": "2026-01-05",
-            },
-        )
+    hire_respondents(side, employees)
     rng = random.Random(3)
     start = time.perf_counter()
     for employee in employees:
@@ -163,6 +154,74 @@ def command_path_answers(side: WriteSide, survey_id: str) -> Result:
         "answers through the command path, 1 writer",
         len(employees),
         time.perf_counter() - start,
+        "answers/s",
+    )
+
+
+def hire_respondents(side: WriteSide, employees: list[str]) -> None:
+    for employee in employees:
+        side.bus.handle(
+            "employee.hired",
+            command_id=f"hire-{employee}",
+            employee_id=employee,
+            site_id="site-0",
+            data={
+                "display_name": "x",
+                "team_id": "site-0-team-00",
+                "role": "agent",
+                "hired_on": "2026-01-05",
+            },
+        )
+
+
+def contending_writer(
+    database_url: str, survey_id: str, employees: list[str], ready: Any, go: Any, done: Any
+) -> None:
+    """One writer process (as one gateway process): its own pool and cache, one survey.
+
+    Counts its lost races: each drops the survey from its cache and reads it again.
+    """
+    from aerie_platform import compose
+
+    side = compose.write_side(database_url)
+    app: Any = side.apps["surveys"]
+    app.find(Survey.id_for(survey_id))  # loaded once, as a gateway's first answer would
+    lost = [0]
+    forget = app._forget
+
+    def counted(aggregate_id: Any) -> None:
+        lost[0] += 1
+        forget(aggregate_id)
+
+    app._forget = counted
+    rng = random.Random(employees[0])
+    ready.put(employees[0])
+    go.wait()
+    start = time.monotonic()
+    for employee in employees:
+        side.bus.handle(
+            "survey.answered",
+            command_id=f"answer-{employee}",
+            employee_id=employee,
+            occurred_at="2026-03-03T10:00:00+00:00",
+            data={"survey_id": survey_id, **an_answer(rng)},
+        )
+    end = time.monotonic()
+    done.put((start, end, len(employees), f"writer {employees[0]} ({lost[0]} lost races)"))
+    side.close()
+
+
+def contended_answers(side: WriteSide, database_url: str, survey_id: str, writers: int) -> Result:
+    """Answers to one survey from ``writers`` processes at once, each one at a time."""
+    groups = [[f"W{writers}-{w}-{n:05d}" for n in range(CONTENDED_ANSWERS)] for w in range(writers)]
+    hire_respondents(side, [e for group in groups for e in group])
+    count, seconds = together(
+        contending_writer, [(database_url, survey_id, group) for group in groups]
+    )
+    return report(
+        f"answers through the command path, {writers} writer processes, one survey",
+        count,
+        seconds,
         "answers/s",
     )
 
@@ -271,6 +330,8 @@ def main() -> None:
         )
         publish(side, "bench-path")
         results.append(command_path_answers(side, "bench-path"))
+        for writers in (1, 2):  # the same survey, already holding answers, from 1 or 2 processes
+            results.append(contended_answers(side, database_url, "bench-path", writers))
         for survey_id in [*last, "bench-path"]:
             side.bus.handle(
                 "survey.closed",
@@ -278,6 +339,7 @@ def main() -> None:
                 data={"survey_id": survey_id, "reason": "early"},
             )
         events = SURVEYS * (ANSWERS_PER_SURVEY + 2) + COMMAND_PATH_ANSWERS + 2
+        events += 3 * CONTENDED_ANSWERS  # one writer, then two
         print(f"\nprojection ({events:,} survey events in the backlog):", flush=True)
         results.append(worker_throughput(aerie, database_url, events))
         print("\nincremental statistics against a batch recomputation:", flush=True)

@@ -184,17 +184,21 @@ class Surveys(ContextApplication):
             raise NotOneself(RESPONDENT_ONLY)
 
     def _receipt(self, outcome: Outcome) -> Outcome:
-        """What the respondent is told: no position, and an event id no one else can derive.
+        """What the respondent is told: no position, and an event id no one else can derive."""
+        receipt = self.receipt_id(outcome.aggregate_id, outcome.version)
+        return replace(outcome, event_id=receipt, position=None)
+
+    def receipt_id(self, survey: UUID, version: int) -> UUID:
+        """The event id an answer's receipt names: keyed, as the stored event's id is not.
 
         The stored event's id follows from the survey and its version, and the
-        version counts the survey's answers: the receipt's id is keyed instead.
+        version counts the survey's answers; without the platform's key this
+        one tells nothing. A retry is answered with the same receipt.
         """
         digest = hmac.new(
-            self._key(),
-            f"survey-receipt\x00{outcome.aggregate_id}\x00{outcome.version}".encode(),
-            hashlib.sha256,
+            self._key(), f"survey-receipt\x00{survey}\x00{version}".encode(), hashlib.sha256
         ).digest()
-        return replace(outcome, event_id=UUID(bytes=digest[:16], version=4), position=None)
+        return UUID(bytes=digest[:16], version=4)
 
     def anonymous_command_id(self, survey_id: str, employee_id: str, command_id: str) -> str:
         """The command id an answer is stored under: a keyed hash of survey, person and the id
