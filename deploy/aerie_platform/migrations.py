@@ -86,6 +86,14 @@ def all_steps(side: WriteSide, projections: Sequence[Projection]) -> Iterator[St
             "command ids unique platform-wide (registered in the append)",
             lambda _conn, r=recorder: r.register_command_ids(),
         )
+        if app.snapshots is not None:  # a context that keeps snapshots of its aggregates
+            yield Step(
+                f"snapshots:{context}",
+                "public",
+                1,
+                "snapshot table",
+                lambda _conn, s=app.snapshots: s.recorder.create_table(),
+            )
     for projection in projections:
         yield from projection_steps(projection, READ_SCHEMA)
 

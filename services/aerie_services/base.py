@@ -257,7 +257,7 @@ class ContextApplication(Application[UUID]):
         return SealingMapper(self.construct_transcoder(), self.keys)
 
     def save(self, *aggregates: Any, **kwargs: Any) -> list[Recording[UUID]]:
-        """Append the pending events of ``aggregates`` atomically; keys are made first.
+        """Append the pending events of ``aggregates`` (or events given as such) atomically.
 
         The subjects' keys are ensured in one round trip for the whole save,
         so a bulk load does not fetch them one event at a time.
@@ -265,8 +265,8 @@ class ContextApplication(Application[UUID]):
         key_ids = sorted(
             {
                 event.meta["key_id"]
-                for aggregate in aggregates
-                for event in aggregate.pending_events
+                for given in aggregates
+                for event in getattr(given, "pending_events", [given])
                 if _needs_key(event)
             }
         )

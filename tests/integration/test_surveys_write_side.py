@@ -412,3 +412,38 @@ def test_an_answers_receipt_tells_no_one_how_many_have_answered(bus, people) -> 
     assert first.position is None and second.position is None
     assert {first.event_id, second.event_id}.isdisjoint(counted)
     assert again.duplicate and again.event_id == second.event_id != first.event_id
+
+
+def test_a_survey_read_afresh_from_its_snapshot_is_the_survey_its_answers_make(
+    bus, url, people, monkeypatch
+) -> None:
+    from aerie_services.surveys import application
+
+    monkeypatch.setattr(application, "SNAPSHOT_EVERY", 3)
+    survey = new_id("S")
+    publish(bus, survey)
+    for n in range(5):
+        employee = new_id("W")
+        hire(bus, employee, site_id="site-w")
+        answer(bus, survey, employee, new_id("a"), overall=1 + n % 5, comment=f"note {n}")
+    answer(bus, survey, people["again"], new_id("a"))
+    answer(bus, survey, people["again"], new_id("a"), overall=2)  # a correction: version 8
+    with psycopg.connect(url) as conn:
+        kept = conn.execute(
+            "SELECT originator_version FROM surveys_snapshots WHERE originator_id = %s ORDER BY 1",
+            (Survey.id_for(survey),),
+        ).fetchall()
+    assert kept == [(3,), (6,)]
+    fresh, replayed = write_side(url), write_side(url)
+    try:
+        replayed.apps["surveys"].repository.snapshot_store = None  # every event, no snapshot
+        from_snapshot = fresh.apps["surveys"].find(Survey.id_for(survey))
+        from_events = replayed.apps["surveys"].find(Survey.id_for(survey))
+        assert from_snapshot.version == from_events.version == 8
+        assert from_snapshot.snapshot_state() == from_events.snapshot_state()
+        assert answer(fresh.bus, survey, people["again"], new_id("a"), overall=2).duplicate
+        close(fresh.bus, survey)
+    finally:
+        fresh.close()
+        replayed.close()
+    assert survey_versions(url, survey) == list(range(1, 10))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import threading
 import zlib
 from dataclasses import dataclass, replace
@@ -12,6 +13,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from aerie_events.scales import SCALES_VERSION
+from eventsourcing.persistence import IntegrityError
 
 from aerie_services.base import (
     Command,
@@ -22,11 +24,11 @@ from aerie_services.base import (
     to_the_hour,
 )
 from aerie_services.context import Facts
-from aerie_services.errors import DomainError, NotOneself, UnknownSurvey
+from aerie_services.errors import Conflict, DomainError, NotOneself, UnknownSurvey
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.storage import stored_secret
-from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
+from aerie_services.surveys.domainmodel import Respondent, Survey, SurveySnapshot, Unchanged
 from aerie_services.surveys.policy import ANONYMITY
 from aerie_services.surveys.questionnaire import (
     Window,
@@ -35,9 +37,18 @@ from aerie_services.surveys.questionnaire import (
     response_pseudonym,
 )
 
+log = logging.getLogger("aerie.surveys")
+
 THRESHOLD_SETTING = "ANONYMITY_THRESHOLD"
 """The application setting (from ``AERIE_ANONYMITY_THRESHOLD``) that raises the policy's minimum."""
 RESPONDENT_ONLY = "a survey answer is given by the respondent"
+ANSWER_ATTEMPTS = 32
+"""How often an answer is decided again after another process answered the same survey first:
+each retry reads only what was added meanwhile."""
+SNAPSHOT_EVERY = 1000
+"""A survey's state is kept as a snapshot every this many versions: a process that reads the
+survey afresh (a gateway's first answer to it) reads the snapshot and at most this many
+answers, not all of them."""
 LOCK_STRIPES = 64
 """Survey decisions of one process are serialised by one of this many locks, chosen by survey id:
 a fixed number, whatever ids callers send."""
@@ -67,6 +78,10 @@ class Surveys(ContextApplication):
 
     env = {**ContextApplication.env, "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
     refusals = (DomainError, Unchanged)
+    is_snapshotting_enabled = True  # the snapshot store (table ``surveys_snapshots``)
+    snapshot_class = SurveySnapshot
+    # No ``snapshotting_intervals``: the library snapshots only aggregates saved whole, reading
+    # each back from the store; answers are saved as events, and the survey is at hand then.
     _anonymous_key: bytes | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -120,16 +135,8 @@ class Surveys(ContextApplication):
             local_date(command.occurred_at, ZoneInfo(facts.ask(SITE_TIME_ZONE, site_id))),
         )
         anonymous = self._anonymised(command, response_id)
-        meta = anonymous.meta(site_id=None, key_id=f"survey-response:{response_id}")
-
-        def act(survey: Survey | None) -> Survey:
-            if survey is None:
-                raise UnknownSurvey(survey_id)
-            survey.answer(meta, anonymous.data, respondent)
-            return survey
-
         try:
-            outcome = self._decide(survey_id, anonymous, act)
+            outcome = self._record_answer(survey_id, anonymous, respondent)
         except Unchanged as same:
             outcome = self._earlier(survey_id, "survey.answered", same.version, position=False)
         return self._receipt(outcome)
@@ -151,6 +158,51 @@ class Surveys(ContextApplication):
             return survey
 
         return self._decide(survey_id, command, act)
+
+    def _record_answer(
+        self, survey_id: str, command: AnonymousCommand, respondent: Respondent
+    ) -> Outcome:
+        """Decide on the cached survey without changing it, store the answer, then apply it.
+
+        Another process may answer the same survey first (several gateways): the
+        store refuses the later append, and since the cached survey was not
+        changed, the next attempt reads only the answers recorded since (the
+        cache's fast-forward), however many the survey holds. A refusal or
+        ``Unchanged`` is raised before anything is stored.
+        """
+        aggregate_id = Survey.id_for(survey_id)
+        meta = command.meta(site_id=None, key_id=f"survey-response:{respondent.response_id}")
+        with self._lock_of(survey_id):
+            for _attempt in range(ANSWER_ATTEMPTS):
+                survey = self.find(aggregate_id)
+                if survey is None:
+                    raise UnknownSurvey(survey_id)
+                earlier = survey.outcome_of(command, self.context)
+                if earlier is not None:
+                    return earlier
+                event = survey.answered(meta, command.data, respondent)
+                try:
+                    recordings = self.save(event)
+                except IntegrityError:
+                    continue  # a lost race: the survey is as the store had it
+                try:
+                    event.mutate(survey)
+                except BaseException:  # e.g. the cache had already read it back
+                    self._forget(aggregate_id)
+                else:
+                    self._snapshot_now_and_then(survey)
+                return self._outcome_of(recordings[-1], command)
+        raise Conflict()
+
+    def _snapshot_now_and_then(self, survey: Survey) -> None:
+        """Keep the survey's state every ``SNAPSHOT_EVERY`` versions; a snapshot that cannot
+        be stored is only a slower read later (the answer itself is recorded)."""
+        if self.snapshots is None or survey.version % SNAPSHOT_EVERY:
+            return
+        try:
+            self.snapshots.put([SurveySnapshot.take(survey)])
+        except Exception as error:  # its class only: a database's words may quote values
+            log.warning("survey snapshot at %s not kept (%s)", survey.version, type(error).__name__)
 
     def _decide(self, survey_id: str, command: Command, act: Any) -> Outcome:
         """``decide`` on the cached survey itself, one decision about it at a time."""

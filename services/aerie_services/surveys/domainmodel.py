@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aerie_events.fields import FieldProblem
-from eventsourcing.domain import event
+from eventsourcing.domain import Snapshot, event
+from eventsourcing.utils import get_topic
 
 from aerie_services.base import AerieAggregate, stable_id
 from aerie_services.errors import (
@@ -75,6 +76,12 @@ class Survey(AerieAggregate):
 
     @event("Published")
     def __init__(self, meta: dict, payload: dict) -> None:
+        self._take_publication(payload)
+        self.responses: dict[str, Response] = {}
+        self.closed_version: int | None = None
+        self.remember(meta, "survey.published", 1)
+
+    def _take_publication(self, payload: dict) -> None:
         self.survey_id = payload["survey_id"]
         self.series_id = payload["series_id"]
         self.questionnaire = Questionnaire.of(payload["questions"])
@@ -82,9 +89,6 @@ class Survey(AerieAggregate):
         self.window = Window.of(payload["opens_on"], payload["closes_on"])
         self.asks_comment = bool(payload.get("comment_prompt"))
         self.threshold = payload["anonymity_threshold"]
-        self.responses: dict[str, Response] = {}
-        self.closed_version: int | None = None
-        self.remember(meta, "survey.published", 1)
 
     @classmethod
     def publish(cls, existing: Survey | None, meta: dict, payload: dict) -> Survey:
@@ -111,6 +115,25 @@ class Survey(AerieAggregate):
 
     def answer(self, meta: dict, data: dict, respondent: Respondent) -> None:
         """Record a first answer or a correction; raise a refusal or ``Unchanged``."""
+        self._answered(meta=meta, payload=self.decide_answer(meta, data, respondent))
+
+    def answered(self, meta: dict, data: dict, respondent: Respondent) -> Any:
+        """The event of a first answer or a correction, not applied: the survey is unchanged.
+
+        Raises a refusal or ``Unchanged`` as ``answer`` does. The event is the
+        survey's next; once stored, ``event.mutate(survey)`` applies it.
+        """
+        payload = self.decide_answer(meta, data, respondent)
+        return self.Answered(  # type: ignore[attr-defined]  # made by @event("Answered")
+            originator_id=self.id,
+            originator_version=self.version + 1,
+            timestamp=self.Answered.create_timestamp(),  # type: ignore[attr-defined]
+            meta=meta,
+            payload=payload,
+        )
+
+    def decide_answer(self, meta: dict, data: dict, respondent: Respondent) -> dict[str, Any]:
+        """The payload of an answer to record; raise a refusal or ``Unchanged``."""
         self._require_open(respondent.local_day)
         prior = self.responses.get(respondent.response_id)
         if prior is None and not self.population.includes(respondent.site_id, respondent.team_id):
@@ -123,7 +146,7 @@ class Survey(AerieAggregate):
             )
         if prior is not None and prior.digest == meta["digest"]:
             raise Unchanged(prior.version)
-        self._answered(meta=meta, payload=self._answer_payload(answer, data, respondent, prior))
+        return self._answer_payload(answer, data, respondent, prior)
 
     def _require_open(self, local_day: dt.date) -> None:
         opens_on, closes_on = self.window.opens_on.isoformat(), self.window.closes_on.isoformat()
@@ -177,3 +200,88 @@ class Survey(AerieAggregate):
     def _closed(self, meta: dict, payload: dict) -> None:
         self.closed_version = self.version + 1
         self.remember(meta, "survey.closed", self.closed_version)
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The survey as plain data (lists and strings), for ``SurveySnapshot``."""
+        return {
+            "publication": {
+                "survey_id": self.survey_id,
+                "series_id": self.series_id,
+                "questions": [q.as_payload() for q in self.questionnaire.questions],
+                "sites": sorted(self.population.sites),
+                "teams": sorted(self.population.teams),
+                "opens_on": self.window.opens_on.isoformat(),
+                "closes_on": self.window.closes_on.isoformat(),
+                "comment_prompt": "asked" if self.asks_comment else None,
+                "anonymity_threshold": self.threshold,
+            },
+            "responses": {
+                response_id: [
+                    r.revision,
+                    r.site_id,
+                    r.team_id,
+                    r.answer.overall,
+                    r.answer.enps,
+                    dict(r.answer.drivers),
+                    r.digest,
+                    r.version,
+                ]
+                for response_id, r in self.responses.items()
+            },
+            "closed_version": self.closed_version,
+            "commands": {c: list(seen) for c, seen in self.__dict__.get("commands", {}).items()},
+            "created_on": self._created_on,
+            "modified_on": self._modified_on,
+        }
+
+    @classmethod
+    def from_snapshot(cls, survey: Any, version: int, state: dict[str, Any]) -> Survey:
+        """The survey ``snapshot_state`` gave, at ``version``."""
+        restored = object.__new__(cls)
+        restored.__dict__.update(
+            _id=survey,
+            _version=version,
+            _created_on=state["created_on"],
+            _modified_on=state["modified_on"],
+            _pending_events=[],
+        )
+        restored._take_publication(state["publication"])
+        restored.responses = {
+            response_id: Response(
+                revision, site_id, team_id, Answer(overall, enps, drivers), digest, at
+            )
+            for response_id, (
+                revision,
+                site_id,
+                team_id,
+                overall,
+                enps,
+                drivers,
+                digest,
+                at,
+            ) in state["responses"].items()
+        }
+        restored.closed_version = state["closed_version"]
+        restored.__dict__["commands"] = {c: tuple(seen) for c, seen in state["commands"].items()}
+        return restored
+
+
+class SurveySnapshot(Snapshot):
+    """A survey's state at one version, as plain data: reading it back is much faster than
+    replaying every answer (a survey holds all its answers)."""
+
+    @classmethod
+    def take(cls, aggregate: Any) -> SurveySnapshot:
+        return cls(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            timestamp=cls.create_timestamp(),
+            topic=get_topic(type(aggregate)),
+            state=aggregate.snapshot_state(),
+        )
+
+    def mutate(self, _: None) -> Survey:  # type: ignore[override]
+        return Survey.from_snapshot(self.originator_id, self.originator_version, self.state)
+
+
+Survey.Snapshot = SurveySnapshot  # type: ignore[misc]  # what the library takes of a survey
