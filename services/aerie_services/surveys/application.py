@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aerie_events.scales import SCALES_VERSION
 from eventsourcing.persistence import IntegrityError
+from psycopg.sql import SQL, Identifier
 
 from aerie_services.base import (
     Command,
@@ -195,12 +196,25 @@ class Surveys(ContextApplication):
         raise Conflict()
 
     def _snapshot_now_and_then(self, survey: Survey) -> None:
-        """Keep the survey's state every ``SNAPSHOT_EVERY`` versions; a snapshot that cannot
-        be stored is only a slower read later (the answer itself is recorded)."""
+        """Keep the survey's state every ``SNAPSHOT_EVERY`` versions, and only the latest
+        (a snapshot holds every response: keeping each would grow with the square of them).
+        A snapshot that cannot be stored is only a slower read later: the answer is recorded."""
         if self.snapshots is None or survey.version % SNAPSHOT_EVERY:
             return
         try:
             self.snapshots.put([SurveySnapshot.take(survey)])
+            recorder: Any = self.snapshots.recorder
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(
+                    SQL(
+                        "DELETE FROM {schema}.{table} "
+                        "WHERE originator_id = %s AND originator_version < %s"
+                    ).format(
+                        schema=Identifier(recorder.datastore.schema),
+                        table=Identifier(recorder.events_table_name),
+                    ),
+                    (survey.id, survey.version),
+                )
         except Exception as error:  # its class only: a database's words may quote values
             log.warning("survey snapshot at %s not kept (%s)", survey.version, type(error).__name__)
 

@@ -13,6 +13,7 @@ subtract it from running sums without reading anything.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,28 @@ class Survey(AerieAggregate):
         self.remember(meta, "survey.closed", self.closed_version)
 
     def snapshot_state(self) -> dict[str, Any]:
-        """The survey as plain data (lists and strings), for ``SurveySnapshot``."""
+        """The survey as plain data, for ``SurveySnapshot``.
+
+        Its responses and commands (one each per answer) are JSON texts of lists
+        (drivers in the questionnaire's order): read back in one pass, without
+        the transcoder looking into each of them.
+        """
+        drivers = [q.question_id for q in self.questionnaire.drivers]
+        responses = [
+            [
+                response_id,
+                r.revision,
+                r.site_id,
+                r.team_id,
+                r.answer.overall,
+                r.answer.enps,
+                [r.answer.drivers.get(q) for q in drivers],
+                r.digest,
+                r.version,
+            ]
+            for response_id, r in self.responses.items()
+        ]
+        commands = [[c, *seen] for c, seen in self.__dict__.get("commands", {}).items()]
         return {
             "publication": {
                 "survey_id": self.survey_id,
@@ -215,21 +237,9 @@ class Survey(AerieAggregate):
                 "comment_prompt": "asked" if self.asks_comment else None,
                 "anonymity_threshold": self.threshold,
             },
-            "responses": {
-                response_id: [
-                    r.revision,
-                    r.site_id,
-                    r.team_id,
-                    r.answer.overall,
-                    r.answer.enps,
-                    dict(r.answer.drivers),
-                    r.digest,
-                    r.version,
-                ]
-                for response_id, r in self.responses.items()
-            },
+            "responses": json.dumps(responses, separators=(",", ":")),
             "closed_version": self.closed_version,
-            "commands": {c: list(seen) for c, seen in self.__dict__.get("commands", {}).items()},
+            "commands": json.dumps(commands, separators=(",", ":")),
             "created_on": self._created_on,
             "modified_on": self._modified_on,
         }
@@ -246,23 +256,24 @@ class Survey(AerieAggregate):
             _pending_events=[],
         )
         restored._take_publication(state["publication"])
+        drivers = [q.question_id for q in restored.questionnaire.drivers]
         restored.responses = {
             response_id: Response(
-                revision, site_id, team_id, Answer(overall, enps, drivers), digest, at
-            )
-            for response_id, (
                 revision,
                 site_id,
                 team_id,
-                overall,
-                enps,
-                drivers,
+                Answer(overall, enps, dict(zip(drivers, values, strict=True))),
                 digest,
                 at,
-            ) in state["responses"].items()
+            )
+            for response_id, revision, site_id, team_id, overall, enps, values, digest, at in (
+                json.loads(state["responses"])
+            )
         }
         restored.closed_version = state["closed_version"]
-        restored.__dict__["commands"] = {c: tuple(seen) for c, seen in state["commands"].items()}
+        restored.__dict__["commands"] = {
+            c: (digest, kind, at) for c, digest, kind, at in json.loads(state["commands"])
+        }
         return restored
 
 
