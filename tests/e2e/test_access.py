@@ -260,24 +260,29 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
 
 def publish_open_survey(bus: Any, survey_id: str, **changes: Any) -> None:
     """A survey of everyone, open from yesterday to tomorrow (whatever the site's zone)."""
-    today = dt.date.today()
     bus.handle(
         "survey.published",
         command_id=f"publish-{survey_id}",
-        data={
-            "survey_id": survey_id,
-            "series_id": "pulse",
-            "title": "Access pulse",
-            "questions": [
-                {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
-                {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
-                {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
-            ],
-            "opens_on": (today - dt.timedelta(days=1)).isoformat(),
-            "closes_on": (today + dt.timedelta(days=1)).isoformat(),
-            **changes,
-        },
+        data=open_survey(survey_id, **changes),
     )
+
+
+def open_survey(survey_id: str, **changes: Any) -> dict[str, Any]:
+    """What ``publish_open_survey`` publishes: one driver, ``pay``."""
+    today = dt.date.today()
+    return {
+        "survey_id": survey_id,
+        "series_id": "pulse",
+        "title": "Access pulse",
+        "questions": [
+            {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
+            {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
+            {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
+        ],
+        "opens_on": (today - dt.timedelta(days=1)).isoformat(),
+        "closes_on": (today + dt.timedelta(days=1)).isoformat(),
+        **changes,
+    }
 
 
 def hire_into(bus: Any, employee: str, site: str, team: str) -> None:

@@ -75,23 +75,25 @@ def as_reader(role: str) -> str:
     return token_for(role, **READERS[role])
 
 
+def an_answer(rng: random.Random, coaching_from: int = 3) -> dict[str, Any]:
+    """An answer whose overall satisfaction follows workload; the canteen does not matter."""
+    workload = rng.randint(1, 5)
+    overall = max(1, min(5, workload + rng.choice((-1, 0, 0, 1))))
+    return {
+        "overall": overall,
+        "enps": max(0, min(10, 2 * overall + rng.randint(-1, 1))),
+        "drivers": {
+            "workload": workload,
+            "coaching": rng.randint(coaching_from, 5),
+            "canteen": rng.randint(0, 10),
+        },
+    }
+
+
 def answers_of(wave: str) -> dict[str, dict[str, Any]]:
-    """What each employee answers: overall follows workload; the canteen does not matter."""
+    """What each employee answers in a wave."""
     rng = random.Random(f"{RUN}:{wave}")
-    given = {}
-    for employee in people():
-        workload = rng.randint(1, 5)
-        overall = max(1, min(5, workload + rng.choice((-1, 0, 0, 1))))
-        given[employee] = {
-            "overall": overall,
-            "enps": max(0, min(10, 2 * overall + rng.randint(-1, 1))),
-            "drivers": {
-                "workload": workload,
-                "coaching": rng.randint(3, 5),
-                "canteen": rng.randint(0, 10),
-            },
-        }
-    return given
+    return {employee: an_answer(rng) for employee in people()}
 
 
 def mutate(platform: Platform, name: str, given: dict[str, Any], token: str) -> dict[str, Any]:
@@ -193,20 +195,7 @@ def corrections() -> dict[str, dict[str, Any]]:
     """The wave-2 answers some people give again: workload (and so overall) and the rest move."""
     rng = random.Random(f"{RUN}:corrections")
     chosen = sorted(people())[:: len(people()) // CORRECTED][:CORRECTED]
-    corrected = {}
-    for employee in chosen:
-        workload = rng.randint(1, 5)
-        overall = max(1, min(5, workload + rng.choice((-1, 0, 1))))
-        corrected[employee] = {
-            "overall": overall,
-            "enps": max(0, min(10, 2 * overall + rng.randint(-1, 1))),
-            "drivers": {
-                "workload": workload,
-                "coaching": rng.randint(1, 5),
-                "canteen": rng.randint(0, 10),
-            },
-        }
-    return corrected
+    return {employee: an_answer(rng, coaching_from=1) for employee in chosen}
 
 
 @pytest.fixture(scope="module")
@@ -655,20 +644,11 @@ def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
     from aerie_services.surveys.domainmodel import Survey
     from aerie_services.surveys.policy import ANONYMITY
 
+    from tests.e2e.test_access import open_survey
+
     survey = new_id("S")
     closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
-    data = {
-        "survey_id": survey,
-        "series_id": new_id("series"),
-        "title": "Closing soon",
-        "questions": [
-            {"question_id": "overall", "text": "Satisfied?", "scale": "1-5", "role": "overall"},
-            {"question_id": "recommend", "text": "Recommend?", "scale": "0-10", "role": "enps"},
-            {"question_id": "pay", "text": "Pay is fair", "scale": "1-5", "role": "driver"},
-        ],
-        "opens_on": (TODAY - dt.timedelta(days=1)).isoformat(),
-        "closes_on": (TODAY + dt.timedelta(days=1)).isoformat(),
-    }
+    data = open_survey(survey, series_id=new_id("series"), title="Closing soon")
     command = build_command(
         "survey.published",
         command_id=f"publish-{survey}",

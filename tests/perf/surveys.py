@@ -136,12 +136,8 @@ def record_backlog(side: WriteSide, survey_id: str, rng: random.Random) -> dict[
     return last
 
 
-def command_path_answers(side: WriteSide, survey_id: str) -> Result:
-    """Answers one at a time through ``Aerie.handle`` (each an optimistic append to the survey)."""
-    employees = [f"C-{n:05d}" for n in range(COMMAND_PATH_ANSWERS)]
-    hire_respondents(side, employees)
-    rng = random.Random(3)
-    start = time.perf_counter()
+def answer_one_by_one(side: Any, survey_id: str, employees: list[str], rng: random.Random) -> None:
+    """Each employee answers ``survey_id`` through ``Aerie.handle``, one command at a time."""
     for employee in employees:
         side.bus.handle(
             "survey.answered",
@@ -150,6 +146,15 @@ def command_path_answers(side: WriteSide, survey_id: str) -> Result:
             occurred_at="2026-03-03T10:00:00+00:00",
             data={"survey_id": survey_id, **an_answer(rng)},
         )
+
+
+def command_path_answers(side: WriteSide, survey_id: str) -> Result:
+    """Answers one at a time through ``Aerie.handle`` (each an optimistic append to the survey)."""
+    employees = [f"C-{n:05d}" for n in range(COMMAND_PATH_ANSWERS)]
+    hire_respondents(side, employees)
+    rng = random.Random(3)
+    start = time.perf_counter()
+    answer_one_by_one(side, survey_id, employees, rng)
     return report(
         "answers through the command path, 1 writer",
         len(employees),
@@ -235,14 +240,7 @@ def contending_writer(
     ready.put(employees[0])
     go.wait()
     start = time.monotonic()
-    for employee in employees:
-        side.bus.handle(
-            "survey.answered",
-            command_id=f"answer-{employee}",
-            employee_id=employee,
-            occurred_at="2026-03-03T10:00:00+00:00",
-            data={"survey_id": survey_id, **an_answer(rng)},
-        )
+    answer_one_by_one(side, survey_id, employees, rng)
     end = time.monotonic()
     done.put((start, end, len(employees), f"writer {employees[0]} ({lost[0]} lost races)"))
     side.close()
