@@ -29,6 +29,7 @@ def fixture_history(bus: Any) -> None:
         "survey.published",
         command_id="golden-pulse-published",
         occurred_at="2026-01-30T09:00:00+08:00",
+        trusted_time=True,
         data={
             "survey_id": "pulse-2026-02",
             "series_id": "pulse",
@@ -63,6 +64,7 @@ def fixture_history(bus: Any) -> None:
             command_id=f"golden-pulse-{employee}",
             employee_id=employee,
             occurred_at="2026-02-01T10:00:00+08:00",
+            trusted_time=True,
             data={
                 "survey_id": "pulse-2026-02",
                 "overall": 2 + n % 4,
@@ -74,6 +76,7 @@ def fixture_history(bus: Any) -> None:
         "survey.closed",
         command_id="golden-pulse-closed",
         occurred_at="2026-02-08T12:00:00+00:00",
+        trusted_time=True,
         data={"survey_id": "pulse-2026-02", "reason": "scheduled"},
     )
     bus.handle(

@@ -72,6 +72,7 @@ def publish(side: WriteSide, survey_id: str) -> None:
         "survey.published",
         command_id=f"publish-{survey_id}",
         occurred_at="2026-03-01T09:00:00+00:00",
+        trusted_time=True,  # history, dated as the platform's loader may
         data={
             "survey_id": survey_id,
             "series_id": "bench",
@@ -144,6 +145,7 @@ def answer_one_by_one(side: Any, survey_id: str, employees: list[str], rng: rand
             command_id=f"answer-{employee}",
             employee_id=employee,
             occurred_at="2026-03-03T10:00:00+00:00",
+            trusted_time=True,
             data={"survey_id": survey_id, **an_answer(rng)},
         )
 

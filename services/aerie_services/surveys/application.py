@@ -71,10 +71,11 @@ class Surveys(ContextApplication):
 
     A survey holds all its answers, so copying it out of the aggregate cache for
     each answer would cost as much as it has answers: decisions about a survey
-    use the cached survey itself, one at a time per process. A refusal comes
-    before the survey changes; any other failure after the decision changed it
-    (a lost race, a command id used elsewhere, a lost connection) drops it from
-    the cache (``ContextApplication.decide``), so it is read again from the store.
+    use the cached survey itself, one at a time per process. An answer changes
+    the cached survey only once it is stored (``_record_answer``); publishing
+    and closing go through ``ContextApplication.decide``, which drops the survey
+    from the cache when anything but a refusal fails after the decision changed
+    it. Every 1,000 versions the survey's state is kept as a snapshot.
     """
 
     env = {**ContextApplication.env, "DEEPCOPY_FROM_AGGREGATE_CACHE": "n"}
