@@ -1,0 +1,355 @@
+"""Given / when / then on the growth aggregates: the agent's ladder record and learning record."""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from aerie_events.growth.policy import Evidence
+from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
+from aerie_services.growth_errors import (
+    AlreadyPassed,
+    AssessmentDiffers,
+    CriteriaUnmet,
+    DateInFuture,
+    InvalidStudyPlan,
+    KpiTooLate,
+    NotAnOrder,
+    NotOnTheLadder,
+    StudyDayMet,
+)
+from aerie_services.learning.record import LearnerRecord
+from aerie_services.performance.ladder import StarLadder
+
+TODAY = dt.date(2026, 4, 1)
+ZONE = "Asia/Shanghai"
+HIRED = "2025-06-01"
+COURSES = frozenset({"C-ONBOARD", "C-EMPATHY", "C-BILLING"})
+GOOD = {
+    "calls_answered": 70,
+    "average_handling_seconds": 320,
+    "first_contact_resolution": "86.00",
+    "customer_satisfaction": "4.50",
+    "qa_score": "90.00",
+    "attendance": "98.00",
+}
+POOR = {
+    **GOOD,
+    "customer_satisfaction": "3.00",
+    "qa_score": "60.00",
+    "first_contact_resolution": "60.00",
+    "attendance": "85.00",
+}
+_ids = iter(range(1_000_000))
+
+
+def meta(kind: str) -> dict[str, Any]:
+    return {"type": kind, "command_id": f"c{next(_ids)}", "digest": "d"}
+
+
+def with_days(ladder: StarLadder, values: dict[str, Any], last: dt.date, days: int) -> StarLadder:
+    for n in range(days - 1, -1, -1):
+        day = (last - dt.timedelta(days=n)).isoformat()
+        ladder.record_kpi(
+            meta("kpi.recorded"), {"day": day, "team_id": "t1", **values}, TODAY, ZONE
+        )
+    return ladder
+
+
+def graduated(star: int = 1) -> StarLadder:
+    ladder = StarLadder(employee_id="E-1")
+    ladder.graduated, ladder.star, ladder.level_since = True, star, "2025-06-01"
+    return ladder
+
+
+def evidence(ladder: StarLadder, courses: frozenset[str] = COURSES) -> Evidence:
+    return Evidence(courses, ladder.kpi_days())
+
+
+def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_is_named() -> None:
+    ladder = StarLadder(employee_id="E-1")
+    with pytest.raises(NotOnTheLadder):
+        ladder.promote(
+            meta("star.promoted"),
+            {"to_star": 2, "reason": "r", "promoted_on": "2026-03-31"},
+            Evidence(),
+            "2026-03-20",
+            TODAY,
+            ZONE,
+        )
+    with pytest.raises(CriteriaUnmet) as caught:
+        ladder.graduate(
+            meta("chick.graduated"),
+            {"graduated_on": "2026-03-31", "reason": "r"},
+            Evidence(),
+            "2026-03-20",
+            TODAY,
+            ZONE,
+        )
+    unmet = {c.key: (c.required, c.actual) for c in caught.value.criteria if not c.met}
+    assert unmet["course:C-ONBOARD"] == ("passed", "not passed")
+    assert unmet["time_at_level"] == ("at least 30 days", "11 days")
+    assert caught.value.details["policyVersion"] == "ladder/2026-01"
+    assert len(caught.value.problems) == len(unmet)
+
+
+def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version() -> None:
+    ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
+    ladder.promote(
+        meta("star.promoted"),
+        {"to_star": 3, "reason": "r", "promoted_on": TODAY.isoformat()},
+        evidence(ladder),
+        HIRED,
+        TODAY,
+        ZONE,
+    )
+    promoted = ladder.collect_events()[-1]
+    assert promoted.meta["policy_version"] == "ladder/2026-01"
+    assert promoted.payload["from_star"] == 2
+    assert all(c["met"] for c in promoted.payload["criteria"])
+    assert (ladder.star, ladder.level_since) == (3, TODAY.isoformat())
+
+
+def test_a_promotion_dated_after_the_sites_today_is_refused() -> None:
+    ladder = graduated(2)
+    with pytest.raises(DateInFuture) as caught:
+        ladder.promote(
+            meta("star.promoted"),
+            {"to_star": 3, "reason": "r", "promoted_on": "2026-04-02"},
+            evidence(ladder),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+    assert caught.value.field == "promotedOn"
+
+
+def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
+    ladder = with_days(graduated(3), POOR, TODAY - dt.timedelta(days=1), 20)
+    with pytest.raises(NotOnTheLadder) as caught:
+        ladder.demote(
+            meta("star.demoted"),
+            {"to_star": 1, "reason": "r", "demoted_on": TODAY.isoformat()},
+            evidence(ladder),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+    assert caught.value.allowed == "2"
+    ladder.demote(
+        meta("star.demoted"),
+        {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
+        evidence(ladder),
+        HIRED,
+        TODAY,
+        ZONE,
+    )
+    assert ladder.star == 2
+
+
+def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() -> None:
+    ladder = with_days(graduated(3), GOOD, TODAY - dt.timedelta(days=1), 20)
+    with pytest.raises(CriteriaUnmet) as caught:
+        ladder.demote(
+            meta("star.demoted"),
+            {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
+            evidence(ladder),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+    [unmet] = [c for c in caught.value.criteria if not c.met]
+    assert (unmet.key, unmet.required, unmet.actual) == ("average:energy", "below 65.00", "95.83")
+
+
+def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() -> None:
+    ladder = graduated(5)
+    with pytest.raises(StarLevelMismatch):
+        ladder.promote(
+            meta("star.promoted"),
+            {"to_star": 6, "reason": "r", "promoted_on": "2026-03-01"},
+            evidence(ladder),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+    with pytest.raises(NotOnTheLadder):
+        graduated(4).change_track(
+            meta("track.changed"),
+            {"to_track": "qa", "reason": "r", "changed_on": "2026-03-01"},
+            Evidence(),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+
+
+def test_one_kpi_fact_per_agent_and_day() -> None:
+    ladder = with_days(StarLadder(employee_id="E-1"), GOOD, TODAY, 1)
+    with pytest.raises(AlreadyRecorded):
+        with_days(ladder, GOOD, TODAY, 1)
+
+
+def test_a_kpi_fact_for_a_day_after_the_sites_today_is_refused() -> None:
+    with pytest.raises(DateInFuture):
+        with_days(StarLadder(employee_id="E-1"), GOOD, TODAY + dt.timedelta(days=1), 1)
+
+
+def test_the_record_keeps_eight_weeks_and_refuses_what_is_older() -> None:
+    ladder = with_days(StarLadder(employee_id="E-1"), GOOD, TODAY, 70)
+    assert len(ladder.kpi) == 56
+    with pytest.raises(KpiTooLate):
+        with_days(ladder, GOOD, TODAY - dt.timedelta(days=60), 1)
+
+
+MONDAY = dt.date(2026, 3, 2)
+
+
+def test_the_energy_manager_may_reward_only_a_week_whose_facts_overflow() -> None:
+    ladder = with_days(
+        StarLadder(employee_id="E-1"),
+        {**GOOD, "customer_satisfaction": "4.90"},
+        MONDAY + dt.timedelta(days=4),
+        5,
+    )
+    with pytest.raises(AssessmentDiffers):
+        ladder.order_offpost_training(
+            meta("offpost_training.ordered"), {"order_id": "o1", "window_start": MONDAY.isoformat()}
+        )
+    ladder.reward(meta("energy.rewarded"), {"window_start": MONDAY.isoformat()})
+    rewarded = ladder.collect_events()[-1]
+    assert rewarded.payload["energy"] == "103.83"
+    assert rewarded.payload["reward_amount"] == "19.15"  # 3.83 points over full, 5.00 a point
+    assert rewarded.payload["window_end"] == "2026-03-08"
+    assert rewarded.meta["policy_version"] == "energy/2026-01"
+    with pytest.raises(AlreadyRecorded):
+        ladder.reward(meta("energy.rewarded"), {"window_start": MONDAY.isoformat()})
+
+
+def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_reposition() -> None:
+    ladder = with_days(StarLadder(employee_id="E-1"), POOR, MONDAY + dt.timedelta(days=4), 5)
+    ladder.order_offpost_training(
+        meta("offpost_training.ordered"), {"order_id": "o1", "window_start": MONDAY.isoformat()}
+    )
+    ordered = ladder.collect_events()[-1].payload
+    assert (
+        ordered["days"],
+        ordered["acceptance_test"],
+        ordered["starts_on"],
+        ordered["ends_on"],
+    ) == (7, True, "2026-03-09", "2026-03-15")
+    with pytest.raises(NotAnOrder):
+        ladder.reposition(
+            meta("employee.repositioned"),
+            {
+                "order_id": "o2",
+                "reason": "r",
+                "repositioned_on": "2026-03-19",
+                "to_post": "back_office",
+            },
+        )
+    ladder.reposition(
+        meta("employee.repositioned"),
+        {
+            "order_id": "o1",
+            "reason": "r",
+            "repositioned_on": "2026-03-19",
+            "to_post": "back_office",
+        },
+    )
+    with pytest.raises(NotAnOrder):
+        ladder.reposition(
+            meta("employee.repositioned"),
+            {
+                "order_id": "o1",
+                "reason": "r",
+                "repositioned_on": "2026-03-19",
+                "to_post": "back_office",
+            },
+        )
+
+
+PASSED = {
+    "course_id": "C-BILLING",
+    "course_title": "Billing",
+    "score": 80,
+    "pass_mark": 60,
+    "passed_on": "2026-03-01",
+}
+
+
+def test_a_course_passed_twice_is_refused_unless_it_is_a_retake() -> None:
+    record = LearnerRecord(employee_id="E-1")
+    record.pass_course(meta("training.passed"), PASSED, TODAY, ZONE)
+    with pytest.raises(AlreadyPassed):
+        record.pass_course(
+            meta("training.passed"), {**PASSED, "passed_on": "2026-03-10"}, TODAY, ZONE
+        )
+    record.pass_course(
+        meta("training.passed"), {**PASSED, "passed_on": "2026-03-10", "retake": True}, TODAY, ZONE
+    )
+    assert record.courses_passed() == {"C-BILLING": "2026-03-01"}
+
+
+def plan(record: LearnerRecord) -> LearnerRecord:
+    data = {
+        "first_day": "2026-03-01",
+        "last_day": "2026-03-14",
+        "required_minutes": 30,
+        "reason": "working from home",
+    }
+    record.start_plan(meta("study_plan.started"), data, ZONE)
+    return record
+
+
+def test_a_day_of_the_plan_with_its_study_and_quiz_is_not_a_missed_day() -> None:
+    record = plan(LearnerRecord(employee_id="E-1"))
+    record.log_study(
+        meta("study.logged"), {"day": "2026-03-02", "minutes": 35, "course_id": "C-X"}, TODAY, ZONE
+    )
+    record.score_quiz(
+        meta("quiz.scored"),
+        {"quiz_id": "q1", "course_id": "C-X", "day": "2026-03-02", "score": 70},
+        TODAY,
+        ZONE,
+    )
+    with pytest.raises(StudyDayMet):
+        record.miss_study(meta("study.missed"), {"day": "2026-03-02"})
+
+
+def test_a_missed_day_waits_for_a_make_up_exam_passed_after_it() -> None:
+    record = plan(LearnerRecord(employee_id="E-1"))
+    record.log_study(
+        meta("study.logged"), {"day": "2026-03-03", "minutes": 10, "course_id": "C-X"}, TODAY, ZONE
+    )
+    record.miss_study(meta("study.missed"), {"day": "2026-03-03"})
+    missed = record.collect_events()[-1]
+    assert missed.payload["reason"] == "studied 10 of 30 minutes; took no quiz"
+    assert missed.meta["policy_version"] == "study/2026-01"
+    assert record.pending_makeup() == ["2026-03-03"]
+    exam = {"score": 75, "pass_mark": 60, "taken_on": "2026-03-04"}
+    record.take_makeup(meta("makeup_exam.passed"), exam, True, TODAY, ZONE)
+    assert record.pending_makeup() == []
+
+
+def test_a_day_outside_the_plan_cannot_be_missed_and_plans_do_not_overlap() -> None:
+    record = plan(LearnerRecord(employee_id="E-1"))
+    with pytest.raises(StudyDayMet.__mro__[1]):
+        record.miss_study(meta("study.missed"), {"day": "2026-03-20"})
+    with pytest.raises(InvalidStudyPlan):
+        plan(record)
+
+
+def test_one_acceptance_test_result_per_order() -> None:
+    record = LearnerRecord(employee_id="E-1")
+    result = {"order_id": "o1", "score": 50, "pass_mark": 60, "taken_on": "2026-03-17"}
+    record.take_acceptance_test(meta("acceptance_test.failed"), result, False, TODAY, ZONE)
+    with pytest.raises(AlreadyRecorded):
+        record.take_acceptance_test(
+            meta("acceptance_test.passed"), {**result, "score": 80}, True, TODAY, ZONE
+        )
+
+
+def test_decimal_scores_of_the_kpi_window_are_read_back_as_decimals() -> None:
+    ladder = with_days(StarLadder(employee_id="E-1"), GOOD, TODAY, 1)
+    assert ladder.kpi_days()[0]["customer_satisfaction"] == Decimal("4.50")
