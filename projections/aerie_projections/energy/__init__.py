@@ -1,0 +1,17 @@
+"""Process manager: what an agent's energy leads to, week by week.
+
+Each ISO week of KPI facts is assessed once the week is complete: when the
+agent's first fact of a later week arrives (the facts of one agent come in
+order), or, for facts that arrive live, a day and a half after the week ended
+(a durable timer). The assessment leads to a reward in proportion to the
+overflow, or to off-post training (seven days and an acceptance test when the
+energy is very low), and sustained low energy to a demotion one star down.
+An agent who fails the acceptance test, or has passed none three days after
+the off-post training ended, is re-positioned. Every decision goes to the
+agent's ladder record as a command whose id comes from the agent and the week
+(or the order), and the record checks it against its own KPI facts.
+"""
+
+from aerie_projections.energy.manager import EnergyManager
+
+MANAGER = EnergyManager()
