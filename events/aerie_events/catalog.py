@@ -82,11 +82,336 @@ class EventType:
 
 
 def _ev(
-    name: str, context: str, summary: str, /, *, keyed_by: str | None = None, **fields: Field
+    name: str,
+    context: str,
+    summary: str,
+    /,
+    *,
+    keyed_by: str | None = None,
+    version: int = 1,
+    **fields: Field,
 ) -> EventType:
     if keyed_by is not None and keyed_by not in fields:
         raise ValueError(f"{name}: keyed_by names {keyed_by!r}, which is not one of its fields")
-    return EventType(name, context, 1, summary, fields, keyed_by)
+    return EventType(name, context, version, summary, fields, keyed_by)
+
+
+# The growth paths (practices 1 to 3): the ladder, KPIs and energy, learning, regrouping.
+
+_DAY = "A day, the site's local date."
+CRITERION = Field(
+    "record",
+    "One criterion of the ladder policy, as it was checked.",
+    fields={
+        "key": Field("id", "The criterion, e.g. course:C-EMPATHY or average:qa_score."),
+        "label": Field("text", "What it asks, in words.", max_length=200),
+        "required": Field("text", "What the policy requires.", max_length=100),
+        "actual": Field("text", "What the employee had.", max_length=100),
+        "met": Field("bool", "Whether it was met."),
+    },
+)
+CRITERIA = Field(
+    "list",
+    "Every criterion of the step, met (a step is refused unless all are).",
+    item=CRITERION,
+    max_items=30,
+)
+ENERGY_VALUE = Field(
+    "decimal", "The week's energy value.", minimum=0, maximum=1000, inclusive_minimum=True
+)
+KPI_FIELDS = {
+    "calls_answered": Field("int", "Calls the agent answered that day.", minimum=0, maximum=1000),
+    "average_handling_seconds": Field(
+        "int", "Average handling time of those calls, in seconds.", minimum=0, maximum=7200
+    ),
+    "first_contact_resolution": Field(
+        "decimal",
+        "Share of calls resolved at first contact, in %.",
+        minimum=0,
+        maximum=100,
+        inclusive_minimum=True,
+    ),
+    "customer_satisfaction": Field(
+        "decimal",
+        "Average customer satisfaction, 1 (low) to 5 (high).",
+        minimum=1,
+        maximum=5,
+        inclusive_minimum=True,
+    ),
+    "qa_score": Field(
+        "decimal",
+        "Quality-inspection score, 0 to 100.",
+        minimum=0,
+        maximum=100,
+        inclusive_minimum=True,
+    ),
+    "attendance": Field(
+        "decimal",
+        "Share of the scheduled time present, in %.",
+        minimum=0,
+        maximum=100,
+        inclusive_minimum=True,
+    ),
+}
+TRACK_CHOICES = ("agent", "team_lead", "group_leader", "specialist", "trainer", "qa")
+POSTS = ("back_office", "support_desk")
+WEEK = {
+    "window_start": Field("date", "First day (a Monday) of the week of KPI facts that decided it."),
+    "window_end": Field("date", "Last day of that week."),
+    "kpi_days": Field("int", "Days with KPI facts in the week.", minimum=0, maximum=7),
+    "energy": ENERGY_VALUE,
+}
+SCORED = {
+    "score": Field("int", "Score.", minimum=0, maximum=100),
+    "pass_mark": Field("int", "The score needed to pass.", minimum=0, maximum=100),
+    "taken_on": Field("date", "Day of the exam."),
+}
+ASSIGNMENT = Field(
+    "record",
+    "One agent's team in a regrouping proposal.",
+    fields={
+        "employee_id": Field("id", "The agent."),
+        "from_team_id": Field("id", "Their team now."),
+        "to_team_id": Field("id", "Their team in the proposal."),
+        "star": Field("int", "Their star level.", minimum=1, maximum=5),
+    },
+)
+TEAM_BALANCE = Field(
+    "record",
+    "One proposed team in numbers.",
+    fields={
+        "team_id": Field("id", "The team."),
+        "size": Field("int", "Members.", minimum=0, maximum=10000),
+        "star_total": Field("int", "Sum of the members' stars.", minimum=0, maximum=50000),
+        "by_star": Field("scores", "Members per star level (1 to 5).", minimum=0, maximum=10000),
+        "by_skill": Field(
+            "scores",
+            "Members per answering permission (skill).",
+            minimum=0,
+            maximum=10000,
+            required=False,
+        ),
+    },
+)
+
+GROWTH_TYPES = [
+    _ev(
+        "training.assigned",
+        "learning",
+        "A course was assigned to an employee (targeted training, or off-post training).",
+        course_id=Field("id", "The course, as the LMS names it."),
+        course_title=Field("text", "The course title.", max_length=200),
+        assigned_on=Field("date", "Day it was assigned."),
+        due_on=Field("date", "Day it should be passed by.", required=False),
+        reason=Field("text", "Why it was assigned.", max_length=500),
+    ),
+    _ev(
+        "training.passed",
+        "learning",
+        "An employee passed a course's assessment (a second pass of a course is a retake).",
+        version=2,
+        course_id=Field("id", "The course, as the LMS names it."),
+        course_title=Field("text", "The course title.", max_length=200),
+        score=Field("int", "Assessment score.", minimum=0, maximum=100),
+        pass_mark=Field("int", "The score needed to pass.", minimum=0, maximum=100),
+        passed_on=Field("date", "Day of the assessment."),
+        retake=Field("bool", "True for a second pass of a course passed before.", required=False),
+    ),
+    _ev(
+        "training.failed",
+        "learning",
+        "An employee's assessment score stayed under a course's pass mark.",
+        course_id=Field("id", "The course, as the LMS names it."),
+        course_title=Field("text", "The course title.", max_length=200),
+        score=Field("int", "Assessment score.", minimum=0, maximum=100),
+        pass_mark=Field("int", "The score needed to pass.", minimum=0, maximum=100),
+        failed_on=Field("date", "Day of the assessment."),
+    ),
+    _ev(
+        "study_plan.started",
+        "learning",
+        "An employee working from home has daily required study (minutes and a quiz) each day.",
+        first_day=Field("date", "First day of the plan, the site's local date."),
+        last_day=Field("date", "Last day of the plan (at most 92 days after the first)."),
+        required_minutes=Field(
+            "int", "Minutes of e-learning required each day.", minimum=1, maximum=480
+        ),
+        reason=Field("text", "Why (e.g. working from home during a lock-down).", max_length=500),
+        time_zone=Field("zone", "The site's zone its days are counted in."),
+    ),
+    _ev(
+        "study_plan.ended",
+        "learning",
+        "An employee's study plan ended before its last day (back at the site).",
+        ended_on=Field("date", "Its last day now."),
+        reason=Field("text", "Why it ended.", max_length=500),
+    ),
+    _ev(
+        "study.logged",
+        "learning",
+        "Minutes of e-learning an employee studied on a day, as the LMS reports them.",
+        day=Field("date", _DAY),
+        minutes=Field("int", "Minutes studied.", minimum=1, maximum=720),
+        course_id=Field("id", "The course studied."),
+    ),
+    _ev(
+        "quiz.scored",
+        "learning",
+        "An employee's score in a post-class quiz.",
+        quiz_id=Field("id", "The quiz."),
+        course_id=Field("id", "Its course."),
+        day=Field("date", _DAY),
+        score=Field("int", "Score.", minimum=0, maximum=100),
+    ),
+    _ev(
+        "study.missed",
+        "learning",
+        "A day of a study plan was missed: a make-up exam is required before calls.",
+        day=Field("date", "The day missed, the site's local date."),
+        required_minutes=Field("int", "Minutes required that day.", minimum=1, maximum=480),
+        logged_minutes=Field("int", "Minutes studied that day.", minimum=0, maximum=10000),
+        best_quiz_score=Field(
+            "int",
+            "Best quiz score that day.",
+            minimum=0,
+            maximum=100,
+            nullable=True,
+            required=False,
+        ),
+        reason=Field("text", "What was missing.", max_length=500),
+    ),
+    _ev(
+        "makeup_exam.passed",
+        "learning",
+        "An employee passed the make-up exam for missed study: ready for calls again.",
+        **SCORED,
+    ),
+    _ev(
+        "makeup_exam.failed",
+        "learning",
+        "An employee's make-up exam score stayed under its pass mark.",
+        **SCORED,
+    ),
+    _ev(
+        "acceptance_test.passed",
+        "learning",
+        "An agent passed the acceptance test after seven days of off-post training.",
+        order_id=Field("id", "The off-post training order the test closes."),
+        **SCORED,
+    ),
+    _ev(
+        "acceptance_test.failed",
+        "learning",
+        "An agent failed the acceptance test after off-post training: re-positioning follows.",
+        order_id=Field("id", "The off-post training order the test closes."),
+        **SCORED,
+    ),
+    _ev(
+        "kpi.recorded",
+        "performance",
+        "A site's daily KPI facts of one agent, for one local day at the site.",
+        day=Field("date", "The day the facts are of: the site's local date."),
+        team_id=Field("id", "The agent's team that day (the boards rank within it)."),
+        **KPI_FIELDS,
+    ),
+    _ev(
+        "chick.graduated",
+        "performance",
+        "A chick eagle (a new agent in coaching) became a flying eagle at one star.",
+        graduated_on=Field("date", "Day it takes effect."),
+        reason=Field("text", "Why.", max_length=500),
+        criteria=CRITERIA,
+    ),
+    _ev(
+        "star.promoted",
+        "performance",
+        "An agent moved one star up the growth ladder, the policy's criteria met.",
+        version=2,
+        from_star=Field("int", "Star level before.", minimum=1, maximum=4),
+        to_star=Field("int", "Star level after.", minimum=2, maximum=5),
+        reason=Field("text", "Why the agent was promoted.", max_length=500),
+        promoted_on=Field("date", "Day the new level takes effect."),
+        criteria=CRITERIA,
+    ),
+    _ev(
+        "star.demoted",
+        "performance",
+        "An agent moved one star down the growth ladder after sustained low performance.",
+        from_star=Field("int", "Star level before.", minimum=2, maximum=5),
+        to_star=Field("int", "Star level after.", minimum=1, maximum=4),
+        reason=Field("text", "Why the agent was demoted.", max_length=500),
+        demoted_on=Field("date", "Day the new level takes effect."),
+        criteria=CRITERIA,
+    ),
+    _ev(
+        "track.changed",
+        "performance",
+        "A five-star agent moved to a management or support track (or back to the agent track).",
+        from_track=Field("enum", "Track before.", choices=TRACK_CHOICES),
+        to_track=Field("enum", "Track after.", choices=TRACK_CHOICES),
+        reason=Field("text", "Why.", max_length=500),
+        changed_on=Field("date", "Day it takes effect."),
+        criteria=CRITERIA,
+    ),
+    _ev(
+        "energy.rewarded",
+        "performance",
+        "An agent's week of overflowing energy earned a reward in proportion to the overflow.",
+        **WEEK,
+        reward_amount=Field("decimal", "The reward.", minimum=0, maximum=100000),
+        currency=Field("enum", "Currency of the reward.", choices=("CNY",)),
+    ),
+    _ev(
+        "offpost_training.ordered",
+        "performance",
+        "An agent's low energy sent them to off-post training (seven days and a test when very low).",
+        order_id=Field("id", "The order's identifier."),
+        **WEEK,
+        level=Field("enum", "How low the energy was.", choices=("low", "very_low")),
+        days=Field("int", "Days off post.", minimum=1, maximum=30),
+        acceptance_test=Field("bool", "Whether an acceptance test closes it."),
+        starts_on=Field("date", "First day off post."),
+        ends_on=Field("date", "Last day off post."),
+    ),
+    _ev(
+        "employee.repositioned",
+        "performance",
+        "An agent who failed the acceptance test after off-post training moved to another post.",
+        order_id=Field("id", "The off-post training order it follows."),
+        from_track=Field("enum", "Their track.", choices=TRACK_CHOICES),
+        to_post=Field("enum", "The post they move to.", choices=POSTS),
+        reason=Field("text", "Why.", max_length=500),
+        repositioned_on=Field("date", "Day it takes effect."),
+    ),
+    _ev(
+        "regrouping.proposed",
+        "performance",
+        "Balanced teams were proposed for a site's available agents (by star level and skills).",
+        keyed_by="proposal_id",
+        proposal_id=Field("id", "The proposal."),
+        site_id=Field("id", "The site regrouped."),
+        proposed_on=Field("date", "The site's date of the proposal."),
+        team_count=Field("int", "Teams asked for.", minimum=1, maximum=500),
+        assignments=Field("list", "Each available agent's team.", item=ASSIGNMENT, max_items=5000),
+        teams=Field("list", "Each proposed team in numbers.", item=TEAM_BALANCE, max_items=500),
+        optimal=Field("bool", "Whether the solver proved no better balance exists."),
+        moves=Field("int", "Agents who change team.", minimum=0, maximum=5000),
+        size_spread=Field("int", "Largest minus smallest team size.", minimum=0, maximum=5000),
+        star_total_spread=Field(
+            "int", "Largest minus smallest star total of a team.", minimum=0, maximum=50000
+        ),
+    ),
+    _ev(
+        "regrouping.accepted",
+        "performance",
+        "A regrouping proposal was accepted: its transfers are recorded one by one.",
+        keyed_by="proposal_id",
+        proposal_id=Field("id", "The proposal."),
+        site_id=Field("id", "Its site."),
+        accepted_on=Field("date", "Day the new teams start."),
+        moves=Field("int", "Agents who change team.", minimum=0, maximum=5000),
+    ),
+]
 
 
 _TYPES = [
@@ -150,25 +475,7 @@ _TYPES = [
         left_on=Field("date", "Last working day."),
         reason=Field("enum", "Why they left.", choices=LEAVING_REASONS),
     ),
-    _ev(
-        "training.passed",
-        "learning",
-        "An employee passed a course's assessment.",
-        course_id=Field("id", "The course, as the LMS names it."),
-        course_title=Field("text", "The course title.", max_length=200),
-        score=Field("int", "Assessment score.", minimum=0, maximum=100),
-        pass_mark=Field("int", "The score needed to pass.", minimum=0, maximum=100),
-        passed_on=Field("date", "Day of the assessment."),
-    ),
-    _ev(
-        "star.promoted",
-        "performance",
-        "An agent moved one star up the growth ladder.",
-        from_star=Field("int", "Star level before.", minimum=1, maximum=4),
-        to_star=Field("int", "Star level after.", minimum=2, maximum=5),
-        reason=Field("text", "Why the agent was promoted.", max_length=500),
-        promoted_on=Field("date", "Day the new level takes effect."),
-    ),
+    *GROWTH_TYPES,
     _ev(
         "department.published",
         "voice",

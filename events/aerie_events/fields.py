@@ -66,6 +66,8 @@ class Field:
     personal: bool = False
     nullable: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    inclusive_minimum: bool = False
+    """A decimal may equal its minimum (a KPI's lowest value); by default it must exceed it."""
     item: Field | None = None
     """A list's items (kind ``list``)."""
     max_items: int | None = None
@@ -86,8 +88,9 @@ class Field:
             case "int":
                 return f"a whole number from {_num(self.minimum)} to {_num(self.maximum)}"
             case "decimal":
+                lowest = "from" if self.inclusive_minimum else "greater than"
                 return (
-                    f"a number greater than {_num(self.minimum)} and at most "
+                    f"a number {lowest} {_num(self.minimum)} and at most "
                     f"{_num(self.maximum)} once rounded to 2 decimals"
                 )
             case "bool":
@@ -207,7 +210,10 @@ def _clean_decimal(spec: Field, value: Any) -> str:
         raise ValueError(f"{value} is too large")  # before rounding a huge number fails
     rounded = number.quantize(Decimal("0.01"))
     shown = f"{value} (rounded: {rounded})" if rounded != number else f"{value}"
-    if spec.minimum is not None and rounded <= Decimal(str(spec.minimum)):
+    if spec.minimum is not None and (
+        rounded < Decimal(str(spec.minimum))
+        or (rounded == Decimal(str(spec.minimum)) and not spec.inclusive_minimum)
+    ):
         raise ValueError(f"{shown} is too small")
     if spec.maximum is not None and rounded > Decimal(str(spec.maximum)):
         raise ValueError(f"{shown} is too large")
@@ -347,7 +353,7 @@ _SCHEMAS = {
     "decimal": lambda s: {
         "type": "string",
         "pattern": r"^-?\d+\.\d{2}$",
-        "x-exclusive-minimum": s.minimum,
+        ("x-minimum" if s.inclusive_minimum else "x-exclusive-minimum"): s.minimum,
         "x-maximum": s.maximum,
     },
     "bool": lambda s: {"type": "boolean"},

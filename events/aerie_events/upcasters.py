@@ -1,8 +1,9 @@
 """Upcasters: how a stored payload of an older schema version reads as the current one.
 
 ``issue.raised`` is at version 2 (departments became data), ``survey.answered`` at 2 (answers
-name no one), ``survey.published`` at 2 (it records the scales' version); every other type is
-at 1.
+name no one), ``survey.published`` at 2 (it records the scales' version),
+``training.passed`` at 2 (a pass may be a retake) and ``star.promoted`` at 2 (the criteria
+the promotion met); every other type is at 1.
 
 To change the shape of a type's payload:
 
@@ -75,3 +76,17 @@ def _survey_published_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 UPCASTERS[("survey.published", 1)] = _survey_published_1_to_2
+
+
+def _training_passed_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """Before retakes were told apart, a pass was taken to be the first of its course."""
+    return {**payload, "retake": False}
+
+
+def _star_promoted_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A promotion recorded before the ladder policy checked it carries no criteria."""
+    return {**payload, "criteria": []}
+
+
+UPCASTERS[("training.passed", 1)] = _training_passed_1_to_2
+UPCASTERS[("star.promoted", 1)] = _star_promoted_1_to_2

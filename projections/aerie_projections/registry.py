@@ -13,11 +13,14 @@ from aerie_events.catalog import CATALOG
 from aerie_projections import (
     audit,
     deadlines,
+    energy,
     escalations,
+    growth,
     handover,
     organisation,
     profile,
     satisfaction,
+    study,
     survey_closing,
 )
 from aerie_projections.kit import Projection
@@ -31,6 +34,9 @@ PROJECTIONS: tuple[Projection, ...] = (
     deadlines.MANAGER,
     satisfaction.PROJECTION,
     survey_closing.MANAGER,
+    growth.PROJECTION,
+    energy.MANAGER,
+    study.MANAGER,
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from aerie_projections.profile import queries as profile_queries
@@ -18,6 +18,9 @@ from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from aerie_gateway.permissions import Allowed, Placement, target
+
+if TYPE_CHECKING:
+    from aerie_gateway.growth.types import GrowthPath, Readiness
 
 
 @strawberry.type(description="A course assessment the employee passed.")
@@ -85,6 +88,30 @@ class Employee:
                 for i in self.known_open_issues
             ]
         return await info.context.loaders.of(open_issues_of).load(str(self.id))
+
+    # growth paths (aerie_gateway.growth)
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="The eagle ladder: stage, star, track, history and progress to the next step.",
+    )
+    async def growth_path(
+        self, info: Info
+    ) -> Annotated[GrowthPath, strawberry.lazy("aerie_gateway.growth.types")] | None:
+        from aerie_gateway.growth.types import growth_path_of
+
+        return await growth_path_of(info, str(self.id))
+
+    @strawberry.field(
+        permission_classes=[Allowed],
+        description="Whether the employee is ready for calls today, and every reason not.",
+    )
+    async def readiness(
+        self, info: Info
+    ) -> Annotated[Readiness, strawberry.lazy("aerie_gateway.growth.types")] | None:
+        from aerie_gateway.growth.types import readiness_of
+
+        return await readiness_of(info, str(self.id))
 
     @property
     def placement(self) -> Placement:

@@ -235,6 +235,18 @@ async def board(
     )
 
 
+async def latest_board_day(
+    conn: AsyncConnection[Any], site_id: str, today: dt.date
+) -> dt.date | None:
+    """The site's latest day with KPI facts, up to ``today``: the board a site shows today."""
+    rows = await _all(
+        conn,
+        f"SELECT max(day) AS day FROM {S}.growth_kpi_day WHERE site_id = %s AND day <= %s",
+        (site_id, today),
+    )
+    return rows[0]["day"]
+
+
 # the year in numbers
 
 

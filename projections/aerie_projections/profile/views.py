@@ -160,6 +160,7 @@ class ProfileProjection(Projection):
             "employee.left",
             "training.passed",
             "star.promoted",
+            "star.demoted",
             "issue.raised",
             "issue.handed_over",
             "issue.resolved",
@@ -227,6 +228,8 @@ def _roster_patch(envelope: Envelope) -> dict[str, Any]:
             return {"status": "left", "left_on": p["left_on"]}
         case "star.promoted":
             return {"star_level": p["to_star"], "promoted_on": p["promoted_on"]}
+        case "star.demoted":
+            return {"star_level": p["to_star"]}
     return {}
 
 

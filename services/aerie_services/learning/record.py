@@ -24,7 +24,7 @@ from aerie_services.growth_errors import (
     ScoreAbovePassMark,
     StudyDayMet,
 )
-from aerie_services.performance.ladder import not_after
+from aerie_services.site_days import not_after
 
 STUDY_MEMORY_DAYS = 100
 """Days of study minutes and quiz scores the record keeps (plans last at most 92 days)."""

@@ -9,6 +9,9 @@ EMPLOYEE_SITE = "employee.site"
 EMPLOYEE_PLACEMENT = "employee.placement"
 """Fact: ``(site, team)`` of an employee on the roster, or None (who may write for them)."""
 
+EMPLOYEE_HIRED_ON = "employee.hired_on"
+"""Fact: the first working day of an employee on the roster (ISO date), or None."""
+
 CONTEXT = BoundedContext(
     name="people",
     application=People,
@@ -21,5 +24,9 @@ CONTEXT = BoundedContext(
         ),
         Handles("employee.left", People.record_leaving),
     ),
-    facts={EMPLOYEE_SITE: People.site_of_active, EMPLOYEE_PLACEMENT: People.placement_of},
+    facts={
+        EMPLOYEE_SITE: People.site_of_active,
+        EMPLOYEE_PLACEMENT: People.placement_of,
+        EMPLOYEE_HIRED_ON: People.hired_on_of,
+    },
 )

@@ -56,6 +56,11 @@ class People(ContextApplication):
             return None
         return str(employee.site_id), str(employee.team_id)
 
+    def hired_on_of(self, employee_id: str | None) -> str | None:
+        """The employee's first working day (ISO date), or None for one never hired."""
+        employee = self.find(Employee.id_for(employee_id)) if employee_id else None
+        return getattr(employee, "hired_on", None) if employee is not None else None
+
     @staticmethod
     def _known(employee: Employee | None, command: Command) -> Employee:
         if employee is None:

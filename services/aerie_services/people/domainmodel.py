@@ -27,6 +27,7 @@ class Employee(AerieAggregate):
         self.site_id = site_id
         self.team_id = payload["team_id"]
         self.role = payload["role"]
+        self.hired_on = payload["hired_on"]
         self.active = True
         self.remember(meta, "employee.hired", 1)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
+from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week
 from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
 from aerie_events.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
 from aerie_events.growth.policy import Evaluation, Evidence, ladder_policy_on
@@ -24,22 +24,14 @@ from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
 from aerie_services.growth_errors import (
     AssessmentDiffers,
     CriteriaUnmet,
-    DateInFuture,
     KpiTooLate,
     NotAnOrder,
     NotOnTheLadder,
 )
+from aerie_services.site_days import not_after
 
 KPI_MEMORY_DAYS = 56
 """How many days of KPI facts the record keeps: twice the ladder's window."""
-
-
-def not_after(day: str, field: str, today: dt.date, zone: str) -> dt.date:
-    """``day`` as a date, refused when it is after the site's ``today``."""
-    parsed = dt.date.fromisoformat(day)
-    if parsed > today:
-        raise DateInFuture(field, day, today.isoformat(), zone)
-    return parsed
 
 
 class StarLadder(AerieAggregate):
@@ -334,6 +326,3 @@ def _window(assessment: EnergyAssessment) -> dict[str, Any]:
         "kpi_days": assessment.kpi_days,
         "energy": str(assessment.energy),
     }
-
-
-__all__ = ["KPI_MEMORY_DAYS", "StarLadder", "not_after", "week_of"]

@@ -1,0 +1,98 @@
+"""The site overview analysts ask for first: one query for every site and team."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+
+@strawberry.type(description="Head count at one stage or star level.")
+class LevelCount:
+    level: str
+    headcount: int
+
+
+@strawberry.type(description="One team (or a whole site) in numbers.")
+class Figures:
+    headcount: int
+    ready: int = strawberry.field(description="Ready for calls today.")
+    by_stage: list[LevelCount]
+    by_star: list[LevelCount]
+    promotions: int
+    demotions: int
+    graduations: int
+    average_energy: Decimal | None = strawberry.field(
+        description="Mean daily energy of the period; null below the anonymity threshold."
+    )
+
+
+@strawberry.type(description="A team of the site in numbers.")
+class TeamOverview:
+    team_id: str | None
+    figures: Figures
+
+
+@strawberry.type(description="A site in numbers over a period, with its teams.")
+class SiteOverview:
+    site_id: strawberry.ID
+    start: dt.date
+    end: dt.date
+    as_of: dt.date
+    figures: Figures
+    teams: list[TeamOverview]
+
+
+def _figures(rows: list[dict[str, Any]], threshold: int) -> Figures:
+    stages: dict[str, int] = {}
+    stars: dict[str, int] = {}
+    for row in rows:
+        for level, n in row["by_stage"].items():
+            stages[level] = stages.get(level, 0) + n
+        for level, n in row["by_star"].items():
+            stars[level] = stars.get(level, 0) + n
+    measured = sum(r["with_energy"] for r in rows)
+    energy_sum = sum(
+        (
+            Decimal(r["average_energy"]) * r["with_energy"]
+            for r in rows
+            if r["average_energy"] is not None
+        ),
+        Decimal(0),
+    )
+    return Figures(
+        headcount=sum(r["headcount"] for r in rows),
+        ready=sum(r["ready"] for r in rows),
+        by_stage=[LevelCount(level=k, headcount=v) for k, v in stages.items()],
+        by_star=[LevelCount(level=k, headcount=v) for k, v in sorted(stars.items())],
+        promotions=sum(r["promotions"] for r in rows),
+        demotions=sum(r["demotions"] for r in rows),
+        graduations=sum(r["graduations"] for r in rows),
+        average_energy=(energy_sum / measured).quantize(Decimal("0.01"))
+        if measured >= threshold and measured
+        else None,
+    )
+
+
+def overview_from(
+    rows: list[dict[str, Any]], start: dt.date, end: dt.date, as_of: dt.date, threshold: int
+) -> list[SiteOverview]:
+    by_site: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_site.setdefault(row["site_id"], []).append(row)
+    return [
+        SiteOverview(
+            site_id=strawberry.ID(site),
+            start=start,
+            end=end,
+            as_of=as_of,
+            figures=_figures(team_rows, threshold),
+            teams=[
+                TeamOverview(team_id=r["team_id"], figures=_figures([r], threshold))
+                for r in team_rows
+            ],
+        )
+        for site, team_rows in sorted(by_site.items())
+    ]

@@ -1,0 +1,82 @@
+"""A regrouping proposal: balanced teams for a site's available agents, accepted once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import event
+
+from aerie_services.base import AerieAggregate, stable_id
+from aerie_services.errors import AlreadyRecorded, DomainError
+
+
+class UnknownProposal(DomainError):
+    code = "UNKNOWN_PROPOSAL"
+
+    def __init__(self, proposal_id: str) -> None:
+        super().__init__(
+            f"no regrouping proposal {proposal_id!r} was made",
+            field="proposalId",
+            allowed="the id of a proposal proposeRegrouping answered",
+        )
+
+
+class InvalidProposal(DomainError):
+    code = "INVALID_PROPOSAL"
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(
+            f"the proposal {problem}",
+            field="assignments",
+            allowed="each agent once, each into one of the proposed teams",
+        )
+
+
+class RegroupingProposal(AerieAggregate):
+    """Who would go to which team; accepting it makes the moves."""
+
+    @staticmethod
+    def id_for(proposal_id: str) -> Any:
+        return stable_id("regrouping", proposal_id)
+
+    @event("Proposed")
+    def __init__(self, meta: dict, payload: dict) -> None:
+        self.proposal_id = payload["proposal_id"]
+        self.site_id = payload["site_id"]
+        self.assignments = [
+            (a["employee_id"], a["from_team_id"], a["to_team_id"]) for a in payload["assignments"]
+        ]
+        self.accepted = False
+        self.remember(meta, "regrouping.proposed", 1)
+
+    @classmethod
+    def propose(
+        cls, existing: RegroupingProposal | None, meta: dict, payload: dict
+    ) -> RegroupingProposal:
+        if existing is not None:
+            raise AlreadyRecorded(f"regrouping proposal {payload['proposal_id']!r}", "proposalId")
+        agents = [a["employee_id"] for a in payload["assignments"]]
+        if len(set(agents)) != len(agents):
+            raise InvalidProposal("places an agent twice")
+        teams = {t["team_id"] for t in payload["teams"]}
+        if len(teams) != payload["team_count"] or any(
+            a["to_team_id"] not in teams for a in payload["assignments"]
+        ):
+            raise InvalidProposal("sends agents to teams it does not propose")
+        return cls(meta=meta, payload=payload)
+
+    def moves(self) -> list[tuple[str, str]]:
+        """``(employee, to_team)`` of every agent the proposal moves."""
+        return [(e, to) for e, before, to in self.assignments if before != to]
+
+    def accept(self, meta: dict, data: dict) -> None:
+        if self.accepted:
+            raise AlreadyRecorded(f"the acceptance of proposal {self.proposal_id!r}", "proposalId")
+        self._accepted(
+            meta=meta, payload={**data, "site_id": self.site_id, "moves": len(self.moves())}
+        )
+
+    @event("Accepted")
+    def _accepted(self, meta: dict, payload: dict) -> None:
+        self.accepted = True
+        self.remember(meta, "regrouping.accepted", self.version + 1)
