@@ -7,6 +7,7 @@ import pytest
 from aerie_services.errors import DomainError
 
 from tests.conftest import hire, new_id, write_side
+from tests.growth_support import PROMOTED_ON, ready_for_promotion
 
 
 def stored_count(database_url: str, table: str) -> int:
@@ -104,7 +105,7 @@ def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     employee = new_id()
-    hire(bus, employee)
+    ready_for_promotion(bus, employee)
 
     def promote(n: int) -> str:
         try:
@@ -112,7 +113,7 @@ def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
                 "star.promoted",
                 command_id=f"promo-{employee}-{n}",
                 employee_id=employee,
-                data={"to_star": 2, "reason": "review", "promoted_on": "2026-02-01"},
+                data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
             )
             return "recorded"
         except DomainError as error:

@@ -1,0 +1,209 @@
+"""The growth rules on the write side, against the real PostgreSQL: the ladder's policy,
+KPI facts' ranges and days, courses passed once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+import pytest
+from aerie_services.errors import DomainError
+
+from tests.conftest import hire, new_id
+from tests.growth_support import (
+    PROMOTED_ON,
+    STRONG,
+    kpi_days,
+    passed,
+    ready_for_demotion,
+    ready_for_promotion,
+)
+
+
+def refusal(bus: Any, kind: str, **inputs: Any) -> DomainError:
+    with pytest.raises(DomainError) as caught:
+        bus.handle(kind, **inputs)
+    return caught.value
+
+
+def test_a_new_hire_without_training_is_refused_a_promotion_naming_every_unmet_criterion(
+    bus,
+) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    error = refusal(
+        bus,
+        "chick.graduated",
+        command_id=f"g-{employee}",
+        employee_id=employee,
+        data={"graduated_on": "2026-01-20", "reason": "review"},
+    )
+    assert error.code == "CRITERIA_UNMET"
+    unmet = {
+        c["key"]: (c["required"], c["actual"]) for c in error.details["criteria"] if not c["met"]
+    }
+    assert unmet == {
+        "course:C-ONBOARD": ("passed", "not passed"),
+        "time_at_level": ("at least 30 days", "15 days"),
+        "kpi_days": ("at least 10 days", "0 days"),
+        "average:attendance": ("at least 90.00", "no data"),
+    }
+    assert {p.field for p in error.problems} == {"graduatedOn"}
+    chick = refusal(
+        bus,
+        "star.promoted",
+        command_id=f"p-{employee}",
+        employee_id=employee,
+        data={"to_star": 2, "reason": "review", "promoted_on": "2026-01-20"},
+    )
+    assert chick.code == "NOT_A_LADDER_STEP"
+
+
+def test_an_agent_meeting_the_policy_is_promoted_with_the_criteria_it_met(
+    bus, database_url
+) -> None:
+    employee = new_id()
+    ready_for_promotion(bus, employee)
+    outcome = bus.handle(
+        "star.promoted",
+        command_id=f"p-{employee}",
+        employee_id=employee,
+        data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
+    )
+    assert outcome.event_type == "star.promoted"
+    assert bus.apps["performance"].star_of(employee) == 2
+
+
+def test_the_ladder_goes_down_one_star_after_sustained_low_energy_and_not_below_one(bus) -> None:
+    employee = new_id()
+    demoted_on = ready_for_demotion(bus, employee)
+    skip = refusal(
+        bus,
+        "star.demoted",
+        command_id=f"d0-{employee}",
+        employee_id=employee,
+        data={"to_star": 0, "reason": "r", "demoted_on": demoted_on.isoformat()},
+    )
+    assert skip.code == "INVALID_INPUT"
+    bus.handle(
+        "star.demoted",
+        command_id=f"d-{employee}",
+        employee_id=employee,
+        data={"to_star": 1, "reason": "sustained low energy", "demoted_on": demoted_on.isoformat()},
+    )
+    assert bus.apps["performance"].star_of(employee) == 1
+
+
+def test_demoting_a_performing_agent_is_refused_with_the_energy_found(bus) -> None:
+    employee = new_id()
+    ready_for_promotion(bus, employee)
+    bus.handle(
+        "star.promoted",
+        command_id=f"p-{employee}",
+        employee_id=employee,
+        data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
+    )
+    later = PROMOTED_ON + dt.timedelta(days=30)
+    bus.handle_many(
+        kpi_days(employee, PROMOTED_ON, later - dt.timedelta(days=1), STRONG), channel="test"
+    )
+    error = refusal(
+        bus,
+        "star.demoted",
+        command_id=f"d-{employee}",
+        employee_id=employee,
+        data={"to_star": 1, "reason": "r", "demoted_on": later.isoformat()},
+    )
+    assert error.code == "CRITERIA_UNMET"
+    [energy] = [c for c in error.details["criteria"] if not c["met"]]
+    assert (energy["key"], energy["required"]) == ("average:energy", "below 65.00")
+
+
+def kpi(employee: str, day: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "command_id": new_id("k"),
+        "employee_id": employee,
+        "data": {"day": day, **STRONG, **changes},
+    }
+
+
+def test_a_kpi_out_of_range_is_refused_naming_each_field_and_kept_as_a_dead_letter(
+    bus, database_url
+) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    given = kpi(employee, "2026-03-02", calls_answered=-3, customer_satisfaction="5.40")
+    error = refusal(bus, "kpi.recorded", **given)
+    assert error.code == "INVALID_INPUT"
+    assert {p.field for p in error.problems} == {"calls_answered", "customer_satisfaction"}
+    assert any("1 and at most 5" in p.allowed for p in error.problems)
+    with psycopg.connect(database_url) as conn:
+        kept = conn.execute(
+            "SELECT code FROM aerie_dead_letters WHERE input::text LIKE %s",
+            (f"%{given['command_id']}%",),
+        ).fetchall()
+    assert kept == [("INVALID_INPUT",)]
+
+
+def test_a_kpi_at_the_lowest_value_of_each_scale_is_accepted(bus) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    lowest = {
+        "calls_answered": 0,
+        "first_contact_resolution": "0",
+        "customer_satisfaction": "1",
+        "qa_score": "0",
+        "attendance": "0",
+    }
+    assert (
+        bus.handle("kpi.recorded", **kpi(employee, "2026-03-02", **lowest)).event_type
+        == "kpi.recorded"
+    )
+
+
+def test_a_kpi_for_a_day_after_the_sites_today_is_refused(bus) -> None:
+    site = new_id("site")
+    bus.handle(
+        "site.opened",
+        command_id=f"open-{site}",
+        data={
+            "site_id": site,
+            "name": "Far east",
+            "time_zone": "Pacific/Kiritimati",
+            "opened_on": "2020-01-01",
+        },
+    )
+    employee = new_id()
+    hire(bus, employee, site_id=site)
+    kiritimati_today = dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date()
+    bus.handle("kpi.recorded", **kpi(employee, kiritimati_today.isoformat()))
+    tomorrow = (kiritimati_today + dt.timedelta(days=1)).isoformat()
+    error = refusal(bus, "kpi.recorded", **kpi(employee, tomorrow))
+    assert error.code == "DATE_IN_FUTURE"
+    assert "Pacific/Kiritimati" in error.message
+
+
+def test_a_kpi_for_an_unknown_agent_is_refused(bus) -> None:
+    error = refusal(bus, "kpi.recorded", **kpi(new_id("nobody"), "2026-03-02"))
+    assert error.code == "UNKNOWN_EMPLOYEE"
+
+
+def test_one_kpi_fact_per_agent_and_day(bus) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    bus.handle("kpi.recorded", **kpi(employee, "2026-03-02"))
+    assert refusal(bus, "kpi.recorded", **kpi(employee, "2026-03-02")).code == "ALREADY_RECORDED"
+
+
+def test_a_course_passed_again_is_refused_unless_it_is_a_retake(bus) -> None:
+    employee = new_id()
+    hire(bus, employee)
+    kind, first = passed(employee, "C-BILLING", dt.date(2026, 3, 2))
+    bus.handle(kind, **first)
+    _kind, again = passed(employee, "C-BILLING", dt.date(2026, 3, 20))
+    again["command_id"] = new_id("again")
+    assert refusal(bus, kind, **again).code == "ALREADY_PASSED"
+    again["command_id"] = new_id("retake")
+    again["data"] = {**again["data"], "retake": True}
+    assert bus.handle(kind, **again).event_type == "training.passed"
