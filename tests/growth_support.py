@@ -19,6 +19,15 @@ STRONG = {
     "attendance": "99.00",
 }
 """A day well over every target of the ladder policy (energy about 111)."""
+STEADY = {
+    "calls_answered": 70,
+    "average_handling_seconds": 320,
+    "first_contact_resolution": "86.00",
+    "customer_satisfaction": "4.50",
+    "qa_score": "90.00",
+    "attendance": "98.00",
+}
+"""A good day under the full tank (energy 95.83): enough for two stars, no reward, no training."""
 POOR = {
     "calls_answered": 30,
     "average_handling_seconds": 560,

@@ -117,7 +117,7 @@ def pass_training(bus: Any, employee: str) -> Any:
         command_id=new_id("train"),
         employee_id=employee,
         data={
-            "course_id": "C-EMPATHY",
+            "course_id": new_id("C-EMPATHY"),
             "course_title": "Empathy",
             "score": 90,
             "pass_mark": 60,

@@ -35,7 +35,7 @@ def training(employee: str) -> dict[str, Any]:
     return {
         "commandId": new_id("lms"),
         "employeeId": employee,
-        "courseId": "C-RYW",
+        "courseId": new_id("C-RYW"),
         "courseTitle": "Reading your writes",
         "score": 90,
         "passMark": 60,

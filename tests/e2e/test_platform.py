@@ -1,11 +1,16 @@
 """The whole platform as processes: gateway -> store -> relay -> Kafka -> worker -> query."""
 
+import datetime as dt
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 
 from tests.conftest import Platform, new_id, token_for, wait_until
+from tests.growth_support import STEADY, kpi_days, passed, step
+
+PROMOTED_ON = dt.date(2026, 3, 10)
 
 PROFILE = """query($id: ID!) { employee(id: $id) { id siteId starLevel trainingsPassedCount
   openIssueCount couponsGranted { count totalAmount }
@@ -28,7 +33,7 @@ def profile(platform: Platform, employee: str) -> dict | None:
     return platform.graphql(PROFILE, {"id": employee})["data"]["employee"]
 
 
-def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> None:
+def test_the_five_core_events_show_in_the_unified_view(platform: Platform, bus: Any) -> None:
     e = new_id()
     hired = mutate(
         platform,
@@ -56,6 +61,14 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> No
             "passedOn": "2026-01-10",
         },
     )
+    bus.handle_many(  # what the ladder policy reads before two stars: courses, four weeks of KPIs
+        [
+            passed(e, "C-ONBOARD", dt.date(2026, 1, 12)),
+            *kpi_days(e, dt.date(2026, 2, 6), PROMOTED_ON - dt.timedelta(days=1), STEADY),
+            step("chick.graduated", e, dt.date(2026, 3, 1)),
+        ],
+        channel="test",
+    )
     mutate(
         platform,
         "promoteStar",
@@ -64,7 +77,7 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> No
             "employeeId": e,
             "toStar": 2,
             "reason": "review",
-            "promotedOn": "2026-02-01",
+            "promotedOn": PROMOTED_ON.isoformat(),
         },
     )
     platform.graphql(  # only the employee themselves raises an issue in their name
@@ -101,7 +114,7 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform) -> No
     view = wait_until(complete, 30, "the events did not reach the view")
     assert view["siteId"] == "site-e2e"
     assert view["starLevel"] == 2
-    assert view["trainingsPassed"] == [{"courseId": "C-EMPATHY"}]
+    assert view["trainingsPassed"] == [{"courseId": "C-EMPATHY"}, {"courseId": "C-ONBOARD"}]
     assert view["couponsGranted"] == {"count": 1, "totalAmount": "30.00"}
 
 

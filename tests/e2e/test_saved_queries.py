@@ -7,6 +7,7 @@ below. ``AERIE_UPDATE_GOLDEN=1`` rewrites the data after a deliberate change.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import urllib.error
@@ -18,9 +19,13 @@ import pytest
 from aerie_gateway.operations import OPERATIONS_DIR, saved_queries
 
 from tests.conftest import Platform, token_for, wait_until
+from tests.growth_support import STEADY, kpi_days, passed, step
 
 SITE = "site-golden"
 CREW = [f"G-{n:02d}" for n in range(1, 9)]  # six in team g1, two in g2
+AUDITED = 38
+"""Events about CREW[0]: hire, 2 courses, 32 KPI days, graduation, promotion, issue (a survey
+answer names no one; a steady energy: the energy manager decides nothing about them)."""
 
 
 def fixture_history(bus: Any) -> None:
@@ -92,12 +97,21 @@ def fixture_history(bus: Any) -> None:
             "passed_on": "2026-01-20",
         },
     )
+    promoted_on = dt.date(2026, 3, 10)
+    bus.handle_many(  # what the ladder policy reads before two stars: courses, four weeks of KPIs
+        [
+            passed(CREW[0], "C-ONBOARD", dt.date(2026, 1, 12)),
+            *kpi_days(CREW[0], dt.date(2026, 2, 6), promoted_on - dt.timedelta(days=1), STEADY),
+            step("chick.graduated", CREW[0], dt.date(2026, 3, 1)),
+        ],
+        channel="test",
+    )
     bus.handle(
         "star.promoted",
         command_id="golden-star-1",
         employee_id=CREW[0],
-        occurred_at="2026-02-10T09:00:00+08:00",
-        data={"to_star": 2, "reason": "steady quality", "promoted_on": "2026-02-10"},
+        occurred_at="2026-03-10T09:00:00+08:00",
+        data={"to_star": 2, "reason": "steady quality", "promoted_on": promoted_on.isoformat()},
     )
     bus.handle(
         "issue.raised",
@@ -136,7 +150,7 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
                 "query($id: ID!) { auditTrail(employeeId: $id) { entries { type } } }",
                 {"id": CREW[0]},
             )["data"]["auditTrail"]["entries"].__len__()
-            == 4  # a survey answer names no one: it is in no one's trail
+            == AUDITED
         ),
         60,
         "the fixture did not reach the audit trail",

@@ -33,7 +33,7 @@ def pass_training(bus: Any, employee: str) -> None:
         command_id=new_id("train"),
         employee_id=employee,
         data={
-            "course_id": "C-CALM",
+            "course_id": new_id("C-CALM"),
             "course_title": "Calm",
             "score": 80,
             "pass_mark": 60,
