@@ -36,7 +36,7 @@ def domain_error(
         message = "; ".join(
             f"{p['field']}: {p['problem']} (allowed: {p['allowed']})" for p in problems
         )
-    extensions: dict[str, Any] = {"code": error.code}
+    extensions: dict[str, Any] = {"code": error.code, **getattr(error, "details", {})}
     if problems:
         extensions.update(
             field=problems[0]["field"], allowed=problems[0]["allowed"], problems=problems

@@ -39,6 +39,10 @@ class RegroupingProposal(AerieAggregate):
     def id_for(proposal_id: str) -> Any:
         return stable_id("regrouping", proposal_id)
 
+    @staticmethod
+    def create_id(meta: dict, payload: dict) -> Any:
+        return RegroupingProposal.id_for(payload["proposal_id"])
+
     @event("Proposed")
     def __init__(self, meta: dict, payload: dict) -> None:
         self.proposal_id = payload["proposal_id"]

@@ -1,0 +1,491 @@
+"""Growth paths on the whole platform: KPI facts -> energy and boards; the energy and study
+managers' decisions; readiness; the growth path; the energy bill (GraphQL and its printable
+page in Chromium); the site overview; team regrouping; bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import Platform, new_id, token_for, wait_until
+from tests.e2e.test_graphiql import CHROMIUM, CHROMIUM_ARGS
+from tests.growth_support import (
+    POOR,
+    PROMOTED_ON,
+    STEADY,
+    STRONG,
+    hired,
+    kpi_days,
+    ready_for_demotion,
+)
+
+SITE, TEAM, OTHER_TEAM = "site-grow", "grow-1", "grow-2"
+RUN = new_id("G")
+TIED_A, TIED_B, BEST = f"{RUN}-a", f"{RUN}-b", f"{RUN}-c"
+SLUMPING, SHINING, DEMOTED, STUDENT = f"{RUN}-low", f"{RUN}-high", f"{RUN}-down", f"{RUN}-home"
+BOARD_DAY = dt.date(2026, 8, 3)
+WEEK = dt.date(2026, 7, 6)  # a Monday
+WAIT = 90
+
+
+def week_of_facts(employee: str, values: dict[str, Any], monday: dt.date = WEEK) -> list[Any]:
+    """Monday to Friday of one week, then the Monday after (the fact that has the week assessed)."""
+    days = kpi_days(employee, monday, monday + dt.timedelta(days=4), values)
+    return days + kpi_days(
+        employee, monday + dt.timedelta(days=7), monday + dt.timedelta(days=7), STEADY
+    )
+
+
+def history(bus: Any) -> None:
+    bus.handle(
+        "site.opened",
+        command_id=f"open-{SITE}-{RUN}",
+        data={
+            "site_id": SITE,
+            "name": "Growth",
+            "time_zone": "Asia/Shanghai",
+            "opened_on": "2020-01-01",
+        },
+    )
+    hires = [
+        hired(e, SITE, TEAM, dt.date(2025, 1, 6))
+        for e in (TIED_A, TIED_B, BEST, SLUMPING, SHINING, STUDENT)
+    ]
+    bus.handle_many(hires, channel="test")
+    board = [
+        *kpi_days(TIED_A, BOARD_DAY, BOARD_DAY, {**STEADY, "customer_satisfaction": "4.50"}),
+        *kpi_days(TIED_B, BOARD_DAY, BOARD_DAY, {**STEADY, "customer_satisfaction": "4.50"}),
+        *kpi_days(BEST, BOARD_DAY, BOARD_DAY, {**STEADY, "customer_satisfaction": "4.80"}),
+    ]
+    very_low = {**POOR, "customer_satisfaction": "3.00"}
+    bus.handle_many(
+        [*board, *week_of_facts(SLUMPING, very_low), *week_of_facts(SHINING, STRONG)],
+        channel="test",
+    )
+    ready_for_demotion(bus, DEMOTED, SITE, OTHER_TEAM)
+    demoted_on = PROMOTED_ON + dt.timedelta(days=28)
+    bus.handle_many(
+        kpi_days(DEMOTED, demoted_on, demoted_on, POOR), channel="test"
+    )  # has the last week assessed
+    study_days = [dt.date(2026, 7, 20) + dt.timedelta(days=n) for n in range(3)]
+    plan = {
+        "first_day": "2026-07-20",
+        "last_day": "2026-07-22",
+        "required_minutes": 30,
+        "reason": "working from home",
+    }
+    learning = [
+        (
+            "study_plan.started",
+            {"command_id": f"plan-{STUDENT}", "employee_id": STUDENT, "data": plan},
+        )
+    ]
+    for day, minutes in zip(study_days, (40, 10, 45), strict=True):
+        learning.append(
+            (
+                "study.logged",
+                {
+                    "command_id": f"s-{STUDENT}-{day}",
+                    "employee_id": STUDENT,
+                    "data": {"day": day.isoformat(), "minutes": minutes, "course_id": "C-HOME"},
+                },
+            )
+        )
+        quiz = {"quiz_id": f"q-{day}", "course_id": "C-HOME", "day": day.isoformat(), "score": 80}
+        learning.append(
+            (
+                "quiz.scored",
+                {"command_id": f"q-{STUDENT}-{day}", "employee_id": STUDENT, "data": quiz},
+            )
+        )
+    bus.handle_many(learning, channel="test")
+
+
+@pytest.fixture(scope="module")
+def platform(database_url: str, broker: Any, workdir: Any, bus: Any) -> Iterator[Platform]:
+    history(bus)
+    running = Platform(database_url, broker, workdir, "growth").run_parts(
+        "relay", "worker", "gateway"
+    )
+    yield running
+    running.stop()
+
+
+def ask(
+    platform: Platform,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    role: str = "admin",
+    **claims: str,
+) -> dict[str, Any]:
+    answer = platform.graphql(query, variables or {}, token=token_for(role, **claims))
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+def eventually(
+    platform: Platform, query: str, variables: dict[str, Any], check: Any, what: str
+) -> dict[str, Any]:
+    return wait_until(
+        lambda: (data := ask(platform, query, variables)) and check(data) and data, WAIT, what
+    )
+
+
+BOARD = """query($site: ID!, $team: ID, $metric: BoardMetric!, $day: Date) {
+  leaderboard(siteId: $site, teamId: $team, metric: $metric, day: $day) {
+    day higherIsBetter entries { rank employeeId value } } }"""
+
+
+def test_a_days_board_ranks_each_kpi_with_ties_sharing_a_rank(platform: Platform) -> None:
+    variables = {
+        "site": SITE,
+        "team": TEAM,
+        "metric": "CUSTOMER_SATISFACTION",
+        "day": BOARD_DAY.isoformat(),
+    }
+    board = eventually(
+        platform, BOARD, variables, lambda d: len(d["leaderboard"]["entries"]) == 3, "no board"
+    )
+    entries = [(e["rank"], e["employeeId"], e["value"]) for e in board["leaderboard"]["entries"]]
+    assert entries == [(1, BEST, "4.80"), (2, TIED_A, "4.50"), (2, TIED_B, "4.50")]
+    handling = ask(platform, BOARD, {**variables, "metric": "AVERAGE_HANDLING_SECONDS"})[
+        "leaderboard"
+    ]
+    assert handling["higherIsBetter"] is False
+    assert {e["rank"] for e in handling["entries"]} == {1}  # all handled calls in 320 s
+
+
+def test_without_a_day_the_board_is_the_sites_latest_day_with_facts(platform: Platform) -> None:
+    eventually(
+        platform,
+        BOARD,
+        {"site": SITE, "metric": "ENERGY", "day": BOARD_DAY.isoformat()},
+        lambda d: d["leaderboard"]["entries"],
+        "no board",
+    )
+    latest = ask(platform, BOARD, {"site": SITE, "metric": "ENERGY"})["leaderboard"]
+    assert latest["day"] == BOARD_DAY.isoformat()  # no fact of the site is later
+
+
+ENERGY = """query($id: ID!, $from: Date, $to: Date) { energy(employeeId: $id, from: $from, to: $to) {
+  average days { day energy policyVersion }
+  decisions { kind windowStart windowEnd kpiDays energy rewardAmount level days acceptanceTest
+              orderId startsOn endsOn policyVersion } } }"""
+
+
+def test_overflowing_energy_is_rewarded_in_proportion_with_its_window_and_policy(
+    platform: Platform,
+) -> None:
+    variables = {"id": SHINING, "from": "2026-07-01", "to": "2026-07-31"}
+    energy = eventually(
+        platform, ENERGY, variables, lambda d: d["energy"]["decisions"], "no reward"
+    )["energy"]
+    [reward] = energy["decisions"]
+    assert (reward["kind"], reward["windowStart"], reward["windowEnd"], reward["kpiDays"]) == (
+        "reward",
+        "2026-07-06",
+        "2026-07-12",
+        5,
+    )
+    overflow = float(reward["energy"]) - 100
+    assert float(reward["rewardAmount"]) == pytest.approx(overflow * 5, abs=0.01)
+    assert reward["policyVersion"] == "energy/2026-01"
+    assert {d["policyVersion"] for d in energy["days"]} == {"energy/2026-01"}
+
+
+READINESS = """query($id: ID!, $asOf: Date) { readiness(employeeId: $id, asOf: $asOf) {
+  ready reasons { kind reason } } }"""
+
+
+def test_very_low_energy_orders_a_week_off_post_and_a_failed_acceptance_test_repositions(
+    platform: Platform,
+) -> None:
+    variables = {"id": SLUMPING, "from": "2026-07-01", "to": "2026-07-31"}
+    energy = eventually(
+        platform, ENERGY, variables, lambda d: d["energy"]["decisions"], "no order"
+    )["energy"]
+    [order] = energy["decisions"]
+    assert (order["kind"], order["level"], order["days"], order["acceptanceTest"]) == (
+        "offpost_training",
+        "very_low",
+        7,
+        True,
+    )
+    assert (order["startsOn"], order["endsOn"]) == ("2026-07-13", "2026-07-19")
+    during = ask(platform, READINESS, {"id": SLUMPING, "asOf": "2026-07-15"})["readiness"]
+    assert during == {
+        "ready": False,
+        "reasons": [
+            {
+                "kind": "offpost_training",
+                "reason": "off-post training from 2026-07-13 to 2026-07-19",
+            }
+        ],
+    }
+    failed = ask(
+        platform,
+        "mutation($i: AcceptanceTestInput!) { failAcceptanceTest(input: $i) { type } }",
+        {
+            "i": {
+                "commandId": new_id("t"),
+                "employeeId": SLUMPING,
+                "orderId": order["orderId"],
+                "score": 41,
+                "passMark": 60,
+                "takenOn": "2026-07-20",
+            }
+        },
+    )
+    assert failed["failAcceptanceTest"]["type"] == "acceptance_test.failed"
+    path = eventually(
+        platform,
+        "query($id: ID!) { growthPath(employeeId: $id) { post history { kind reason } } }",
+        {"id": SLUMPING},
+        lambda d: d["growthPath"]["post"],
+        "not re-positioned",
+    )["growthPath"]
+    assert path["post"] == "back_office"
+    assert path["history"][-1] == {
+        "kind": "repositioned",
+        "reason": "failed the acceptance test on 2026-07-20 with 41",
+    }
+    after = ask(platform, READINESS, {"id": SLUMPING})["readiness"]
+    assert not after["ready"] and after["reasons"][0]["kind"] == "repositioned"
+
+
+PATH = """query($id: ID!) { growthPath(employeeId: $id) { stage star track
+  history { kind occurredOn before after reason policyVersion criteria { key met } }
+  progress { step met policyVersion criteria { key required actual met } } } }"""
+
+
+def test_sustained_low_performance_demotes_one_star_and_the_path_shows_why(
+    platform: Platform,
+) -> None:
+    path = eventually(
+        platform, PATH, {"id": DEMOTED}, lambda d: d["growthPath"]["star"] == 1, "no demotion"
+    )["growthPath"]
+    ladder = [
+        c["kind"]
+        for c in path["history"]
+        if c["kind"] in ("hired", "graduated", "promoted", "demoted")
+    ]
+    assert ladder == ["hired", "graduated", "promoted", "demoted"]
+    demotion = next(c for c in path["history"] if c["kind"] == "demoted")
+    assert (demotion["before"], demotion["after"], demotion["occurredOn"]) == (
+        "2",
+        "1",
+        "2026-06-29",
+    )
+    assert demotion["reason"].startswith("sustained low performance: average energy")
+    assert demotion["policyVersion"] == "ladder/2026-01" and all(
+        c["met"] for c in demotion["criteria"]
+    )
+    [step] = path["progress"]
+    assert step["step"] == "promote:2" and not step["met"]
+    energy = next(c for c in step["criteria"] if c["key"] == "average:energy")
+    assert energy["required"] == "at least 75.00" and not energy["met"]
+    profile = ask(platform, "query($id: ID!) { employee(id: $id) { starLevel } }", {"id": DEMOTED})
+    assert profile["employee"]["starLevel"] == 1  # the unified view follows demotions too
+
+
+def test_a_missed_study_day_needs_a_make_up_exam_before_calls(platform: Platform) -> None:
+    variables = {"id": STUDENT, "asOf": "2026-07-23"}
+    missed = eventually(
+        platform, READINESS, variables, lambda d: d["readiness"] and not d["readiness"]["ready"], "no missed day"
+    )["readiness"]
+    assert missed["reasons"] == [
+        {
+            "kind": "makeup_exam",
+            "reason": "missed the required study of 2026-07-21 (studied 10 of 30 minutes): make-up exam pending",
+        }
+    ]
+    exam = {
+        "commandId": new_id("m"),
+        "employeeId": STUDENT,
+        "score": 75,
+        "passMark": 60,
+        "takenOn": "2026-07-23",
+    }
+    ask(
+        platform,
+        "mutation($i: MakeupExamInput!) { passMakeupExam(input: $i) { type } }",
+        {"i": exam},
+    )
+    eventually(platform, READINESS, variables, lambda d: d["readiness"]["ready"], "still not ready")
+
+
+def test_the_energy_bill_is_served_as_graphql_and_as_a_printable_page(platform: Platform) -> None:
+    from playwright.sync_api import sync_playwright
+
+    query = """query($id: ID!) { annualStatement(employeeId: $id, year: 2026) {
+      starsGained starsLost graduated trainingsPassed rewards offpostTrainings energyTrend
+      issuesRaised couponsGranted energyByMonth { month days } printableUrl } }"""
+    statement = eventually(
+        platform,
+        query,
+        {"id": DEMOTED},
+        lambda d: d["annualStatement"]["starsLost"] == 1,
+        "no bill",
+    )["annualStatement"]
+    assert (statement["starsGained"], statement["starsLost"], statement["graduated"]) == (
+        1,
+        1,
+        True,
+    )
+    assert statement["trainingsPassed"] == 2
+    assert [m["month"] for m in statement["energyByMonth"]] == [4, 5, 6]
+    assert statement["energyTrend"] == "falling"
+    url = f"http://127.0.0.1:{platform.port}{statement['printableUrl']}"
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            assert page.goto(url).status == 200
+            assert page.title() == "Energy bill 2026: Agent"
+            assert "Stars lost" in page.inner_text("#figures")
+            assert page.locator("#changes tr").count() >= 4
+        finally:
+            browser.close()
+    forged = url.replace("signature=", "signature=0")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged, timeout=10)
+    assert refused.value.code == 401  # no valid link and no bearer token
+
+
+OVERVIEW = """query($site: ID, $from: Date, $to: Date) { siteOverview(siteId: $site, from: $from, to: $to) {
+  siteId figures { headcount ready promotions demotions graduations averageEnergy
+  byStage { level headcount } byStar { level headcount } } teams { teamId figures { headcount } } } }"""
+
+
+def test_an_analyst_counts_a_sites_agents_by_stage_and_star_in_one_query(
+    platform: Platform,
+) -> None:
+    variables = {"site": SITE, "from": "2026-04-01", "to": "2026-07-31"}
+    eventually(
+        platform, PATH, {"id": DEMOTED}, lambda d: d["growthPath"]["star"] == 1, "no demotion"
+    )
+    answer = platform.graphql(OVERVIEW, variables, token=token_for("analyst", subject="A-1"))
+    [site] = answer["data"]["siteOverview"]
+    figures = site["figures"]
+    assert figures["headcount"] == 7
+    assert (figures["promotions"], figures["demotions"], figures["graduations"]) == (1, 1, 1)
+    assert {s["level"]: s["headcount"] for s in figures["byStage"]}["chick"] == 6
+    assert sum(s["headcount"] for s in figures["byStar"]) == 7
+    assert figures["averageEnergy"] is None  # 3 agents with KPI facts: under the threshold of 5
+    assert {t["teamId"] for t in site["teams"]} == {TEAM, OTHER_TEAM}
+    agent = platform.graphql(
+        OVERVIEW, variables, token=token_for("agent", subject=TIED_A, site=SITE, team=TEAM)
+    )
+    assert agent["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+def test_regrouping_proposes_balanced_teams_and_accepting_records_each_transfer(
+    platform: Platform,
+) -> None:
+    manager = {"subject": "M-grow", "site": SITE}
+    propose = """mutation($i: ProposeRegroupingInput!) { proposeRegrouping(input: $i) {
+      result { type } proposal { proposalId optimal sizeSpread starTotalSpread moves
+      teams { teamId size } assignments { employeeId toTeamId } } } }"""
+    eventually(
+        platform, READINESS, {"id": TIED_A}, lambda d: d["readiness"]["ready"], "not projected"
+    )
+    proposed = ask(
+        platform,
+        propose,
+        {"i": {"commandId": new_id("rg"), "siteId": SITE, "teamCount": 2}},
+        "site_manager",
+        **manager,
+    )
+    proposal = proposed["proposeRegrouping"]["proposal"]
+    assert proposed["proposeRegrouping"]["result"]["type"] == "regrouping.proposed"
+    assert proposal["optimal"] and proposal["sizeSpread"] <= 1
+    available = {a["employeeId"] for a in proposal["assignments"]}
+    assert SLUMPING not in available and DEMOTED not in available  # not ready for calls
+    accept = """mutation($i: AcceptRegroupingInput!) { acceptRegrouping(input: $i) {
+      result { type } transfers { employeeId toTeamId eventId code } } }"""
+    given = {
+        "commandId": new_id("acc"),
+        "proposalId": proposal["proposalId"],
+        "acceptedOn": "2026-08-10",
+    }
+    accepted = ask(platform, accept, {"i": given}, "site_manager", **manager)["acceptRegrouping"]
+    moved = {a["employeeId"]: a["toTeamId"] for a in proposal["assignments"]}
+    assert len(accepted["transfers"]) == proposal["moves"]
+    assert all(
+        t["eventId"] and t["code"] is None and moved[t["employeeId"]] == t["toTeamId"]
+        for t in accepted["transfers"]
+    )
+    again = ask(platform, accept, {"i": given}, "site_manager", **manager)["acceptRegrouping"]
+    assert [t["eventId"] for t in again["transfers"]] == [
+        t["eventId"] for t in accepted["transfers"]
+    ]
+
+
+KPI = "mutation($i: RecordKpiInput!) { recordKpi(input: $i) { type } }"
+
+
+def kpi_input(employee: str, day: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "commandId": new_id("k"),
+        "employeeId": employee,
+        "day": day,
+        "callsAnswered": 60,
+        "averageHandlingSeconds": 300,
+        "firstContactResolution": "85.5",
+        "customerSatisfaction": "4.4",
+        "qaScore": "88",
+        "attendance": "97",
+        **changes,
+    }
+
+
+def test_a_kpi_out_of_range_in_the_future_or_of_nobody_is_refused_with_the_reason(
+    platform: Platform,
+) -> None:
+    bad = platform.graphql(
+        KPI, {"i": kpi_input(TIED_A, "2026-08-04", callsAnswered=-1, customerSatisfaction="5.5")}
+    )
+    error = bad["errors"][0]["extensions"]
+    assert error["code"] == "INVALID_INPUT"
+    assert {p["field"] for p in error["problems"]} == {
+        "input.callsAnswered",
+        "input.customerSatisfaction",
+    }
+    tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date() + dt.timedelta(days=1)
+    future = platform.graphql(KPI, {"i": kpi_input(TIED_A, tomorrow.isoformat())})
+    assert future["errors"][0]["extensions"]["code"] == "DATE_IN_FUTURE"
+    assert "Asia/Shanghai" in future["errors"][0]["message"]
+    nobody = platform.graphql(KPI, {"i": kpi_input(f"{RUN}-nobody", "2026-08-04")})
+    assert nobody["errors"][0]["extensions"]["code"] == "UNKNOWN_EMPLOYEE"
+
+
+def test_a_promotion_not_meeting_the_policy_names_each_unmet_criterion(platform: Platform) -> None:
+    promote = "mutation($i: PromoteStarInput!) { promoteStar(input: $i) { type } }"
+    given = {
+        "commandId": new_id("p"),
+        "employeeId": TIED_A,
+        "toStar": 2,
+        "reason": "r",
+        "promotedOn": "2026-08-04",
+    }
+    refused = platform.graphql(promote, {"i": given})["errors"][0]
+    assert refused["extensions"]["code"] == "NOT_A_LADDER_STEP"  # a chick graduates first
+    graduate = "mutation($i: GraduateChickInput!) { graduateChick(input: $i) { type } }"
+    given = {
+        "commandId": new_id("g"),
+        "employeeId": TIED_A,
+        "reason": "r",
+        "graduatedOn": "2026-08-03",
+    }
+    refused = platform.graphql(graduate, {"i": given})["errors"][0]
+    assert refused["extensions"]["code"] == "CRITERIA_UNMET"
+    problems = {p["problem"]: p["allowed"] for p in refused["extensions"]["problems"]}
+    assert problems["course C-ONBOARD passed: not passed"] == "passed"
+    assert (
+        problems["days with KPI facts from 2026-07-06 to 2026-08-02: 0 days"] == "at least 10 days"
+    )
