@@ -23,6 +23,16 @@ import pytest
 from aerie_gateway.schema import schema
 
 from tests.conftest import Platform, hire, new_id, token_for, wait_until
+from tests.growth_support import (
+    PROMOTED_ON,
+    STEADY,
+    hired,
+    kpi_days,
+    passed,
+    ready_for_demotion,
+    ready_for_promotion,
+    ready_for_track_change,
+)
 
 SITE, OTHER_SITE = "site-a", "site-b"
 TEAM, OTHER_TEAM = "team-a1", "team-a2"
@@ -82,13 +92,6 @@ MATRIX: dict[str, dict[str, str]] = {
         "site_publisher": "site",
         "admin": "any",
     },
-    "Mutation.passTraining": {"lms": "any", "site_publisher": "site", "admin": "any"},
-    "Mutation.promoteStar": {
-        "hr": "any",
-        "site_manager": "site",
-        "site_publisher": "site",
-        "admin": "any",
-    },
     "Mutation.raiseIssue": {**dict.fromkeys(PEOPLE, "self"), "admin": "self"},
     "Mutation.grantCoupon": {"agent": "self", "site_publisher": "site", "admin": "any"},
     "Mutation.answerSurvey": {**dict.fromkeys(PEOPLE, "self"), "admin": "self"},
@@ -112,6 +115,80 @@ MATRIX: dict[str, dict[str, str]] = {
         "admin": "any",
     },
 }
+# growth paths
+GROWTH_VIEW = {
+    "agent": "self",
+    "team_lead": "team",
+    "site_manager": "site",
+    "qa": "any",
+    "hr": "any",
+    "admin": "any",
+}
+LADDER = {
+    "hr": "any",
+    "site_manager": "site",
+    "team_lead": "team",
+    "site_publisher": "site",
+    "admin": "any",
+}
+LMS = {"lms": "any", "site_publisher": "site", "admin": "any"}
+SITE_PLANS = {"hr": "any", "site_manager": "site", "site_publisher": "site", "admin": "any"}
+REGROUPING = {"site_manager": "site", "hr": "any", "admin": "any"}
+MATRIX.update(
+    {
+        "Query.growthPath": GROWTH_VIEW,
+        "Query.readiness": GROWTH_VIEW,
+        "Query.energy": GROWTH_VIEW,
+        "Query.leaderboard": {
+            "agent": "site",
+            "team_lead": "site",
+            "site_manager": "site",
+            "qa": "any",
+            "hr": "any",
+            "admin": "any",
+        },
+        "Query.annualStatement": {
+            "agent": "self",
+            "team_lead": "team",
+            "site_manager": "site",
+            "hr": "any",
+            "admin": "any",
+        },
+        "Query.siteOverview": {
+            "analyst": "any",
+            "hr": "any",
+            "site_manager": "site",
+            "admin": "any",
+        },
+        "Query.regroupingProposal": REGROUPING,
+        "Mutation.recordKpi": {"site_publisher": "site", "admin": "any"},
+        "Mutation.graduateChick": LADDER,
+        "Mutation.promoteStar": LADDER,
+        "Mutation.demoteStar": LADDER,
+        "Mutation.changeTrack": SITE_PLANS,
+        "Mutation.assignTraining": {
+            "lms": "any",
+            "site_publisher": "site",
+            "team_lead": "team",
+            "site_manager": "site",
+            "admin": "any",
+        },
+        "Mutation.passTraining": LMS,
+        "Mutation.failTraining": LMS,
+        "Mutation.startStudyPlan": SITE_PLANS,
+        "Mutation.endStudyPlan": SITE_PLANS,
+        "Mutation.logStudy": LMS,
+        "Mutation.scoreQuiz": LMS,
+        "Mutation.passMakeupExam": LMS,
+        "Mutation.failMakeupExam": LMS,
+        "Mutation.passAcceptanceTest": LMS,
+        "Mutation.failAcceptanceTest": LMS,
+        "Mutation.proposeRegrouping": REGROUPING,
+        "Mutation.acceptRegrouping": REGROUPING,
+    }
+)
+PROPOSALS = {SITE: f"{RUN}-rg-a", OTHER_SITE: f"{RUN}-rg-b"}
+"""A regrouping proposal made at each site (its reader is whoever reaches the site)."""
 
 EVERY_PERSON = {**dict.fromkeys(PEOPLE, "any"), "admin": "any"}
 RESPONDERS = {"responder": "department", "hr": "any", "admin": "any"}
@@ -164,6 +241,35 @@ QUERIES = {
         lambda target: {"id": target["employee"]},
     ),
     "Query.sites": ("{ sites { id today } }", lambda _target: {}),
+    "Query.growthPath": (
+        "query($id: ID!) { growthPath(employeeId: $id) { stage star } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Query.readiness": (
+        "query($id: ID!) { readiness(employeeId: $id) { ready } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Query.energy": (
+        "query($id: ID!) { energy(employeeId: $id) { average } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Query.leaderboard": (
+        "query($site: ID!, $team: ID) { leaderboard(siteId: $site, teamId: $team, "
+        "metric: CUSTOMER_SATISFACTION) { entries { rank } } }",
+        lambda target: {"site": target["site"], "team": target["team"]},
+    ),
+    "Query.annualStatement": (
+        "query($id: ID!) { annualStatement(employeeId: $id, year: 2026) { starsGained } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Query.siteOverview": (
+        "query($site: ID) { siteOverview(siteId: $site) { figures { headcount } } }",
+        lambda target: {"site": target["site"]},
+    ),
+    "Query.regroupingProposal": (
+        "query($id: ID!) { regroupingProposal(id: $id) { moves } }",
+        lambda target: {"id": PROPOSALS[target["site"]]},
+    ),
     "Query.site": (
         "query($id: ID!) { site(id: $id) { id timeZone calendar { opensAt } } }",
         lambda target: {"id": target["site"]},
@@ -234,6 +340,8 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
             command_id=f"open-{RUN}-{site}",
             data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2026-01-01"},
         )
+    for site, proposal in PROPOSALS.items():
+        propose_at(bus, proposal, site, STRANGER if site == OTHER_SITE else AGENT)
     for role in (*PEOPLE, "admin"):  # each person can act as themselves
         if role != "agent":
             hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
@@ -283,6 +391,29 @@ def open_survey(survey_id: str, **changes: Any) -> dict[str, Any]:
         "closes_on": (today + dt.timedelta(days=1)).isoformat(),
         **changes,
     }
+
+
+def propose_at(bus: Any, proposal: str, site: str, employee: str) -> None:
+    """A regrouping proposal at ``site`` that leaves ``employee`` where they are."""
+    team = "team-b1" if site == OTHER_SITE else TEAM
+    bus.handle(
+        "regrouping.proposed",
+        command_id=f"propose-{proposal}",
+        data={
+            "proposal_id": proposal,
+            "site_id": site,
+            "proposed_on": "2026-02-01",
+            "team_count": 1,
+            "assignments": [
+                {"employee_id": employee, "from_team_id": team, "to_team_id": team, "star": 1}
+            ],
+            "teams": [{"team_id": team, "size": 1, "star_total": 1, "by_star": {"1": 1}}],
+            "optimal": True,
+            "moves": 0,
+            "size_spread": 0,
+            "star_total_spread": 0,
+        },
+    )
 
 
 def hire_into(bus: Any, employee: str, site: str, team: str) -> None:
@@ -352,10 +483,19 @@ def test_a_team_lead_and_an_agent_see_their_own_fields_only(platform: Platform) 
     assert "errors" not in own and own["data"]["employee"]["openIssues"] == []
 
 
-def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> dict[str, Any]:
-    """A valid input of ``field`` about ``target`` (fresh employees where the event ends one)."""
+def mutation_input(
+    field: str, role: str, target: dict[str, str], bus: Any, allowed: bool = True
+) -> dict[str, Any]:
+    """A valid input of ``field`` about ``target`` (fresh employees where the event ends one).
+
+    Where a step of the ladder needs a history (courses, weeks of KPI facts), it is
+    recorded first, but only for a write that will be allowed.
+    """
     command = new_id("cmd")
     employee = target["employee"]
+    growth = growth_input(field, role, target, bus, allowed)
+    if growth is not None:
+        return {"commandId": command, **growth}
     if field in ("Mutation.transferEmployee", "Mutation.recordLeaving", "Mutation.promoteStar"):
         employee = new_id(f"{RUN}-{role}")
         hire_into(bus, employee, target["site"], target["team"])
@@ -380,7 +520,7 @@ def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> d
     if field == "Mutation.recordLeaving":
         return {**base, "leftOn": "2026-02-01", "reason": "resigned"}
     training = {
-        "courseId": "C-1",
+        "courseId": new_id("C"),
         "courseTitle": "Empathy",
         "score": 80,
         "passMark": 60,
@@ -390,15 +530,13 @@ def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> d
         return {**base, **training}
     if field == "Mutation.publishEvent":
         payload = {
-            "course_id": "C-1",
+            "course_id": new_id("C"),
             "course_title": "Empathy",
             "score": 80,
             "pass_mark": 60,
             "passed_on": "2026-02-01",
         }
         return {**base, "type": "training.passed", "payload": payload}
-    if field == "Mutation.promoteStar":
-        return {**base, "toStar": 2, "reason": "steady", "promotedOn": "2026-02-01"}
     if field == "Mutation.raiseIssue":
         return {
             **base,
@@ -454,10 +592,165 @@ def mutation_input(field: str, role: str, target: dict[str, str], bus: Any) -> d
     return {**base, "surveyId": survey, "overall": 4, "enps": 8, "drivers": {"pay": 3}}
 
 
+_days = iter(range(1, 100_000))
+
+
+def growth_input(
+    field: str, role: str, target: dict[str, str], bus: Any, allowed: bool
+) -> dict[str, Any] | None:
+    """The input of a growth mutation about ``target``, or None for another mutation."""
+    employee, site, team = target["employee"], target["site"], target["team"]
+    day = (dt.date(2020, 1, 1) + dt.timedelta(days=next(_days))).isoformat()
+    scored = {"score": 80, "passMark": 60, "takenOn": "2026-02-01"}
+    failed = {"score": 40, "passMark": 60, "takenOn": "2026-02-01"}
+    if field in LADDER_STEPS and allowed:
+        employee = new_id(f"{RUN}-{role}")
+    match field:
+        case "Mutation.recordKpi":
+            return {
+                "employeeId": employee,
+                "day": day,
+                "callsAnswered": 50,
+                "averageHandlingSeconds": 300,
+                "firstContactResolution": "80",
+                "customerSatisfaction": "4.2",
+                "qaScore": "85",
+                "attendance": "97",
+            }
+        case "Mutation.graduateChick":
+            if allowed:
+                on = PROMOTED_ON
+                bus.handle_many(
+                    [
+                        hired(employee, site, team, on - dt.timedelta(days=120)),
+                        passed(employee, "C-ONBOARD", on - dt.timedelta(days=100)),
+                        *kpi_days(
+                            employee, on - dt.timedelta(days=20), on - dt.timedelta(days=1), STEADY
+                        ),
+                    ],
+                    channel="test",
+                )
+            return {
+                "employeeId": employee,
+                "graduatedOn": PROMOTED_ON.isoformat(),
+                "reason": "coached",
+            }
+        case "Mutation.promoteStar":
+            if allowed:
+                ready_for_promotion(bus, employee, site, team)
+            return {
+                "employeeId": employee,
+                "toStar": 2,
+                "reason": "steady",
+                "promotedOn": PROMOTED_ON.isoformat(),
+            }
+        case "Mutation.demoteStar":
+            on = ready_for_demotion(bus, employee, site, team) if allowed else PROMOTED_ON
+            return {
+                "employeeId": employee,
+                "toStar": 1,
+                "reason": "sustained low energy",
+                "demotedOn": on.isoformat(),
+            }
+        case "Mutation.changeTrack":
+            on = ready_for_track_change(bus, employee, site, team) if allowed else PROMOTED_ON
+            return {
+                "employeeId": employee,
+                "toTrack": "qa",
+                "reason": "quality inspector",
+                "changedOn": on.isoformat(),
+            }
+        case "Mutation.assignTraining":
+            return {
+                "employeeId": employee,
+                "courseId": "C-X",
+                "courseTitle": "X",
+                "assignedOn": day,
+                "reason": "by need",
+            }
+        case "Mutation.failTraining":
+            return {
+                "employeeId": employee,
+                "courseId": "C-X",
+                "courseTitle": "X",
+                "score": 40,
+                "passMark": 60,
+                "failedOn": day,
+            }
+        case "Mutation.startStudyPlan":
+            return {
+                "employeeId": employee,
+                "firstDay": day,
+                "lastDay": day,
+                "requiredMinutes": 30,
+                "reason": "at home",
+            }
+        case "Mutation.endStudyPlan":
+            if allowed:
+                plan = {
+                    "first_day": day,
+                    "last_day": day,
+                    "required_minutes": 30,
+                    "reason": "at home",
+                }
+                bus.handle(
+                    "study_plan.started", command_id=new_id("plan"), employee_id=employee, data=plan
+                )
+            return {"employeeId": employee, "endedOn": day, "reason": "back at the site"}
+        case "Mutation.logStudy":
+            return {"employeeId": employee, "day": day, "minutes": 30, "courseId": "C-X"}
+        case "Mutation.scoreQuiz":
+            return {
+                "employeeId": employee,
+                "quizId": new_id("q"),
+                "courseId": "C-X",
+                "day": day,
+                "score": 70,
+            }
+        case "Mutation.passMakeupExam":
+            return {"employeeId": employee, **scored}
+        case "Mutation.failMakeupExam":
+            return {"employeeId": employee, **failed}
+        case "Mutation.passAcceptanceTest":
+            return {"employeeId": employee, "orderId": new_id("o"), **scored}
+        case "Mutation.failAcceptanceTest":
+            return {"employeeId": employee, "orderId": new_id("o"), **failed}
+        case "Mutation.proposeRegrouping":
+            return {"siteId": site, "teamCount": 1}
+        case "Mutation.acceptRegrouping":
+            proposal = new_id(f"{RUN}-rg")
+            if allowed:
+                propose_at(bus, proposal, site, STRANGER if site == OTHER_SITE else AGENT)
+            else:
+                proposal = PROPOSALS[site]
+            return {"proposalId": proposal, "acceptedOn": "2026-02-02"}
+    return None
+
+
+LADDER_STEPS = {
+    "Mutation.graduateChick",
+    "Mutation.promoteStar",
+    "Mutation.demoteStar",
+    "Mutation.changeTrack",
+}
+
+
+SHARED_INPUTS = {
+    "passMakeupExam": "MakeupExamInput",
+    "failMakeupExam": "MakeupExamInput",
+    "passAcceptanceTest": "AcceptanceTestInput",
+    "failAcceptanceTest": "AcceptanceTestInput",
+}
+"""Mutations whose input type another mutation shares."""
+
+
 def run_mutation(platform: Platform, role: str, field: str, given: dict[str, Any]) -> dict:
     name = field.split(".", 1)[1]
-    input_type = name[0].upper() + name[1:] + "Input"
-    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {{ type }} }}"
+    input_type = SHARED_INPUTS.get(name, name[0].upper() + name[1:] + "Input")
+    answer = (
+        "{ result { type } }" if name in ("proposeRegrouping", "acceptRegrouping") else "{ type }"
+    )
+    query = f"mutation($input: {input_type}!) {{ {name}(input: $input) {answer} }}"
     return as_role(platform, role, query, {"input": given})
 
 
@@ -491,7 +784,7 @@ def test_each_role_records_an_event_only_within_its_scope_and_a_refusal_stores_n
         cases = [(own_target(role, reach), reach is not None)]
         cases += [(target, reach == "any") for target in outside_targets(reach)]
         for target, allowed in cases:
-            given = mutation_input(field, role, target, bus)
+            given = mutation_input(field, role, target, bus, allowed)
             result = run_mutation(platform, role, field, given)
             if allowed:
                 assert "errors" not in result, (field, role, target, result)

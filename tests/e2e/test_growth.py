@@ -296,7 +296,11 @@ def test_sustained_low_performance_demotes_one_star_and_the_path_shows_why(
 def test_a_missed_study_day_needs_a_make_up_exam_before_calls(platform: Platform) -> None:
     variables = {"id": STUDENT, "asOf": "2026-07-23"}
     missed = eventually(
-        platform, READINESS, variables, lambda d: d["readiness"] and not d["readiness"]["ready"], "no missed day"
+        platform,
+        READINESS,
+        variables,
+        lambda d: d["readiness"] and not d["readiness"]["ready"],
+        "no missed day",
     )["readiness"]
     assert missed["reasons"] == [
         {
