@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-load bench-surveys bench-voice bench-worker load-client schemas install clean browser
+.PHONY: run test lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,10 +45,15 @@ bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.load
 	@$(BIN)/python -m tests.perf.worker_start
 	@$(BIN)/python -m tests.perf.voice
+	@$(BIN)/python -m tests.perf.growth
 
 ## make bench-voice: the escalations projection's throughput and the deadline manager's lag
 bench-voice: $(STAMP)
 	@$(BIN)/python -m tests.perf.voice
+
+## make bench-growth: the growth projections' throughput in a worker of their own, on the demo
+bench-growth: $(STAMP)
+	@$(BIN)/python -m tests.perf.growth
 
 ## make bench-worker: a projection worker's start and restart after kill -9, to its first applied event
 bench-worker: $(STAMP)

@@ -98,7 +98,7 @@ def step(kind: str, employee: str, on: dt.date, **data: Any) -> tuple[str, dict[
         "track.changed": "changed_on",
     }[kind]
     return kind, {
-        "command_id": f"{kind}-{employee}-{on}",
+        "command_id": f"{kind[:5]}-{employee}-{on}",
         "employee_id": employee,
         "data": {day_field: on.isoformat(), "reason": "review", **data},
     }

@@ -31,6 +31,16 @@ SITE_SUMMARY = """query Summary($site: ID!) { siteSummary(siteId: $site) { siteI
   anonymityThreshold byStar { starLevel headcount }
   teams { teamId headcount averageStar surveyAnswers averageSurvey } } }"""
 
+LEADERBOARD = """query Board($site: ID!, $metric: BoardMetric!) { leaderboard(siteId: $site,
+  metric: $metric, first: 20) { day higherIsBetter entries { rank employeeId displayName teamId value } } }"""
+BOARD_METRICS = (
+    "CUSTOMER_SATISFACTION",
+    "QA_SCORE",
+    "CALLS_ANSWERED",
+    "AVERAGE_HANDLING_SECONDS",
+    "ENERGY",
+)
+
 SCRIPT = """
 local bodies = {}
 for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
@@ -142,7 +152,7 @@ def under_load(
 def gateway_load(
     port: int, token: str, employees: list[str], sites: list[str], seconds: int = 10
 ) -> list[Load]:
-    """The unified view, a page of 100 and the site summary, one after the other."""
+    """The unified view, a page of 100, the site summary and the leaderboard, one after the other."""
     people = [{"id": e} for e in employees]
     places = [{"site": s} for s in sites]
     under_load(port, "warm-up", FULL_VIEW, people, token, seconds=2)
@@ -158,6 +168,14 @@ def gateway_load(
             places,
             token,
             connections=2,
+            seconds=seconds,
+        ),
+        under_load(
+            port,
+            "leaderboard (a site's day, a random metric)",
+            LEADERBOARD,
+            [{"site": s, "metric": m} for s in sites for m in BOARD_METRICS],
+            token,
             seconds=seconds,
         ),
     ]
