@@ -1,4 +1,4 @@
-"""Given / when / then on the aggregates, without a database."""
+"""Given / when / then on the aggregates, without a database (the ladder: test_growth_aggregates)."""
 
 from decimal import Decimal
 
@@ -10,44 +10,13 @@ from aerie_services.errors import (
     CouponOverLimit,
     EmployeeHasLeft,
     ScoreBelowPassMark,
-    StarLevelMismatch,
 )
 from aerie_services.learning.domainmodel import TrainingPassage
 from aerie_services.people.domainmodel import Employee
-from aerie_services.performance.domainmodel import StarLadder
 
 
 def command(kind: str, command_id: str = "c1", **data: object) -> Command:
     return Command(kind, command_id, "E-1", dict(data), "2026-01-05T09:00:00+00:00")
-
-
-def promote(ladder: StarLadder, to_star: int, command_id: str) -> None:
-    cmd = command(
-        "star.promoted", command_id, to_star=to_star, reason="r", promoted_on="2026-02-01"
-    )
-    ladder.promote(cmd.meta(site_id="s"), cmd.data)
-
-
-def test_a_new_agent_is_promoted_from_one_star_to_two() -> None:
-    ladder = StarLadder(employee_id="E-1")
-    promote(ladder, 2, "p1")
-    assert ladder.star == 2
-    assert ladder.collect_events()[-1].payload["from_star"] == 1
-
-
-def test_a_promotion_that_skips_a_star_is_refused() -> None:
-    ladder = StarLadder(employee_id="E-1")
-    with pytest.raises(StarLevelMismatch) as caught:
-        promote(ladder, 3, "p1")
-    assert caught.value.allowed == "2"
-
-
-def test_no_promotion_beyond_five_stars() -> None:
-    ladder = StarLadder(employee_id="E-1")
-    for star, cid in zip(range(2, 6), "abcd", strict=True):
-        promote(ladder, star, cid)
-    with pytest.raises(StarLevelMismatch):
-        promote(ladder, 6, "e")
 
 
 def test_a_score_below_the_pass_mark_is_not_a_pass() -> None:

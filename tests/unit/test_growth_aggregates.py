@@ -19,7 +19,7 @@ from aerie_services.growth_errors import (
     StudyDayMet,
 )
 from aerie_services.learning.record import LearnerRecord
-from aerie_services.performance.ladder import StarLadder
+from aerie_services.performance.domainmodel import StarLadder
 
 TODAY = dt.date(2026, 4, 1)
 ZONE = "Asia/Shanghai"
@@ -160,6 +160,20 @@ def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() 
         )
     [unmet] = [c for c in caught.value.criteria if not c.met]
     assert (unmet.key, unmet.required, unmet.actual) == ("average:energy", "below 65.00", "95.83")
+
+
+def test_a_promotion_that_skips_a_star_is_refused_naming_the_next_star() -> None:
+    ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
+    with pytest.raises(StarLevelMismatch) as caught:
+        ladder.promote(
+            meta("star.promoted"),
+            {"to_star": 4, "reason": "r", "promoted_on": TODAY.isoformat()},
+            evidence(ladder),
+            HIRED,
+            TODAY,
+            ZONE,
+        )
+    assert caught.value.allowed == "3"
 
 
 def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() -> None:

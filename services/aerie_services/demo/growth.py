@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,7 @@ from aerie_events.growth.ladder import Standing, Step, StepKind
 from aerie_events.growth.policy import Evidence, ladder_policy_on
 from aerie_events.growth.study import study_policy_on
 
-from aerie_services.demo.world import DemoPerson, DemoWorld
+from aerie_services.demo.world import DemoCommand, DemoPerson, DemoWorld, command
 
 COURSES = {
     "C-ONBOARD": "Onboarding: systems and scripts",
@@ -299,6 +300,20 @@ def _study_day(path: AgentPath, day: dt.date, rng: random.Random) -> None:
         next_day = day + dt.timedelta(days=1)
         exam = {"score": rng.randint(62, 95), "pass_mark": 60, "taken_on": next_day.isoformat()}
         path.learning.append(Event("makeup_exam.passed", next_day, 11, exam, "makeup"))
+
+
+def commands_of(world: DemoWorld, timeline: str) -> Iterator[DemoCommand]:
+    """The ``learning`` or ``performance`` commands of every agent's simulated path."""
+    for path in simulate(world):
+        agent = path.agent
+        for event in getattr(path, timeline):
+            yield command(
+                event.kind,
+                f"demo-{world.seed}-{agent.employee_id}-{event.day}-{event.suffix}",
+                world.at(agent.site, event.day, event.hour),
+                event.data,
+                employee_id=agent.employee_id,
+            )
 
 
 _CACHE: dict[tuple[Any, ...], list[AgentPath]] = {}

@@ -14,7 +14,7 @@ from aerie_services.batching import BatchedDecisions
 from aerie_services.context import Facts
 from aerie_services.learning import EMPLOYEE_COURSES
 from aerie_services.people import EMPLOYEE_HIRED_ON, EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
-from aerie_services.performance.ladder import StarLadder
+from aerie_services.performance.domainmodel import StarLadder
 from aerie_services.performance.proposals import (
     InvalidProposal,
     RegroupingProposal,

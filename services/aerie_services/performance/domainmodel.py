@@ -1,20 +1,49 @@
-"""The eagle growth ladder: star levels 1 to 5, earned one at a time."""
+"""An agent's record on the growth ladder: star, stage and track, and the evidence the policy reads.
+
+Every decision about an agent's place on the ladder is taken here, against
+this record, never against a read model: the daily KPI facts of the recent
+weeks, the star and track and the day the current level began, the
+off-post training orders and rewards its energy led to. Courses passed come
+from the learning context (a fact asked by the use case), the hire date from
+the roster.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week
+from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
+from aerie_events.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
+from aerie_events.growth.policy import Evidence, ladder_policy_on
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import StarLevelMismatch
+from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
+from aerie_services.growth_errors import (
+    AssessmentDiffers,
+    CriteriaUnmet,
+    KpiTooLate,
+    NotAnOrder,
+    NotOnTheLadder,
+)
+from aerie_services.site_days import not_after
 
-FIRST_STAR = 1
-TOP_STAR = 5
+STEP_FIELDS = {
+    StepKind.GRADUATE: ("graduatedOn", "graduatedOn"),
+    StepKind.PROMOTE: ("promotedOn", "toStar"),
+    StepKind.DEMOTE: ("demotedOn", "toStar"),
+    StepKind.CHANGE_TRACK: ("changedOn", "toTrack"),
+}
+"""Per step: the field of the day it takes effect, and the field its criteria are about."""
+
+KPI_MEMORY_DAYS = 56
+"""How many days of KPI facts the record keeps: twice the ladder's window."""
 
 
 class StarLadder(AerieAggregate):
-    """An agent's place on the star ladder. Every new agent starts at one star."""
+    """An agent's place on the growth ladder. Every new agent starts a chick at one star."""
 
     @staticmethod
     def id_for(employee_id: str) -> Any:
@@ -28,14 +57,288 @@ class StarLadder(AerieAggregate):
     def __init__(self, employee_id: str) -> None:
         self.employee_id = employee_id
         self.star = FIRST_STAR
+        self.track: str = Track.AGENT
+        self.graduated = False
+        self.level_since: str | None = None
+        self.kpi: dict[str, dict[str, str]] = {}
+        self.weeks_decided: dict[str, str] = {}
+        self.orders: dict[str, dict[str, Any]] = {}
+        self.post: str | None = None
 
-    def promote(self, meta: dict, data: dict) -> None:
+    # the evidence
+
+    def standing(self, hired_on: str | None) -> Standing:
+        since = self.level_since or hired_on
+        return Standing(
+            self.track, self.star, self.graduated, dt.date.fromisoformat(since) if since else None
+        )
+
+    def kpi_days(self) -> list[DailyKpi]:
+        return [
+            DailyKpi.from_payload({"day": day, **values})
+            for day, values in sorted(self.kpi.items())
+        ]
+
+    # daily KPI facts
+
+    def record_kpi(self, meta: dict, data: dict, today: dt.date, zone: str) -> None:
+        day = not_after(data["day"], "day", today, zone)
+        if data["day"] in self.kpi:
+            raise AlreadyRecorded(f"the KPI fact of {data['day']}", "day")
+        if self.kpi:
+            earliest = dt.date.fromisoformat(max(self.kpi)) - dt.timedelta(days=KPI_MEMORY_DAYS - 1)
+            if day < earliest:
+                raise KpiTooLate(data["day"], earliest.isoformat())
+        self._kpi_recorded(meta=meta, payload=data)
+
+    @event("KpiRecorded")
+    def _kpi_recorded(self, meta: dict, payload: dict) -> None:
+        self.kpi[payload["day"]] = {k: payload[k] for k in KPI_NAMES}
+        latest = dt.date.fromisoformat(max(self.kpi))
+        forget = (latest - dt.timedelta(days=KPI_MEMORY_DAYS)).isoformat()
+        for day in [d for d in self.kpi if d <= forget]:
+            del self.kpi[day]
+        self.remember(meta, "kpi.recorded", self.version + 1)
+
+    # steps on the ladder
+
+    def _decide(
+        self,
+        step: Step,
+        meta: dict,
+        day: str,
+        evidence: Evidence,
+        hired_on: str | None,
+        today: dt.date,
+        zone: str,
+    ) -> tuple[dict, list[dict[str, object]]]:
+        """Check ``step`` on ``day`` against the policy in force then: the event's meta and criteria.
+
+        Raises ``DateInFuture`` for a day after the site's today, ``CriteriaUnmet``
+        naming every criterion when one is not met.
+        """
+        day_field, field = STEP_FIELDS[step.kind]
+        as_of = not_after(day, day_field, today, zone)
+        evaluation = ladder_policy_on(as_of).evaluate(
+            step, self.standing(hired_on), evidence, as_of
+        )
+        if not evaluation.met:
+            raise CriteriaUnmet(step.label, field, evaluation.policy_version, evaluation.results)
+        return {**meta, "policy_version": evaluation.policy_version}, evaluation.as_payload()
+
+    def _require_agent(self, field: str, what: str) -> None:
+        if self.track != Track.AGENT:
+            raise NotOnTheLadder(
+                f"{what} is for the agent track; this employee is on the {self.track} track",
+                field=field,
+                allowed="a change of track (changeTrack)",
+            )
+
+    def graduate(
+        self,
+        meta: dict,
+        data: dict,
+        evidence: Evidence,
+        hired_on: str | None,
+        today: dt.date,
+        zone: str,
+    ) -> None:
+        self._require_agent("graduatedOn", "graduation")
+        if self.graduated or self.star != FIRST_STAR:
+            raise NotOnTheLadder(
+                "the agent is no chick: they graduated already",
+                field="employeeId",
+                allowed="a one-star agent who has not graduated",
+            )
+        step = Step(StepKind.GRADUATE)
+        decided, criteria = self._decide(
+            step, meta, data["graduated_on"], evidence, hired_on, today, zone
+        )
+        self._graduated(meta=decided, payload={**data, "criteria": criteria})
+
+    @event("Graduated")
+    def _graduated(self, meta: dict, payload: dict) -> None:
+        self.graduated = True
+        self.remember(meta, "chick.graduated", self.version + 1)
+
+    def promote(
+        self,
+        meta: dict,
+        data: dict,
+        evidence: Evidence,
+        hired_on: str | None,
+        today: dt.date,
+        zone: str,
+    ) -> None:
         to_star = data["to_star"]
+        self._require_agent("toStar", "a star promotion")
         if self.star >= TOP_STAR or to_star != self.star + 1:
             raise StarLevelMismatch(self.star, to_star)
-        self._promoted(meta=meta, payload={"from_star": self.star, **data})
+        if self.star == FIRST_STAR and not self.graduated:
+            raise NotOnTheLadder(
+                "a chick graduates before their first star promotion",
+                field="toStar",
+                allowed="graduation first (graduate)",
+            )
+        step = Step(StepKind.PROMOTE, to_star=to_star)
+        decided, criteria = self._decide(
+            step, meta, data["promoted_on"], evidence, hired_on, today, zone
+        )
+        self._promoted(meta=decided, payload={"from_star": self.star, **data, "criteria": criteria})
 
     @event("Promoted")
     def _promoted(self, meta: dict, payload: dict) -> None:
         self.star = payload["to_star"]
+        self.graduated = True
+        self.level_since = payload["promoted_on"]
         self.remember(meta, "star.promoted", self.version + 1)
+
+    def demote(
+        self,
+        meta: dict,
+        data: dict,
+        evidence: Evidence,
+        hired_on: str | None,
+        today: dt.date,
+        zone: str,
+    ) -> None:
+        to_star = data["to_star"]
+        self._require_agent("toStar", "a star demotion")
+        if self.star <= FIRST_STAR or to_star != self.star - 1:
+            raise NotOnTheLadder(
+                f"a demotion goes one star down: the agent is at {self.star} stars, not {to_star + 1}",
+                field="toStar",
+                allowed=f"{self.star - 1}"
+                if self.star > FIRST_STAR
+                else "nothing: one star is the lowest",
+            )
+        step = Step(StepKind.DEMOTE, to_star=to_star)
+        decided, criteria = self._decide(
+            step, meta, data["demoted_on"], evidence, hired_on, today, zone
+        )
+        self._demoted(meta=decided, payload={"from_star": self.star, **data, "criteria": criteria})
+
+    @event("Demoted")
+    def _demoted(self, meta: dict, payload: dict) -> None:
+        self.star = payload["to_star"]
+        self.level_since = payload["demoted_on"]
+        self.remember(meta, "star.demoted", self.version + 1)
+
+    def change_track(
+        self,
+        meta: dict,
+        data: dict,
+        evidence: Evidence,
+        hired_on: str | None,
+        today: dt.date,
+        zone: str,
+    ) -> None:
+        to_track = data["to_track"]
+        if to_track == self.track:
+            raise NotOnTheLadder(
+                f"the employee is on the {to_track} track already",
+                field="toTrack",
+                allowed="another track",
+            )
+        if self.track == Track.AGENT and self.star < TOP_STAR:
+            raise NotOnTheLadder(
+                f"only a five-star agent moves to another track; this one has {self.star} stars",
+                field="toTrack",
+                allowed="a star promotion first",
+            )
+        step = Step(StepKind.CHANGE_TRACK, to_track=to_track)
+        decided, criteria = self._decide(
+            step, meta, data["changed_on"], evidence, hired_on, today, zone
+        )
+        self._track_changed(
+            meta=decided, payload={"from_track": self.track, **data, "criteria": criteria}
+        )
+
+    @event("TrackChanged")
+    def _track_changed(self, meta: dict, payload: dict) -> None:
+        self.track = payload["to_track"]
+        self.level_since = payload["changed_on"]
+        self.post = None
+        self.remember(meta, "track.changed", self.version + 1)
+
+    # what the energy leads to (decided by the energy manager, checked here)
+
+    def _assessed(self, data: dict, asked: Consequence) -> EnergyAssessment:
+        start = dt.date.fromisoformat(data["window_start"])
+        assessment = assess_week(self.kpi_days(), start)
+        if assessment.consequence is not asked:
+            raise AssessmentDiffers(
+                asked.value.replace("_", " "),
+                f"{assessment.consequence.value} ({assessment.reason})",
+            )
+        week = assessment.window_start.isoformat()
+        if week in self.weeks_decided:
+            raise AlreadyRecorded(f"the decision on the week of {week}", "windowStart")
+        return assessment
+
+    def reward(self, meta: dict, data: dict) -> None:
+        assessment = self._assessed(data, Consequence.REWARD)
+        payload = {
+            **_window(assessment),
+            "reward_amount": str(assessment.reward_amount),
+            "currency": "CNY",
+        }
+        self._rewarded(meta={**meta, "policy_version": assessment.policy_version}, payload=payload)
+
+    @event("Rewarded")
+    def _rewarded(self, meta: dict, payload: dict) -> None:
+        self.weeks_decided[payload["window_start"]] = "reward"
+        self.remember(meta, "energy.rewarded", self.version + 1)
+
+    def order_offpost_training(self, meta: dict, data: dict) -> None:
+        assessment = self._assessed(data, Consequence.OFFPOST_TRAINING)
+        if data["order_id"] in self.orders:
+            raise AlreadyRecorded(f"off-post training order {data['order_id']!r}", "orderId")
+        starts_on = assessment.window_end + dt.timedelta(days=1)
+        payload = {
+            "order_id": data["order_id"],
+            **_window(assessment),
+            "level": str(assessment.level),
+            "days": assessment.offpost_days,
+            "acceptance_test": assessment.acceptance_test,
+            "starts_on": starts_on.isoformat(),
+            "ends_on": (starts_on + dt.timedelta(days=assessment.offpost_days - 1)).isoformat(),
+        }
+        self._offpost_ordered(
+            meta={**meta, "policy_version": assessment.policy_version}, payload=payload
+        )
+
+    @event("OffpostOrdered")
+    def _offpost_ordered(self, meta: dict, payload: dict) -> None:
+        self.weeks_decided[payload["window_start"]] = "offpost_training"
+        self.orders[payload["order_id"]] = {
+            "acceptance_test": payload["acceptance_test"],
+            "ends_on": payload["ends_on"],
+            "repositioned": False,
+        }
+        self.remember(meta, "offpost_training.ordered", self.version + 1)
+
+    def reposition(self, meta: dict, data: dict) -> None:
+        order = self.orders.get(data["order_id"])
+        if order is None or not order["acceptance_test"]:
+            raise NotAnOrder(
+                data["order_id"], "is not an order with an acceptance test for this agent"
+            )
+        if order["repositioned"]:
+            raise NotAnOrder(data["order_id"], "already led to a re-positioning")
+        self._repositioned(meta=meta, payload={"from_track": self.track, **data})
+
+    @event("Repositioned")
+    def _repositioned(self, meta: dict, payload: dict) -> None:
+        self.orders[payload["order_id"]]["repositioned"] = True
+        self.post = payload["to_post"]
+        self.remember(meta, "employee.repositioned", self.version + 1)
+
+
+def _window(assessment: EnergyAssessment) -> dict[str, Any]:
+    return {
+        "window_start": assessment.window_start.isoformat(),
+        "window_end": assessment.window_end.isoformat(),
+        "kpi_days": assessment.kpi_days,
+        "energy": str(assessment.energy),
+    }
