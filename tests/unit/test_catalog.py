@@ -32,11 +32,11 @@ def test_a_valid_event_validates_against_its_exported_schema() -> None:
 
     import jsonschema
 
-    schema = json.loads(rendered_schemas()["training.passed.v1.json"])
+    schema = json.loads(rendered_schemas()["training.passed.v2.json"])
     envelope = {
         "event_id": "6f1c1e44-5d0f-4d1c-9f5b-2b8d9c3f6a10",
         "type": "training.passed",
-        "schema_version": 1,
+        "schema_version": 2,
         "occurred_at": "2026-01-02T09:00:00+00:00",
         "recorded_at": "2026-01-02T09:00:01+00:00",
         "position": 1,

@@ -296,7 +296,7 @@ def _study_day(path: AgentPath, day: dt.date, rng: random.Random) -> None:
     }
     path.learning.append(Event("quiz.scored", day, 9, quiz, "quiz"))
     judged = study_policy_on(day).judge(REQUIRED_MINUTES, minutes, [score])
-    if not judged.met:
+    if not judged.met and path.agent.works_on(day + dt.timedelta(days=1)):
         next_day = day + dt.timedelta(days=1)
         exam = {"score": rng.randint(62, 95), "pass_mark": 60, "taken_on": next_day.isoformat()}
         path.learning.append(Event("makeup_exam.passed", next_day, 11, exam, "makeup"))
