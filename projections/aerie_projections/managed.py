@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,7 +11,7 @@ import psycopg
 from aerie_events.envelope import Envelope
 from aerie_events.signing import RelaySignature
 
-from aerie_projections.kit import TIMERS_TABLE
+from aerie_projections.kit import TIMERS_TABLE, unnest
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager
 from aerie_projections.tracking import TrackedProjection
 
@@ -51,26 +50,43 @@ class ManagedProjection(TrackedProjection):
             await self._send(request)
 
     async def _set_timers(self, conn: psycopg.AsyncConnection[Any], changes: list[Any]) -> None:
-        for change in changes:
-            if isinstance(change, CancelTimer):
-                await conn.execute(
-                    f"UPDATE {TIMERS_TABLE} SET cancelled = true WHERE manager = %s "
-                    "AND timer_key = %s AND fired_at IS NULL",
-                    (self.manager.name, change.key),
-                )
+        """Set and cancel the batch's timers: one statement for each, whatever their number.
+
+        The last change of a key wins (a timer set then cancelled in one batch is cancelled).
+        """
+        last: dict[str, Any] = {change.key: change for change in changes}
+        cancels = sorted(k for k, c in last.items() if isinstance(c, CancelTimer))
+        sets = [last[k] for k in sorted(last) if not isinstance(last[k], CancelTimer)]
+        if cancels:
+            await conn.execute(
+                f"UPDATE {TIMERS_TABLE} SET cancelled = true WHERE manager = %s "
+                "AND timer_key = ANY(%s) AND fired_at IS NULL",
+                (self.manager.name, cancels),
+            )
+        for replace in (True, False):
+            chosen = [t for t in sets if t.replace is replace]
+            if not chosen:
                 continue
+            source, params = unnest(
+                [
+                    ("timer_key", "text"),
+                    ("due_at", "timestamptz"),
+                    ("data", "jsonb"),
+                    ("cause", "uuid"),
+                ],
+                [[t.key, t.due_at, t.data, t.cause] for t in chosen],
+            )
+            conflict = (
+                "DO UPDATE SET due_at = excluded.due_at, data = excluded.data, "
+                "cause = excluded.cause, cancelled = false WHERE aerie_timers.fired_at IS NULL"
+                if replace
+                else "DO NOTHING"
+            )
             await conn.execute(
                 f"INSERT INTO {TIMERS_TABLE} (manager, timer_key, due_at, data, cause) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (manager, timer_key) DO UPDATE SET "
-                "due_at = excluded.due_at, data = excluded.data, cause = excluded.cause, "
-                "cancelled = false WHERE aerie_timers.fired_at IS NULL",
-                (
-                    self.manager.name,
-                    change.key,
-                    change.due_at,
-                    json.dumps(change.data),
-                    change.cause,
-                ),
+                f"SELECT %s, timer_key, due_at, data, cause FROM {source} "
+                f"ON CONFLICT (manager, timer_key) {conflict}",
+                (self.manager.name, *params),
             )
 
     async def _send(self, request: CommandRequest) -> None:

@@ -47,6 +47,11 @@ class Timer:
     due_at: str
     cause: UUID
     data: dict[str, Any] = field(default_factory=dict)
+    replace: bool = True
+    """False: a timer already set under ``key`` (due, firing or fired) is left as it is.
+
+    Such a set takes no lock on an existing timer, so a batch never waits for a
+    timer that is firing (a trigger many events repeat, say)."""
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from aerie_platform import compose
 from tests.conftest import Platform, wait_until, write_side
 from tests.perf.bench import broker_address, database, print_machine, report
 
-PROJECTIONS = ("growth", "energy", "study")
+PROJECTIONS = tuple(os.environ.get("AERIE_BENCH_PROJECTIONS", "growth,energy,study").split(","))
 TARGET = "10,000/s"
 
 

@@ -152,6 +152,7 @@ class EnergyManager(ProcessManager):
                         e.recorded_at,
                         e.event_id,
                         {"employee_id": who, "week": before.isoformat()},
+                        replace=False,
                     )
                 )
                 due = _midnight_after(sunday) + SETTLE
@@ -162,6 +163,7 @@ class EnergyManager(ProcessManager):
                             due.isoformat(),
                             e.event_id,
                             {"employee_id": who, "week": monday.isoformat()},
+                            replace=False,
                         )
                     )
             elif e.type == "offpost_training.ordered" and p["acceptance_test"] and who:
@@ -172,6 +174,7 @@ class EnergyManager(ProcessManager):
                         e.recorded_at,
                         e.event_id,
                         {"order_id": order, "deadline": False},
+                        replace=False,
                     )
                 )
                 ends = dt.date.fromisoformat(p["ends_on"])
@@ -183,6 +186,7 @@ class EnergyManager(ProcessManager):
                             due.isoformat(),
                             e.event_id,
                             {"order_id": order, "deadline": True},
+                            replace=False,
                         )
                     )
             elif e.type == "acceptance_test.failed":
@@ -193,6 +197,7 @@ class EnergyManager(ProcessManager):
                         e.recorded_at,
                         e.event_id,
                         {"order_id": order, "deadline": False},
+                        replace=False,
                     )
                 )
             elif e.type == "acceptance_test.passed":

@@ -145,13 +145,13 @@ class StudyManager(ProcessManager):
                     if recorded < due:  # a day still ahead: judged when it is over
                         data = {"employee_id": who, "as_of": due.isoformat()}
                         timers[f"day:{who}:{day}"] = Timer(
-                            f"day:{who}:{day}", due.isoformat(), e.event_id, data
+                            f"day:{who}:{day}", due.isoformat(), e.event_id, data, replace=False
                         )
             if e.type in ("study_plan.started", "study.logged", "quiz.scored"):
                 # days already over when this was recorded are judged now, from what came before
                 key = f"facts:{who}:{e.occurred_at[:10]}"
                 data = {"employee_id": who, "as_of": e.occurred_at}
-                timers.setdefault(key, Timer(key, e.recorded_at, e.event_id, data))
+                timers.setdefault(key, Timer(key, e.recorded_at, e.event_id, data, replace=False))
         return list(timers.values())
 
     async def on_timer(

@@ -168,7 +168,7 @@ def simulate_agent(
             slump = slump_start is not None and slump_start <= index < slump_start + 18
             facts = _kpi(ability - (slump_depth if slump else 0.0), rng)
             path.performance.append(
-                Event("kpi.recorded", day, 19, {"day": day.isoformat(), **facts}, "kpi")
+                Event("kpi.recorded", day, 17, {"day": day.isoformat(), **facts}, "kpi")
             )
             kpi.append(DailyKpi.from_payload({"day": day.isoformat(), **facts}))
             monday = week_of(day)[0]
