@@ -88,12 +88,11 @@ def _ev(
     /,
     *,
     keyed_by: str | None = None,
-    version: int = 1,
     **fields: Field,
 ) -> EventType:
     if keyed_by is not None and keyed_by not in fields:
         raise ValueError(f"{name}: keyed_by names {keyed_by!r}, which is not one of its fields")
-    return EventType(name, context, version, summary, fields, keyed_by)
+    return EventType(name, context, 1, summary, fields, keyed_by)
 
 
 # The growth paths (practices 1 to 3): the ladder, KPIs and energy, learning, regrouping.
@@ -205,17 +204,21 @@ GROWTH_TYPES = [
         due_on=Field("date", "Day it should be passed by.", required=False),
         reason=Field("text", "Why it was assigned.", max_length=500),
     ),
-    _ev(
-        "training.passed",
-        "learning",
-        "An employee passed a course's assessment (a second pass of a course is a retake).",
-        version=2,
-        course_id=Field("id", "The course, as the LMS names it."),
-        course_title=Field("text", "The course title.", max_length=200),
-        score=Field("int", "Assessment score.", minimum=0, maximum=100),
-        pass_mark=Field("int", "The score needed to pass.", minimum=0, maximum=100),
-        passed_on=Field("date", "Day of the assessment."),
-        retake=Field("bool", "True for a second pass of a course passed before.", required=False),
+    replace(
+        _ev(
+            "training.passed",
+            "learning",
+            "An employee passed a course's assessment (a second pass of a course is a retake).",
+            course_id=Field("id", "The course, as the LMS names it."),
+            course_title=Field("text", "The course title.", max_length=200),
+            score=Field("int", "Assessment score.", minimum=0, maximum=100),
+            pass_mark=Field("int", "The score needed to pass.", minimum=0, maximum=100),
+            passed_on=Field("date", "Day of the assessment."),
+            retake=Field(
+                "bool", "True for a second pass of a course passed before.", required=False
+            ),
+        ),
+        schema_version=2,
     ),
     _ev(
         "training.failed",
@@ -322,16 +325,18 @@ GROWTH_TYPES = [
         reason=Field("text", "Why.", max_length=500),
         criteria=CRITERIA,
     ),
-    _ev(
-        "star.promoted",
-        "performance",
-        "An agent moved one star up the growth ladder, the policy's criteria met.",
-        version=2,
-        from_star=Field("int", "Star level before.", minimum=1, maximum=4),
-        to_star=Field("int", "Star level after.", minimum=2, maximum=5),
-        reason=Field("text", "Why the agent was promoted.", max_length=500),
-        promoted_on=Field("date", "Day the new level takes effect."),
-        criteria=CRITERIA,
+    replace(
+        _ev(
+            "star.promoted",
+            "performance",
+            "An agent moved one star up the growth ladder, the policy's criteria met.",
+            from_star=Field("int", "Star level before.", minimum=1, maximum=4),
+            to_star=Field("int", "Star level after.", minimum=2, maximum=5),
+            reason=Field("text", "Why the agent was promoted.", max_length=500),
+            promoted_on=Field("date", "Day the new level takes effect."),
+            criteria=CRITERIA,
+        ),
+        schema_version=2,
     ),
     _ev(
         "star.demoted",

@@ -249,3 +249,46 @@ def test_publish_sends_a_files_commands_and_says_where_refusals_go(
     assert "dead-letters list" in done.stderr + done.stdout
     wait_until(lambda: recorded(database_url, good), 30, "the good line was not recorded")
     wait_until(lambda: dead_letters(database_url, bad), 30, "the bad line has no dead letter")
+
+
+def test_an_out_of_range_kpi_through_the_door_lands_on_the_dead_letter_topic_with_its_reason(
+    platform: Platform, producer: KafkaProducer, bus: Any, broker: Any, database_url: str
+) -> None:
+    employee, command_id = new_id("K"), new_id("kpi")
+    hire(bus, employee, site_id=SITE)
+    facts = {
+        "day": "2026-03-02",
+        "calls_answered": -5,
+        "average_handling_seconds": 300,
+        "first_contact_resolution": "80",
+        "customer_satisfaction": "5.6",
+        "qa_score": "85",
+        "attendance": "97",
+    }
+    value = {
+        "type": "kpi.recorded",
+        "commandId": command_id,
+        "employeeId": employee,
+        "payload": facts,
+    }
+    send(producer, platform, value, feed_token())
+    consumer = KafkaConsumer(
+        f"{platform.env['AERIE_TOPIC_PREFIX']}.deadletter",
+        bootstrap_servers=bootstrap_of(broker),
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=1000,
+    )
+
+    def published() -> dict | None:
+        for record in consumer:
+            letter = json.loads(record.value)
+            if command_id in json.dumps(letter["input"]):
+                return letter
+        return None
+
+    letter = wait_until(published, 60, "the refused KPI fact was not published as a dead letter")
+    consumer.close()
+    assert letter["code"] == "INVALID_INPUT"
+    assert "calls_answered" in letter["reason"] and "customer_satisfaction" in letter["reason"]
+    assert "from 1 and at most 5" in letter["reason"]
+    assert recorded(database_url, command_id) == 0

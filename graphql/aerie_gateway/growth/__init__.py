@@ -57,7 +57,7 @@ DOMAIN = GatewayDomain(
             "orderId startsOn endsOn policyVersion"
         ),
         "Energy": "employeeId start end average latest days decisions",
-        "BoardEntry": "rank employeeId displayName teamId value",
+        "LeaderboardEntry": "rank employeeId displayName teamId value",
         "Leaderboard": "siteId teamId metric day higherIsBetter entries",
         "StatementCourse": "courseId courseTitle outcome score day retake",
         "MonthEnergy": "month energy days",

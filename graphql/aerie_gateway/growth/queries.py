@@ -16,7 +16,7 @@ from aerie_gateway.growth.overview import SiteOverview, overview_from
 from aerie_gateway.growth.regrouping import RegroupingProposal, proposal_from
 from aerie_gateway.growth.statement import AnnualStatement, annual_statement, signed_path
 from aerie_gateway.growth.types import (
-    BoardEntry,
+    LeaderboardEntry,
     BoardMetric,
     Energy,
     GrowthPath,
@@ -137,7 +137,7 @@ class GrowthQueries:
             day=day,
             higher_is_better=better_first(name),
             entries=[
-                BoardEntry(
+                LeaderboardEntry(
                     rank=r["rank"],
                     employee_id=strawberry.ID(r["employee_id"]),
                     display_name=r["display_name"],

@@ -154,7 +154,7 @@ class Energy:
 
 
 @strawberry.type(description="One place on a board; equal values share a rank.")
-class BoardEntry:
+class LeaderboardEntry:
     rank: int
     employee_id: strawberry.ID
     display_name: str | None
@@ -169,7 +169,7 @@ class Leaderboard:
     metric: BoardMetric  # type: ignore[valid-type]
     day: dt.date | None = strawberry.field(description="Null when the site has no KPI facts yet.")
     higher_is_better: bool
-    entries: list[BoardEntry]
+    entries: list[LeaderboardEntry]
 
 
 def path_from(
