@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Platform, new_id, token_for, wait_until
+from tests.conftest import Platform, new_id, publish_departments, token_for, wait_until
 from tests.e2e.test_graphiql import CHROMIUM, CHROMIUM_ARGS
 from tests.growth_support import (
     POOR,
@@ -28,6 +28,7 @@ SITE, TEAM, OTHER_TEAM = "site-grow", "grow-1", "grow-2"
 RUN = new_id("G")
 TIED_A, TIED_B, BEST = f"{RUN}-a", f"{RUN}-b", f"{RUN}-c"
 SLUMPING, SHINING, DEMOTED, STUDENT = f"{RUN}-low", f"{RUN}-high", f"{RUN}-down", f"{RUN}-home"
+IDEA = f"{RUN}-idea"
 BOARD_DAY = dt.date(2026, 8, 3)
 WEEK = dt.date(2026, 7, 6)  # a Monday
 WAIT = 90
@@ -104,6 +105,20 @@ def history(bus: Any) -> None:
             )
         )
     bus.handle_many(learning, channel="test")
+    publish_departments(bus)
+    suggestion = {
+        "issue_id": IDEA,
+        "kind": "suggestion",
+        "department": "hr",
+        "title": "Quiet room",
+        "description": "A room for the breaks.",
+        "anonymous": False,
+    }
+    bus.handle("issue.raised", command_id=f"raise-{IDEA}", employee_id=SHINING, data=suggestion)
+    reply = {"issue_id": IDEA, "text": "Good idea", "visibility": "private"}
+    bus.handle("issue.replied", command_id=f"reply-{IDEA}", data=reply)
+    adopted = {"issue_id": IDEA, "adopted_on": "2026-07-15"}
+    bus.handle("suggestion.adopted", command_id=f"adopt-{IDEA}", data=adopted)
 
 
 @pytest.fixture(scope="module")
@@ -493,3 +508,28 @@ def test_a_promotion_not_meeting_the_policy_names_each_unmet_criterion(platform:
     assert (
         problems["days with KPI facts from 2026-07-06 to 2026-08-02: 0 days"] == "at least 10 days"
     )
+
+
+def test_an_adopted_suggestion_shows_on_its_authors_path_and_in_their_year(
+    platform: Platform,
+) -> None:
+    path = eventually(
+        platform,
+        "query($id: ID!) { growthPath(employeeId: $id) { history { kind occurredOn after reason } } }",
+        {"id": SHINING},
+        lambda d: any(c["kind"] == "suggestion_adopted" for c in d["growthPath"]["history"]),
+        "the adopted suggestion is not on the path",
+    )["growthPath"]
+    adopted = next(c for c in path["history"] if c["kind"] == "suggestion_adopted")
+    assert adopted == {
+        "kind": "suggestion_adopted",
+        "occurredOn": "2026-07-15",
+        "after": IDEA,
+        "reason": f"suggestion {IDEA} adopted",
+    }
+    year = ask(
+        platform,
+        "query($id: ID!) { annualStatement(employeeId: $id, year: 2026) { issuesRaised issuesResolved suggestionsAdopted } }",
+        {"id": SHINING},
+    )["annualStatement"]
+    assert year == {"issuesRaised": 1, "issuesResolved": 0, "suggestionsAdopted": 1}
