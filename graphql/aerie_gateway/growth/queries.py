@@ -16,11 +16,11 @@ from aerie_gateway.growth.overview import SiteOverview, overview_from
 from aerie_gateway.growth.regrouping import RegroupingProposal, proposal_from
 from aerie_gateway.growth.statement import AnnualStatement, annual_statement, signed_path
 from aerie_gateway.growth.types import (
-    LeaderboardEntry,
     BoardMetric,
     Energy,
     GrowthPath,
     Leaderboard,
+    LeaderboardEntry,
     Readiness,
     energy_day,
     energy_decision,

@@ -1,9 +1,11 @@
 """Process manager: what an agent's energy leads to, week by week.
 
-Each ISO week of KPI facts is assessed once the week is complete: when the
-agent's first fact of a later week arrives (the facts of one agent come in
-order), or, for facts that arrive live, a day and a half after the week ended
-(a durable timer). The assessment leads to a reward in proportion to the
+Each ISO week of KPI facts is assessed once the week is complete. A week whose
+facts arrive live is assessed a day and a half after it ended (a durable timer,
+set while that moment is still ahead of the facts' recorded time); a week loaded
+after the fact (a backfill, the demo) is assessed when the agent's first fact of
+one of the two weeks after it arrives, since one agent's facts come in order.
+Either way the week is assessed once. The assessment leads to a reward in proportion to the
 overflow, or to off-post training (seven days and an acceptance test when the
 energy is very low), and sustained low energy to a demotion one star down.
 An agent who fails the acceptance test, or has passed none three days after
