@@ -57,7 +57,7 @@ def training(employee: str, command_id: str, score: int = 80) -> dict[str, Any]:
         "employeeId": employee,
         "occurredAt": "2026-03-02T10:00:00+08:00",
         "payload": {
-            "course_id": "C-KAFKA",
+            "course_id": command_id,  # each pass its own course: a course is passed once
             "course_title": "Through the door",
             "score": score,
             "pass_mark": 60,

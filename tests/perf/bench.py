@@ -85,9 +85,10 @@ class Result:
         return self.count / self.seconds if self.seconds else 0.0
 
 
-def passed(i: int) -> dict[str, Any]:
+def passed(command_id: str) -> dict[str, Any]:
+    """A pass of a course of its own (a course is passed once, unless retaken)."""
     return {
-        "course_id": f"C{i % 7}",
+        "course_id": f"C-{command_id}"[:64],
         "course_title": "Basics",
         "score": 80,
         "pass_mark": 60,
@@ -212,7 +213,7 @@ def pass_trainings(bus: Aerie, employees: list[str], prefix: str, count: int) ->
             channel="bench",
             command_id=f"{prefix}-{i}",
             employee_id=employees[i % len(employees)],
-            data=passed(i),
+            data=passed(f"{prefix}-{i}"),
         )
 
 
@@ -253,7 +254,7 @@ def batched_commands(bus: Aerie, employees: list[str], tag: str) -> Result:
             {
                 "command_id": f"m-{tag}-{i}",
                 "employee_id": employees[i % len(employees)],
-                "data": passed(i),
+                "data": passed(f"m-{tag}-{i}"),
             },
         )
         for i in range(BATCH_COMMANDS)
@@ -271,7 +272,7 @@ def batched_appends(bus: Aerie, employees: list[str], tag: str) -> Result:
             "training.passed",
             command_id=f"a-{tag}-{i}",
             employee_id=employees[i % len(employees)],
-            data=passed(i),
+            data=passed(f"a-{tag}-{i}"),
         )
         new.append(
             TrainingPassage.record(
@@ -521,12 +522,13 @@ def background_traffic(database_url: str, employees: list[str], rate: int, stop:
     side = compose.write_side(database_url)
     interval, next_at, i = 1.0 / rate, time.monotonic(), 0
     while not stop.is_set():
+        command_id = f"bg-{uuid.uuid4().hex}"
         side.bus.handle(
             "training.passed",
             channel="bench",
-            command_id=f"bg-{uuid.uuid4().hex}",
+            command_id=command_id,
             employee_id=employees[i % len(employees)],
-            data=passed(i),
+            data=passed(command_id),
         )
         i += 1
         next_at += interval
