@@ -207,7 +207,7 @@ def render(statement: AnnualStatement) -> str:
         for c in s.courses
     )
     changes = "".join(
-        f"<tr><td>{_cell(c.occurred_on)}</td><td>{_cell(c.kind)}</td>"
+        f"<tr><td>{_cell(c.occurred_on)}</td><td>{_cell(c.kind.replace('_', ' '))}</td>"
         f"<td>{_cell(c.before)} &rarr; {_cell(c.after)}</td><td>{_cell(c.reason)}</td></tr>"
         for c in s.changes
     )
@@ -229,7 +229,7 @@ td, th {{ border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }}
 @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
 <h1>Energy bill {s.year}</h1>
-<p class="sub">{_cell(s.display_name)} ({_cell(s.employee_id)}): {_cell(s.stage)} eagle, {s.star} stars</p>
+<p class="sub">{_cell(s.display_name)} ({_cell(s.employee_id)}): {_cell(s.stage)} eagle, {s.star} star{"s" if s.star != 1 else ""}</p>
 <table class="figures" id="figures">
 <tr><td>Stars gained</td><td>{s.stars_gained}</td></tr>
 <tr><td>Stars lost</td><td>{s.stars_lost}</td></tr>

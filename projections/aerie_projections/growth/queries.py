@@ -330,7 +330,8 @@ async def site_overview(
     as_of: dt.date,
 ) -> list[dict[str, Any]]:
     """Per site and team: head count by stage and star, ladder moves and average energy over
-    ``start`` to ``end``, and readiness on ``as_of``; one row per team (active employees)."""
+    ``start`` to ``end``, and readiness on ``as_of``; one row per team (active agents: the
+    ladder's people; team leads hired as such are not on it)."""
     sites = "AND a.site_id = ANY(%(sites)s)" if site_ids is not None else ""
     return await _all(
         conn,
@@ -339,7 +340,8 @@ async def site_overview(
                     CASE WHEN a.track <> 'agent' THEN 'elite'
                          WHEN a.star = 1 AND NOT a.graduated THEN 'chick'
                          WHEN a.star <= 3 THEN 'flying' ELSE 'soaring' END AS stage
-                FROM {S}.growth_agent a WHERE a.status = 'active' AND a.site_id IS NOT NULL {sites}),
+                FROM {S}.growth_agent a WHERE a.status = 'active' AND a.site_id IS NOT NULL
+                  AND a.role = 'agent' {sites}),
             moves AS (
                 SELECT c.employee_id, count(*) FILTER (WHERE c.kind = 'promoted') AS promotions,
                     count(*) FILTER (WHERE c.kind = 'demoted') AS demotions,
