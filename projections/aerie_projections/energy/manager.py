@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS {s}.energy_acceptance (
 );
 """
 
+LEAVERS = "ALTER TABLE {s}.energy_agent ADD COLUMN IF NOT EXISTS left_on date;"
+
 SETTLE = dt.timedelta(hours=36)
 """How long after a week ends (midnight UTC) live facts of it are waited for: every zone's
 Sunday has ended and a late site has published."""
@@ -54,6 +56,7 @@ ACCEPTANCE_DAYS = 3
 """Days after off-post training ends within which the acceptance test must be passed."""
 REPOSITION_POST = "back_office"
 AGENT_TYPES = {
+    "left_on": "date",
     "hired_on": "date",
     "track": "text",
     "star": "int",
@@ -77,6 +80,7 @@ class EnergyManager(ProcessManager):
     handles = frozenset(
         {
             "employee.hired",
+            "employee.left",
             "kpi.recorded",
             "chick.graduated",
             "star.promoted",
@@ -87,7 +91,10 @@ class EnergyManager(ProcessManager):
             "acceptance_test.failed",
         }
     )
-    migrations = ((1, "KPI days, ladder standing, off-post orders and acceptance tests", STATE),)
+    migrations = (
+        (1, "KPI days, ladder standing, off-post orders and acceptance tests", STATE),
+        (2, "who left", LEAVERS),
+    )
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         days, orders, tests = [], [], []
@@ -230,6 +237,8 @@ class EnergyManager(ProcessManager):
             await cur.execute(f"SELECT * FROM {schema}.energy_agent WHERE employee_id = %s", (who,))
             agent = await cur.fetchone()
         cause = str(timer.cause)
+        if agent is not None and agent["left_on"] is not None:
+            return []  # nothing is decided about someone who left
         commands = []
         assessment = assess_week(days, monday)
         week = monday.isoformat()
@@ -276,7 +285,9 @@ class EnergyManager(ProcessManager):
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 f"SELECT o.employee_id, o.ends_on, t.passed, t.score, t.taken_on FROM {schema}.energy_order o "
-                f"LEFT JOIN {schema}.energy_acceptance t USING (order_id) WHERE o.order_id = %s",
+                f"LEFT JOIN {schema}.energy_acceptance t USING (order_id) "
+                f"LEFT JOIN {schema}.energy_agent a ON a.employee_id = o.employee_id "
+                "WHERE o.order_id = %s AND a.left_on IS NULL",
                 (order_id,),
             )
             row = await cur.fetchone()
@@ -316,6 +327,8 @@ def _standing_patch(e: Envelope) -> dict[str, Any] | None:
     match e.type:
         case "employee.hired":
             return {"hired_on": p["hired_on"]}
+        case "employee.left":
+            return {"left_on": p["left_on"]}
         case "chick.graduated":
             return {"graduated": True}
         case "star.promoted":

@@ -42,7 +42,14 @@ class StudyManager(ProcessManager):
     name = "study"
     tables = ("study_plan", "study_day", "study_missed")
     handles = frozenset(
-        {"study_plan.started", "study_plan.ended", "study.logged", "quiz.scored", "study.missed"}
+        {
+            "study_plan.started",
+            "study_plan.ended",
+            "study.logged",
+            "quiz.scored",
+            "study.missed",
+            "employee.left",
+        }
     )
     migrations = ((1, "study plans, minutes and quizzes by day, missed days", STATE),)
 
@@ -64,11 +71,12 @@ class StudyManager(ProcessManager):
                     p["time_zone"],
                 ]
                 ends.pop(who, None)
-            elif e.type == "study_plan.ended":
+            elif e.type in ("study_plan.ended", "employee.left"):  # no day after it is judged
+                last = p.get("ended_on") or p["left_on"]
                 if who in plans:
-                    plans[who][2] = p["ended_on"]
+                    plans[who][2] = min(plans[who][2], last)
                 else:
-                    ends[who] = p["ended_on"]
+                    ends[who] = min(ends.get(who, last), last)
             elif e.type in ("study.logged", "quiz.scored"):
                 row = sums.setdefault((who, p["day"]), [who, p["day"], 0, []])
                 if e.type == "study.logged":
