@@ -67,7 +67,7 @@ def test_every_problem_of_a_payload_is_reported_with_field_and_allowed_values() 
             {"from_star": 9, "to_star": "3", "promoted_on": "2026-02-01", "extra": 1}
         )
     problems = {p.field: p for p in caught.value.problems}
-    assert set(problems) == {"extra", "from_star", "to_star", "reason"}
+    assert set(problems) == {"extra", "from_star", "to_star", "reason", "criteria"}
     assert "1 to 4" in problems["from_star"].allowed
     assert problems["reason"].problem == "is missing"
 
