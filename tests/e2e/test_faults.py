@@ -80,7 +80,7 @@ def test_a_message_forged_onto_a_context_topic_is_quarantined_not_applied(
     assert wait_until(lambda: view(platform, real), 30, "the real hire was not projected")
     assert view(platform, fake) is None
     entries = wait_until(
-        lambda: (found := quarantined(database_url, topic)) and len(found) >= 6 and found,
+        lambda: (found := quarantined(database_url, topic)) and len(found) >= 7 and found,
         10,
         "the forged message was not quarantined by every projection reading the topic",
     )
@@ -91,6 +91,7 @@ def test_a_message_forged_onto_a_context_topic_is_quarantined_not_applied(
         ("handover", partition, NOT_SIGNED),
         ("profile", partition, NOT_SIGNED),
         ("satisfaction", partition, NOT_SIGNED),
+        ("study", partition, NOT_SIGNED),
     ]
 
 

@@ -171,11 +171,8 @@ def test_a_refused_message_becomes_one_dead_letter_with_its_reason_and_stores_no
         assert token not in json.dumps(letters)  # a credential is never kept
 
 
-def test_dead_letters_of_the_door_are_published_with_their_reason(
-    platform: Platform, producer: KafkaProducer, bus: Any, broker: Any
-) -> None:
-    value, token, command_id = refused_message("a score out of range", bus)
-    send(producer, platform, value, token)
+def published_dead_letter(platform: Platform, broker: Any, command_id: str) -> dict[str, Any]:
+    """The dead letter the platform published for ``command_id`` (waits for it)."""
     consumer = KafkaConsumer(
         f"{platform.env['AERIE_TOPIC_PREFIX']}.deadletter",
         bootstrap_servers=bootstrap_of(broker),
@@ -190,8 +187,18 @@ def test_dead_letters_of_the_door_are_published_with_their_reason(
                 return letter
         return None
 
-    letter = wait_until(published, 60, "the dead letter was not published")
-    consumer.close()
+    try:
+        return wait_until(published, 60, "the dead letter was not published")
+    finally:
+        consumer.close()
+
+
+def test_dead_letters_of_the_door_are_published_with_their_reason(
+    platform: Platform, producer: KafkaProducer, bus: Any, broker: Any
+) -> None:
+    value, token, command_id = refused_message("a score out of range", bus)
+    send(producer, platform, value, token)
+    letter = published_dead_letter(platform, broker, command_id)
     assert letter["code"] == "INVALID_INPUT"
     assert "score" in letter["reason"]
 
@@ -272,22 +279,7 @@ def test_an_out_of_range_kpi_through_the_door_lands_on_the_dead_letter_topic_wit
         "payload": facts,
     }
     send(producer, platform, value, feed_token())
-    consumer = KafkaConsumer(
-        f"{platform.env['AERIE_TOPIC_PREFIX']}.deadletter",
-        bootstrap_servers=bootstrap_of(broker),
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=1000,
-    )
-
-    def published() -> dict | None:
-        for record in consumer:
-            letter = json.loads(record.value)
-            if command_id in json.dumps(letter["input"]):
-                return letter
-        return None
-
-    letter = wait_until(published, 60, "the refused KPI fact was not published as a dead letter")
-    consumer.close()
+    letter = published_dead_letter(platform, broker, command_id)
     assert letter["code"] == "INVALID_INPUT"
     assert "calls_answered" in letter["reason"] and "customer_satisfaction" in letter["reason"]
     assert "from 1 and at most 5" in letter["reason"]
