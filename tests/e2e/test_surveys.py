@@ -458,15 +458,46 @@ def test_a_chart_by_token_follows_the_same_rules_as_the_figures(
     assert fetch(platform, other, as_reader("site_manager"))[0] == 403
 
 
+def record_customer_satisfaction(bus: Any, agent: str, day: dt.date, score: str) -> None:
+    """A site's daily KPI fact of ``agent``, as the growth capability takes it."""
+    bus.handle(
+        "kpi.recorded",
+        command_id=f"kpi-{agent}-{day}",
+        employee_id=agent,
+        data={
+            "day": day.isoformat(),
+            "calls_answered": 60,
+            "average_handling_seconds": 300,
+            "first_contact_resolution": "85.00",
+            "customer_satisfaction": score,
+            "qa_score": "90.00",
+            "attendance": "100.00",
+        },
+    )
+
+
 def test_the_trend_puts_each_site_beside_its_customers_and_draws_it(
-    platform: Platform, wave_2: None
+    platform: Platform, wave_2: None, bus: Any
 ) -> None:
+    yesterday = TODAY - dt.timedelta(days=1)  # within both waves, and past at every site
+    record_customer_satisfaction(bus, f"{RUN}-t1-1", yesterday, "4.50")
+    record_customer_satisfaction(bus, f"{RUN}-t2-1", yesterday, "3.50")
     query = f"""{{ surveyTrend(seriesId: "{RUN}") {{ chart {{ url }}
-      points {{ surveyId kind siteId shown responses overallMean enps }} }} }}"""
-    trend = platform.graphql(query, token=as_reader("analyst"))["data"]["surveyTrend"]
+      points {{ surveyId kind siteId shown responses overallMean enps customerSatisfaction
+                agents }} }} }}"""
+
+    def with_customers() -> dict | None:
+        trend = platform.graphql(query, token=as_reader("analyst"))["data"]["surveyTrend"]
+        points = {(p["surveyId"], p["siteId"]): p for p in trend["points"]}
+        site = points.get((survey_id("wave-1"), SITE))
+        return trend if site and site["agents"] == 2 else None
+
+    trend = wait_until(with_customers, 30, "the KPI facts did not reach the trend")
     points = {(p["surveyId"], p["siteId"]): p for p in trend["points"]}
     assert set(points) == {(survey_id(w), s) for w in WAVES for s in (None, SITE, OTHER)}
     assert points[(survey_id("wave-1"), SITE)]["responses"] == 17
+    assert points[(survey_id("wave-1"), SITE)]["customerSatisfaction"] == 4.0
+    assert points[(survey_id("wave-1"), OTHER)]["customerSatisfaction"] is None
     status, kind, body = fetch(platform, trend["chart"]["url"])
     assert (status, kind) == (200, "image/svg+xml") and body.count("<polyline") >= 3
 
