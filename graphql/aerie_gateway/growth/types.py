@@ -225,10 +225,15 @@ async def growth_rows(pool: AsyncConnectionPool, keys: list[str]) -> list[dict[s
 
 
 async def placement_of(info: Info, employee_id: str) -> Placement | None:
-    """Where an employee sits, as the growth read model knows (None: not known)."""
+    """Where an employee sits, as the growth read model knows.
+
+    Someone the read model has not met yet is still themselves: their own record
+    is theirs to ask for (and reads as null until it arrives), but no team or
+    site scope reaches them.
+    """
     row = await info.context.loaders.of(growth_rows).load(employee_id)
     if row is None:
-        return None
+        return Placement(employee_id)
     return Placement(row["employee_id"], row["site_id"], row["team_id"])
 
 
