@@ -20,6 +20,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_gateway.permissions import AS_PARENT, FIELDS
 from aerie_gateway.schema import schema
 
 from tests.conftest import Platform, hire, new_id, token_for, wait_until
@@ -106,6 +107,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "Survey.drivers": {"analyst": "any", "hr": "any", "site_manager": "site", "admin": "any"},
     "Survey.driverChart": {"analyst": "any", "hr": "any", "site_manager": "site", "admin": "any"},
     "Survey.comments": {"hr": "any", "admin": "any"},
+    "Employee.openIssues": {"agent": "self", "hr": "any", "admin": "any"},
     "Mutation.publishSurvey": {"hr": "any", "admin": "any"},
     "Mutation.closeSurvey": {"hr": "any", "admin": "any"},
     "Mutation.publishSiteCalendar": {
@@ -161,6 +163,8 @@ MATRIX.update(
             "admin": "any",
         },
         "Query.regroupingProposal": REGROUPING,
+        "Employee.growthPath": GROWTH_VIEW,
+        "Employee.readiness": GROWTH_VIEW,
         "Mutation.recordKpi": {"site_publisher": "site", "admin": "any"},
         "Mutation.graduateChick": LADDER,
         "Mutation.promoteStar": LADDER,
@@ -225,6 +229,18 @@ QUERIES = {
     "Query.me": ("{ me { subject role } }", lambda _target: {}),
     "Query.employee": (
         "query($id: ID!) { employee(id: $id) { id } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Employee.growthPath": (
+        "query($id: ID!) { employee(id: $id) { growthPath { stage star } } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Employee.readiness": (
+        "query($id: ID!) { employee(id: $id) { readiness { ready } } }",
+        lambda target: {"id": target["employee"]},
+    ),
+    "Employee.openIssues": (
+        "query($id: ID!) { employee(id: $id) { openIssues { issueId } } }",
         lambda target: {"id": target["employee"]},
     ),
     "Query.employees": (
@@ -355,13 +371,15 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
         "1"  # anonymous issues and survey answers are held that long
     )
     running.run_parts("relay", "worker", "gateway")
-    wait_until(
-        lambda: running.graphql("query($id: ID!) { employee(id: $id) { id } }", {"id": STRANGER})[
-            "data"
-        ]["employee"],
-        60,
-        "the hires did not reach the read model",
-    )
+    seen = "query($id: ID!) { employee(id: $id) { id growthPath { star } } }"
+    for hired_one in (AGENT, MATE, NEIGHBOUR, STRANGER):
+        wait_until(
+            lambda hired_one=hired_one: (
+                running.graphql(seen, {"id": hired_one})["data"]["employee"] or {}
+            ).get("growthPath"),
+            60,
+            f"{hired_one}'s hire did not reach the profile and growth read models",
+        )
     yield running
     running.stop()
 
@@ -442,6 +460,9 @@ def test_the_matrix_covers_every_query_field_and_mutation_of_the_schema() -> Non
     top = {f for f in MATRIX if f.startswith(("Query.", "Mutation."))}
     assert fields == top, "add the new field to MATRIX (and to permissions.py)"
     assert set(MATRIX) <= set(QUERIES) | top, "a nested field in MATRIX needs its query"
+    ruled = {f for f, rule in FIELDS.items() if rule is not AS_PARENT}
+    nested = ruled - fields - {"CommandResult.view"}  # a write's result: tested with its writes
+    assert nested <= set(MATRIX), "add the nested field's rule to MATRIX, with its query"
 
 
 @pytest.mark.parametrize("field", sorted(QUERIES))
