@@ -72,7 +72,7 @@ DOMAIN = GatewayDomain(
         "Figures": (
             "headcount ready byStage byStar promotions demotions graduations averageEnergy"
         ),
-        "TeamOverview": "teamId figures",
+        "TeamOverview": "teamId headcount figures",
         "SiteOverview": "siteId start end asOf figures teams",
         "ProposedTeam": "teamId size starTotal averageStar byStar bySkill",
         "ProposedMove": "employeeId fromTeamId toTeamId star",

@@ -32,7 +32,11 @@ class Figures:
 @strawberry.type(description="A team of the site in numbers.")
 class TeamOverview:
     team_id: str | None
-    figures: Figures
+    headcount: int
+    figures: Figures | None = strawberry.field(
+        description="Null when the team has fewer people than the anonymity threshold, or when "
+        "showing it would give such a team away (the site's figures minus the teams shown)."
+    )
 
 
 @strawberry.type(description="A site in numbers over a period, with its teams.")
@@ -41,11 +45,27 @@ class SiteOverview:
     start: dt.date
     end: dt.date
     as_of: dt.date
-    figures: Figures
+    figures: Figures | None = strawberry.field(
+        description="Null when the site has fewer people than the anonymity threshold."
+    )
     teams: list[TeamOverview]
 
 
-def _figures(rows: list[dict[str, Any]], threshold: int) -> Figures:
+def withheld(sizes: list[int], threshold: int) -> set[int]:
+    """Which groups of a whole to withhold so that no group below ``threshold`` shows.
+
+    Each group smaller than the threshold is withheld, and then the smallest shown
+    groups too, until the withheld ones together reach the threshold: otherwise the
+    whole's figure minus the shown groups would be the small group's figure.
+    """
+    hidden = {i for i, size in enumerate(sizes) if 0 < size < threshold}
+    shown = sorted((size, i) for i, size in enumerate(sizes) if i not in hidden and size > 0)
+    while 0 < sum(sizes[i] for i in hidden) < threshold and shown:
+        hidden.add(shown.pop(0)[1])
+    return hidden
+
+
+def _figures(rows: list[dict[str, Any]], energy_shown: bool) -> Figures:
     stages: dict[str, int] = {}
     stars: dict[str, int] = {}
     for row in rows:
@@ -71,28 +91,42 @@ def _figures(rows: list[dict[str, Any]], threshold: int) -> Figures:
         demotions=sum(r["demotions"] for r in rows),
         graduations=sum(r["graduations"] for r in rows),
         average_energy=(energy_sum / measured).quantize(Decimal("0.01"))
-        if measured >= threshold and measured
+        if energy_shown and measured
         else None,
+    )
+
+
+def _site_overview(
+    site: str, rows: list[dict[str, Any]], start: dt.date, end: dt.date, as_of: dt.date, k: int
+) -> SiteOverview:
+    hidden_teams = withheld([r["headcount"] for r in rows], k)
+    hidden_energy = withheld([r["with_energy"] for r in rows], k)
+    site_shown = sum(r["headcount"] for r in rows) >= k
+    return SiteOverview(
+        site_id=strawberry.ID(site),
+        start=start,
+        end=end,
+        as_of=as_of,
+        figures=_figures(rows, sum(r["with_energy"] for r in rows) >= k) if site_shown else None,
+        teams=[
+            TeamOverview(
+                team_id=r["team_id"],
+                headcount=r["headcount"],
+                figures=None if i in hidden_teams else _figures([r], i not in hidden_energy),
+            )
+            for i, r in enumerate(rows)
+        ],
     )
 
 
 def overview_from(
     rows: list[dict[str, Any]], start: dt.date, end: dt.date, as_of: dt.date, threshold: int
 ) -> list[SiteOverview]:
+    """Each site's figures and its teams', none of a group below the anonymity ``threshold``."""
     by_site: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_site.setdefault(row["site_id"], []).append(row)
     return [
-        SiteOverview(
-            site_id=strawberry.ID(site),
-            start=start,
-            end=end,
-            as_of=as_of,
-            figures=_figures(team_rows, threshold),
-            teams=[
-                TeamOverview(team_id=r["team_id"], figures=_figures([r], threshold))
-                for r in team_rows
-            ],
-        )
+        _site_overview(site, team_rows, start, end, as_of, threshold)
         for site, team_rows in sorted(by_site.items())
     ]
