@@ -207,3 +207,60 @@ def test_a_course_passed_again_is_refused_unless_it_is_a_retake(bus) -> None:
     again["command_id"] = new_id("retake")
     again["data"] = {**again["data"], "retake": True}
     assert bus.handle(kind, **again).event_type == "training.passed"
+
+
+def proposal_moving(employee: str, stays: str, proposal: str) -> dict[str, Any]:
+    """A proposal at site-t: ``employee`` from team-1 to team-2, ``stays`` kept in team-1."""
+    return {
+        "command_id": f"propose-{proposal}",
+        "data": {
+            "proposal_id": proposal,
+            "site_id": "site-t",
+            "proposed_on": "2026-03-02",
+            "team_count": 2,
+            "assignments": [
+                {"employee_id": employee, "from_team_id": "team-1", "to_team_id": "team-2"}
+                | {"star": 1},
+                {"employee_id": stays, "from_team_id": "team-1", "to_team_id": "team-1"}
+                | {"star": 1},
+            ],
+            "teams": [
+                {"team_id": t, "size": 1, "star_total": 1, "by_star": {"1": 1}}
+                for t in ("team-1", "team-2")
+            ],
+            "optimal": True,
+            "moves": 1,
+            "size_spread": 0,
+            "star_total_spread": 0,
+        },
+    }
+
+
+def test_a_proposal_whose_agent_changed_team_since_is_refused_naming_them(bus) -> None:
+    moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
+    for employee in (moving, staying):
+        hire(bus, employee)
+    bus.handle("regrouping.proposed", **proposal_moving(moving, staying, proposal))
+    bus.handle(
+        "employee.transferred",
+        command_id=new_id("moved"),
+        employee_id=staying,
+        data={"to_site_id": "site-t", "to_team_id": "team-3", "transferred_on": "2026-03-03"},
+    )
+    accept = {"proposal_id": proposal, "accepted_on": "2026-03-09"}
+    error = refusal(bus, "regrouping.accepted", command_id=new_id("accept"), data=accept)
+    assert error.code == "STALE_PROPOSAL"
+    assert staying in error.message and moving not in error.message
+    assert error.allowed.endswith("propose again")
+
+
+def test_a_proposal_whose_agents_are_where_it_found_them_is_accepted_once(bus) -> None:
+    moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
+    for employee in (moving, staying):
+        hire(bus, employee)
+    bus.handle("regrouping.proposed", **proposal_moving(moving, staying, proposal))
+    accept = {"proposal_id": proposal, "accepted_on": "2026-03-09"}
+    accepted = bus.handle("regrouping.accepted", command_id=new_id("accept"), data=accept)
+    assert accepted.event_type == "regrouping.accepted"
+    again = refusal(bus, "regrouping.accepted", command_id=new_id("again"), data=accept)
+    assert again.code == "ALREADY_RECORDED"

@@ -18,6 +18,7 @@ from aerie_services.performance.domainmodel import StarLadder
 from aerie_services.performance.proposals import (
     InvalidProposal,
     RegroupingProposal,
+    StaleProposal,
     UnknownProposal,
 )
 from aerie_services.site_days import site_today
@@ -139,6 +140,9 @@ class Performance(BatchedDecisions):
         def act(proposal: RegroupingProposal | None) -> RegroupingProposal:
             if proposal is None:
                 raise UnknownProposal(proposal_id)
+            moved = proposal.moved_since(lambda e: facts.ask(EMPLOYEE_PLACEMENT, e))
+            if moved and not proposal.accepted:
+                raise StaleProposal(proposal_id, moved)
             proposal.accept(command.meta(site_id=proposal.site_id), command.data)
             return proposal
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.domain import event
@@ -18,6 +19,19 @@ class UnknownProposal(DomainError):
             f"no regrouping proposal {proposal_id!r} was made",
             field="proposalId",
             allowed="the id of a proposal proposeRegrouping answered",
+        )
+
+
+class StaleProposal(DomainError):
+    code = "STALE_PROPOSAL"
+
+    def __init__(self, proposal_id: str, moved: list[str]) -> None:
+        shown = ", ".join(moved[:5]) + (f" and {len(moved) - 5} more" if len(moved) > 5 else "")
+        super().__init__(
+            f"proposal {proposal_id!r} is out of date: {shown} left or changed team since it "
+            "was proposed",
+            field="proposalId",
+            allowed="a proposal whose agents are all still where it found them: propose again",
         )
 
 
@@ -68,6 +82,14 @@ class RegroupingProposal(AerieAggregate):
         ):
             raise InvalidProposal("sends agents to teams it does not propose")
         return cls(meta=meta, payload=payload)
+
+    def moved_since(self, placement_of: Callable[[str], tuple[str, str] | None]) -> list[str]:
+        """The agents no longer where the proposal found them (left, or moved team or site)."""
+        return [
+            employee
+            for employee, before, _to in self.assignments
+            if placement_of(employee) != (self.site_id, before)
+        ]
 
     def moves(self) -> list[tuple[str, str]]:
         """``(employee, to_team)`` of every agent the proposal moves."""
