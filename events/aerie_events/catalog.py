@@ -378,15 +378,26 @@ GROWTH_TYPES = [
         starts_on=Field("date", "First day off post."),
         ends_on=Field("date", "Last day off post."),
     ),
-    _ev(
-        "employee.repositioned",
-        "performance",
-        "An agent who failed the acceptance test after off-post training moved to another post.",
-        order_id=Field("id", "The off-post training order it follows."),
-        from_track=Field("enum", "Their track.", choices=TRACK_CHOICES),
-        to_post=Field("enum", "The post they move to.", choices=POSTS),
-        reason=Field("text", "Why.", max_length=500),
-        repositioned_on=Field("date", "Day it takes effect."),
+    replace(
+        _ev(
+            "employee.repositioned",
+            "performance",
+            "An agent who failed the acceptance test after off-post training moved to another "
+            "post; it names the week of KPI facts that ordered the training.",
+            order_id=Field("id", "The off-post training order it follows."),
+            from_track=Field("enum", "Their track.", choices=TRACK_CHOICES),
+            to_post=Field("enum", "The post they move to.", choices=POSTS),
+            reason=Field("text", "Why.", max_length=500),
+            repositioned_on=Field("date", "Day it takes effect."),
+            window_start=Field(
+                "date",
+                "First day of the week of KPI facts behind the order (null when recorded "
+                "under version 1, which did not name it: see the order).",
+                nullable=True,
+            ),
+            window_end=Field("date", "Last day of that week (null as above).", nullable=True),
+        ),
+        schema_version=2,
     ),
     _ev(
         "regrouping.proposed",

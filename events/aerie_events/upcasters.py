@@ -2,8 +2,9 @@
 
 ``issue.raised`` is at version 2 (departments became data), ``survey.answered`` at 2 (answers
 name no one), ``survey.published`` at 2 (it records the scales' version),
-``training.passed`` at 2 (a pass may be a retake) and ``star.promoted`` at 2 (the criteria
-the promotion met); every other type is at 1.
+``training.passed`` at 2 (a pass may be a retake), ``star.promoted`` at 2 (the criteria
+the promotion met) and ``employee.repositioned`` at 2 (the week of KPI facts behind it);
+every other type is at 1.
 
 To change the shape of a type's payload:
 
@@ -90,3 +91,12 @@ def _star_promoted_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
 
 UPCASTERS[("training.passed", 1)] = _training_passed_1_to_2
 UPCASTERS[("star.promoted", 1)] = _star_promoted_1_to_2
+
+
+def _employee_repositioned_1_to_2(payload: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 re-positioning named only its off-post order; the order names the week of
+    KPI facts behind it, so the week reads as unknown here rather than guessed."""
+    return {**payload, "window_start": None, "window_end": None}
+
+
+UPCASTERS[("employee.repositioned", 1)] = _employee_repositioned_1_to_2

@@ -267,7 +267,8 @@ def test_very_low_energy_orders_a_week_off_post_and_a_failed_acceptance_test_rep
     assert failed["failAcceptanceTest"]["type"] == "acceptance_test.failed"
     path = eventually(
         platform,
-        "query($id: ID!) { growthPath(employeeId: $id) { post history { kind reason } } }",
+        "query($id: ID!) { growthPath(employeeId: $id) { post history { kind reason "
+        "policyVersion } } }",
         {"id": SLUMPING},
         lambda d: d["growthPath"]["post"],
         "not re-positioned",
@@ -275,7 +276,9 @@ def test_very_low_energy_orders_a_week_off_post_and_a_failed_acceptance_test_rep
     assert path["post"] == "back_office"
     assert path["history"][-1] == {
         "kind": "repositioned",
-        "reason": "failed the acceptance test on 2026-07-20 with 41",
+        "reason": "failed the acceptance test on 2026-07-20 with 41 "
+        "(off-post training for the week of 2026-07-06)",
+        "policyVersion": "energy/2026-01",  # the energy policy that ordered the training
     }
     after = ask(platform, READINESS, {"id": SLUMPING})["readiness"]
     assert not after["ready"] and after["reasons"][0]["kind"] == "repositioned"

@@ -442,3 +442,18 @@ def test_a_version_1_survey_answer_reads_as_its_survey_only() -> None:
     assert envelope.payload["response_id"] is None and envelope.payload["anonymous"] is False
     assert "my lead" not in json.dumps(envelope.payload)
     assert {envelope.payload[name] for name in ("overall", "enps", "drivers", "revision")} == {None}
+
+
+def test_a_version_1_repositioning_reads_with_its_week_unknown_not_guessed() -> None:
+    """Stored before a re-positioning named the week of KPI facts behind it: its order does."""
+    payload = {
+        "order_id": "order-1",
+        "from_track": "agent",
+        "to_post": "back_office",
+        "reason": "failed the acceptance test",
+        "repositioned_on": "2026-03-19",
+    }
+    state = stored_state(meta("employee.repositioned", schema_version=1), payload)
+    envelope = decode(EventCodec(), state, {})
+    assert envelope is not None and envelope.schema_version == 2
+    assert envelope.payload == {**payload, "window_start": None, "window_end": None}

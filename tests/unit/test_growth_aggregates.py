@@ -271,6 +271,10 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
             "to_post": "back_office",
         },
     )
+    repositioned = ladder.collect_events()[-1]
+    caused_by = (repositioned.payload["window_start"], repositioned.payload["window_end"])
+    assert caused_by == (ordered["window_start"], ordered["window_end"])
+    assert repositioned.meta["policy_version"] == "energy/2026-01"  # the order's, not the ladder's
     with pytest.raises(NotAnOrder):
         ladder.reposition(
             meta("employee.repositioned"),

@@ -320,7 +320,10 @@ def _change(e: Envelope) -> list[Any] | None:
     if e.type in LADDER_STEPS:
         kind, day_field = LADDER_STEPS[e.type]
         before, after = _step_values(e)
-        return _change_row(e, kind, p[day_field], before, after, p.get("reason"), p.get("criteria"))
+        reason = p.get("reason")
+        if e.type == "employee.repositioned" and p.get("window_start"):
+            reason = f"{reason} (off-post training for the week of {p['window_start']})"
+        return _change_row(e, kind, p[day_field], before, after, reason, p.get("criteria"))
     match e.type:
         case "employee.hired":
             return _change_row(

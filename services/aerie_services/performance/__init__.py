@@ -43,7 +43,7 @@ CONTEXT = BoundedContext(
         Handles(
             "employee.repositioned",
             Performance.reposition,
-            decided_by_domain=frozenset({"from_track"}),
+            decided_by_domain=frozenset({"from_track", "window_start", "window_end"}),
         ),
         Handles("regrouping.proposed", Performance.propose_regrouping, subject="none"),
         Handles(

@@ -315,6 +315,9 @@ class StarLadder(AerieAggregate):
             "acceptance_test": payload["acceptance_test"],
             "ends_on": payload["ends_on"],
             "repositioned": False,
+            "window_start": payload["window_start"],
+            "window_end": payload["window_end"],
+            "policy_version": meta.get("policy_version"),
         }
         self.remember(meta, "offpost_training.ordered", self.version + 1)
 
@@ -326,7 +329,12 @@ class StarLadder(AerieAggregate):
             )
         if order["repositioned"]:
             raise NotAnOrder(data["order_id"], "already led to a re-positioning")
-        self._repositioned(meta=meta, payload={"from_track": self.track, **data})
+        caused_by = {"window_start": order["window_start"], "window_end": order["window_end"]}
+        policy = order.get("policy_version") or meta.get("policy_version")
+        self._repositioned(
+            meta={**meta, "policy_version": policy},
+            payload={**data, "from_track": self.track, **caused_by},
+        )
 
     @event("Repositioned")
     def _repositioned(self, meta: dict, payload: dict) -> None:
