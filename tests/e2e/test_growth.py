@@ -281,7 +281,7 @@ def test_very_low_energy_orders_a_week_off_post_and_a_failed_acceptance_test_rep
         "policyVersion": "energy/2026-01",  # the energy policy that ordered the training
     }
     after = ask(platform, READINESS, {"id": SLUMPING})["readiness"]
-    assert not after["ready"] and after["reasons"][0]["kind"] == "repositioned"
+    assert not after["ready"] and [r["kind"] for r in after["reasons"]] == ["repositioned"]
 
 
 PATH = """query($id: ID!) { growthPath(employeeId: $id) { stage star track

@@ -113,7 +113,7 @@ WHERE d.employee_id = a.employee_id AND d.kind = 'offpost_training' AND d.starts
       SELECT 1 FROM {S}.growth_acceptance_test t
       WHERE t.order_id = d.order_id AND t.passed AND t.taken_on <= %(as_of)s)))
 """
-NOT_READY = f"""(a.status = 'left' OR a.post IS NOT NULL OR EXISTS ({_PENDING_MAKEUP})
+NOT_READY = f"""((a.status = 'left' AND a.left_on <= %(as_of)s) OR a.post IS NOT NULL OR EXISTS ({_PENDING_MAKEUP})
     OR EXISTS ({_OFF_POST}))"""
 """An SQL condition on ``growth_agent a``: not ready for calls on ``%(as_of)s``."""
 
@@ -133,12 +133,13 @@ async def readiness_of(
             FROM {S}.growth_agent a WHERE a.employee_id = ANY(%(ids)s)""",
         {"ids": list(employee_ids), "as_of": as_of},
     )
-    return {r["employee_id"]: _readiness(r, as_of) for r in rows}
+    return {r["employee_id"]: readiness_from(r, as_of) for r in rows}
 
 
-def _readiness(row: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+def readiness_from(row: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """Ready on ``as_of`` or not, with every reason, from a row of ``readiness_of``'s query."""
     reasons = []
-    if row["status"] == "left":
+    if row["status"] == "left" and row["left_on"] <= as_of:
         reasons.append(("left", f"left the company on {row['left_on']}"))
     if row["post"]:
         reasons.append(
@@ -155,7 +156,7 @@ def _readiness(row: dict[str, Any], as_of: dt.date) -> dict[str, Any]:
                     f"off-post training from {order['starts_on']} to {order['ends_on']}",
                 )
             )
-        else:
+        elif not row["post"]:  # once re-positioned, the test is no longer awaited
             reasons.append(
                 (
                     "acceptance_test",
