@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aerie_platform import compose
-from aerie_platform.settings import Settings, SettingsError
+from aerie_platform.settings import Settings, SettingsError, announce_running
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
@@ -111,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         AERIE_HOME=str(settings.home),
     )
     settings = Settings.from_env(env)
+    running = announce_running(settings.home, env)
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)
     window = release_window(
@@ -192,6 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                     start(name)
     finally:
         say("stopping")
+        running.unlink(missing_ok=True)
         stop_children(list(children.values()))
         side.close()
         if broker:

@@ -99,7 +99,15 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
+        """The settings of ``env`` (the process's environment by default).
+
+        From the process's environment, a database and broker left unset are
+        those of an ``aerie run`` still running with the same ``AERIE_HOME``
+        (its ``running.env``), so ``aerie token`` and the other commands work
+        beside it in another shell.
+        """
+        if env is None:
+            env = {**running_platform(Path(os.environ.get("AERIE_HOME", ".aerie"))), **os.environ}
         return cls(
             workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
             worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
@@ -202,3 +210,41 @@ def _key(raw: str, name: str = "AERIE_MASTER_KEY") -> bytes | None:
     if len(key) != 32:
         raise SettingsError(f"{name} is not allowed: 32 random bytes in base64")
     return key
+
+
+RUNNING_FILE = "running.env"
+"""Written by ``aerie run`` in its home while it runs: where its embedded servers listen."""
+SHARED_BY_RUN = ("AERIE_DATABASE_URL", "AERIE_KAFKA_BOOTSTRAP")
+
+
+def announce_running(home: Path, env: Mapping[str, str]) -> Path:
+    """Note where this ``aerie run`` (the calling process) has its database and broker."""
+    path = home / RUNNING_FILE
+    lines = [f"AERIE_RUN_PID={os.getpid()}", *(f"{k}={env[k]}" for k in SHARED_BY_RUN)]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
+def running_platform(home: Path) -> dict[str, str]:
+    """The database and broker of the ``aerie run`` running in ``home``, or nothing."""
+    try:
+        pairs = dict(
+            line.split("=", 1) for line in (home / RUNNING_FILE).read_text().splitlines() if line
+        )
+        pid = int(pairs.get("AERIE_RUN_PID", ""))
+    except (OSError, ValueError):
+        return {}
+    if not _alive(pid):
+        return {}
+    return {k: pairs[k] for k in SHARED_BY_RUN if pairs.get(k)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True

@@ -153,6 +153,26 @@ def test_an_embedded_server_that_dies_is_restarted_and_writes_go_on(
     assert hired_and_visible(port)
 
 
+def test_aerie_token_in_another_shell_finds_the_running_platform(running) -> None:
+    _process, _output, home, port = running
+    shell = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("AERIE_DATABASE_URL", "AERIE_KAFKA_BOOTSTRAP")
+    }
+    issued = subprocess.run(
+        [sys.executable, "-m", "aerie_platform.cli", "token", "--role", "hr", "--subject", "H-9"],
+        env={**shell, "AERIE_HOME": str(home), "AERIE_TOKEN_KEY": TOKEN_KEY},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert issued.returncode == 0, issued.stdout + issued.stderr
+    token = issued.stdout.strip().splitlines()[-1]
+    me = graphql_at(port, "{ me { subject role } }", token=token)
+    assert me["data"]["me"] == {"subject": "H-9", "role": "hr"}
+
+
 def test_ctrl_c_stops_every_part_and_server_without_a_traceback(running) -> None:
     process, output, home, _port = running
     parts = children_of(process.pid, "aerie_platform.cli") + children_of(process.pid, "tansu")
@@ -164,6 +184,7 @@ def test_ctrl_c_stops_every_part_and_server_without_a_traceback(running) -> None
     assert output.read().rstrip().endswith("aerie: stopped")
     assert not [pid for pid in parts if Path(f"/proc/{pid}").exists()]
     assert not (home / "pg" / "postmaster.pid").exists()
+    assert not (home / "running.env").exists()  # other shells no longer find it
     for log in logs:  # what each part wrote while stopping
         with log.open("rb") as text:
             text.seek(before[log])
