@@ -211,9 +211,30 @@ def test_a_kpi_fact_for_a_day_after_the_sites_today_is_refused() -> None:
 
 def test_the_record_keeps_eight_weeks_and_refuses_what_is_older() -> None:
     ladder = with_days(StarLadder(employee_id="E-1"), GOOD, TODAY, 70)
-    assert len(ladder.kpi) == 56
+    kept = sorted(ladder.kpi)
+    assert 56 <= len(kept) < 63  # eight weeks, and the rest of the oldest week
+    assert dt.date.fromisoformat(kept[0]).weekday() == 0  # weeks are forgotten whole
     with pytest.raises(KpiTooLate):
         with_days(ladder, GOOD, TODAY - dt.timedelta(days=60), 1)
+
+
+def test_a_week_whose_facts_were_forgotten_is_still_decided_on_its_own_facts() -> None:
+    """The energy manager working through a backlog asks about weeks long past."""
+    long_ago = dt.date(2025, 11, 3)  # a Monday, 149 days before TODAY
+    overflowing = {**GOOD, "customer_satisfaction": "4.90"}
+    ladder = with_days(
+        StarLadder(employee_id="E-1"), overflowing, long_ago + dt.timedelta(days=4), 5
+    )
+    ladder = with_days(ladder, POOR, long_ago + dt.timedelta(days=120), 100)
+    assert long_ago.isoformat() not in ladder.kpi
+    with pytest.raises(AssessmentDiffers):
+        ladder.order_offpost_training(
+            meta("offpost_training.ordered"),
+            {"order_id": "o1", "window_start": long_ago.isoformat()},
+        )
+    ladder.reward(meta("energy.rewarded"), {"window_start": long_ago.isoformat()})
+    rewarded = ladder.collect_events()[-1].payload
+    assert (rewarded["window_start"], rewarded["kpi_days"]) == (long_ago.isoformat(), 5)
 
 
 MONDAY = dt.date(2026, 3, 2)

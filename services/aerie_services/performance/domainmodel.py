@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week
+from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
 from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
 from aerie_events.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
 from aerie_events.growth.policy import Evidence, ladder_policy_on
@@ -39,7 +39,10 @@ STEP_FIELDS = {
 """Per step: the field of the day it takes effect, and the field its criteria are about."""
 
 KPI_MEMORY_DAYS = 56
-"""How many days of KPI facts the record keeps: twice the ladder's window."""
+"""How many days of KPI facts the record takes and keeps: twice the ladder's window."""
+WEEKS_KEPT_ASSESSED = 104
+"""How many weeks whose facts it forgot the record keeps the energy assessment of, so the
+energy manager's decision on such a week (one working through a backlog) is still checked."""
 
 
 class StarLadder(AerieAggregate):
@@ -61,6 +64,7 @@ class StarLadder(AerieAggregate):
         self.graduated = False
         self.level_since: str | None = None
         self.kpi: dict[str, dict[str, str]] = {}
+        self.assessed_weeks: dict[str, EnergyAssessment] = {}
         self.weeks_decided: dict[str, str] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.post: str | None = None
@@ -94,11 +98,26 @@ class StarLadder(AerieAggregate):
     @event("KpiRecorded")
     def _kpi_recorded(self, meta: dict, payload: dict) -> None:
         self.kpi[payload["day"]] = {k: payload[k] for k in KPI_NAMES}
-        latest = dt.date.fromisoformat(max(self.kpi))
-        forget = (latest - dt.timedelta(days=KPI_MEMORY_DAYS)).isoformat()
-        for day in [d for d in self.kpi if d <= forget]:
-            del self.kpi[day]
+        self._forget_old_weeks()
         self.remember(meta, "kpi.recorded", self.version + 1)
+
+    def _forget_old_weeks(self) -> None:
+        """Forget the weeks no fact can be added to any more, keeping each one's assessment.
+
+        A week goes whole once its last day is older than the record takes facts
+        for: its assessment, made from all its days, can no longer change.
+        """
+        latest = dt.date.fromisoformat(max(self.kpi))
+        forget = latest - dt.timedelta(days=KPI_MEMORY_DAYS)
+        if week_of(dt.date.fromisoformat(min(self.kpi)))[1] > forget:
+            return  # the oldest week kept still takes facts
+        weeks = {week_of(dt.date.fromisoformat(d)) for d in self.kpi}
+        for start, end in sorted(w for w in weeks if w[1] <= forget):
+            self.assessed_weeks[start.isoformat()] = assess_week(self.kpi_days(), start)
+            for day in [d for d in self.kpi if start.isoformat() <= d <= end.isoformat()]:
+                del self.kpi[day]
+        for week in sorted(self.assessed_weeks)[:-WEEKS_KEPT_ASSESSED]:
+            del self.assessed_weeks[week]
 
     # steps on the ladder
 
@@ -264,8 +283,10 @@ class StarLadder(AerieAggregate):
     # what the energy leads to (decided by the energy manager, checked here)
 
     def _assessed(self, data: dict, asked: Consequence) -> EnergyAssessment:
-        start = dt.date.fromisoformat(data["window_start"])
-        assessment = assess_week(self.kpi_days(), start)
+        start, _end = week_of(dt.date.fromisoformat(data["window_start"]))
+        assessment = self.assessed_weeks.get(start.isoformat()) or assess_week(
+            self.kpi_days(), start
+        )
         if assessment.consequence is not asked:
             raise AssessmentDiffers(
                 asked.value.replace("_", " "),
