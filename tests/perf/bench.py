@@ -475,19 +475,24 @@ def relay_measurements(aerie: Platform, database_url: str) -> list[Result]:
 # -- projection ---------------------------------------------------------------
 
 
+def progress_of(conn: psycopg.Connection, projection: str, topics: list[str]) -> tuple[int, int]:
+    """(messages ``projection`` went past, messages the relay sent) on ``topics``."""
+    sent = conn.execute(
+        "SELECT coalesce(sum(seq), 0) FROM aerie_relay_partition WHERE topic = ANY(%s)",
+        (topics,),
+    ).fetchone()
+    applied = conn.execute(
+        "SELECT coalesce(sum(seq), 0) FROM aerie_projection_tracking "
+        "WHERE projection = %s AND topic = ANY(%s)",
+        (projection, topics),
+    ).fetchone()
+    return int(applied[0] if applied else 0), int(sent[0] if sent else 0)
+
+
 def projected(database_url: str, topics: list[str]) -> tuple[int, int]:
     """(messages the profile projection went past, messages the relay sent to its topics)."""
     with psycopg.connect(database_url) as conn:
-        sent = conn.execute(
-            "SELECT coalesce(sum(seq), 0) FROM aerie_relay_partition WHERE topic = ANY(%s)",
-            (topics,),
-        ).fetchone()
-        applied = conn.execute(
-            "SELECT coalesce(sum(seq), 0) FROM aerie_projection_tracking "
-            "WHERE projection = 'profile' AND topic = ANY(%s)",
-            (topics,),
-        ).fetchone()
-    return int(applied[0] if applied else 0), int(sent[0] if sent else 0)
+        return progress_of(conn, "profile", topics)
 
 
 def relayed_under(database_url: str, prefix: str) -> int:
@@ -504,17 +509,8 @@ def caught_up(database_url: str, prefix: str) -> bool:
     """Every projection of the worker has applied every message of its topics."""
     with psycopg.connect(database_url) as conn:
         for projection in compose.projections():
-            topics = projection.topics(Topics(prefix))
-            sent = conn.execute(
-                "SELECT coalesce(sum(seq), 0) FROM aerie_relay_partition WHERE topic = ANY(%s)",
-                (topics,),
-            ).fetchone()
-            applied = conn.execute(
-                "SELECT coalesce(sum(seq), 0) FROM aerie_projection_tracking "
-                "WHERE projection = %s AND topic = ANY(%s)",
-                (projection.name, topics),
-            ).fetchone()
-            if int(applied[0] if applied else 0) < int(sent[0] if sent else 0):
+            applied, sent = progress_of(conn, projection.name, projection.topics(Topics(prefix)))
+            if applied < sent:
                 return False
     return True
 
