@@ -135,7 +135,10 @@ def reaches(identity: Identity, scope: Scope, target: Placement | None) -> bool:
     if scope is SELF:
         return target.employee_id == identity.subject
     if scope is TEAM:
-        return (target.site_id, target.team_id) == (identity.site, identity.team)
+        return target.team_id is not None and (target.site_id, target.team_id) == (
+            identity.site,
+            identity.team,
+        )
     if scope is SITE:
         return target.site_id is not None and target.site_id == identity.site
     return target.department is not None and target.department == identity.department

@@ -212,6 +212,14 @@ def test_a_scope_reaches_only_its_own_people(
     assert reaches(caller, scope, target) is reached  # type: ignore[arg-type]
 
 
+def test_someone_placed_nowhere_is_in_no_team_or_site_even_of_a_caller_without_one() -> None:
+    unplaced = Identity("L-1", "team_lead")  # a token that names no site or team
+    someone = Placement("A-9")  # known by id only: not yet in the read model
+    assert not reaches(unplaced, TEAM, someone)
+    assert not reaches(unplaced, SITE, someone)
+    assert reaches(Identity("A-9", "agent"), SELF, someone)
+
+
 def test_a_remembered_token_is_refused_once_it_expires() -> None:
     verifier = TokenVerifier(TokenSettings(local_key=LOCAL.local_key, leeway_seconds=0))
     token = issue_token(LOCAL, role="agent", subject="A-1", valid_seconds=1)
