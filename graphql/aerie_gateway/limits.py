@@ -345,11 +345,14 @@ def _limits_rule(limits: QueryLimits) -> type[ASTValidationRule]:
     It measures the document when validation enters it, before any rule visits
     a node, and raises the last refusal (after reporting the others), which
     aborts every rule at once. Within the limits, it reads the CPU time of this
-    thread every ``CLOCK_EVERY_NODES`` nodes and when leaving the document, and
-    aborts when validation has used more than ``validation_budget_seconds``.
-    It cannot stop a rule in the middle of one node: the comparison budget
-    bounds the one standard rule that does much work in one node. CPU time,
-    not wall time: a busy neighbour must not get a benign query refused.
+    thread every ``CLOCK_EVERY_NODES`` nodes and aborts when validation has used
+    more than ``validation_budget_seconds``: the clock stops work still ahead.
+    Not when leaving the document: its validation is then done, and refusing it
+    would save nothing (and a pause of the process, say a garbage collection,
+    would get a small benign query refused). It cannot stop a rule in the
+    middle of one node: the comparison budget bounds the one standard rule that
+    does much work in one node. CPU time, not wall time: a busy neighbour must
+    not get a benign query refused.
     """
 
     class QueryLimitsRule(ValidationRule):
@@ -373,9 +376,6 @@ def _limits_rule(limits: QueryLimits) -> type[ASTValidationRule]:
             if self.countdown <= 0:
                 self.countdown = CLOCK_EVERY_NODES
                 self.check_clock()
-
-        def leave_document(self, *_args: Any) -> None:
-            self.check_clock()
 
         def check_clock(self) -> None:
             spent = time.thread_time() - self.started

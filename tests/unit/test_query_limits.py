@@ -278,6 +278,15 @@ def test_validation_past_its_time_budget_is_refused() -> None:
     assert refusals(result)["validation time"]["allowed"] == 0.0
 
 
+def test_a_small_document_validated_whole_is_never_refused_for_its_time() -> None:
+    """Its validation is over before the clock is read: refusing it would save nothing."""
+    query = "{ node { child { id } } }"
+
+    result = limited_schema(QueryLimits(validation_budget_seconds=0.0)).execute_sync(query)
+
+    assert result.errors is None
+
+
 def test_a_document_over_the_token_limit_is_refused_with_the_code() -> None:
     result = limited_schema(QueryLimits(max_tokens=20)).execute_sync(nested(6))
 
