@@ -235,16 +235,8 @@ def running_platform(home: Path) -> dict[str, str]:
         pid = int(pairs.get("AERIE_RUN_PID", ""))
     except (OSError, ValueError):
         return {}
-    if not _alive(pid):
+    from aerie_platform.stack import process_running  # only when a run left its note
+
+    if not process_running(pid):
         return {}
     return {k: pairs[k] for k in SHARED_BY_RUN if pairs.get(k)}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True

@@ -138,7 +138,7 @@ class EmbeddedPostgres:
     def alive(self) -> bool:
         """True while the server process named in ``postmaster.pid`` runs (not as a zombie)."""
         lock = _postmaster_lock(self.data_dir)
-        return lock is not None and _running(lock.pid)
+        return lock is not None and process_running(lock.pid)
 
     def _clear_stale_locks(self, timeout: float = 10.0) -> None:
         lock = _postmaster_lock(self.data_dir)
@@ -182,7 +182,7 @@ def _postmaster_lock(data_dir: Path) -> PostmasterLock | None:
     )
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
     """True while ``pid`` is a process that has not ended (a zombie has ended)."""
     try:
         os.kill(pid, 0)

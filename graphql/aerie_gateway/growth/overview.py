@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from aerie_projections.satisfaction.disclosure import disclose
+from aerie_projections.satisfaction.statistics import SITE, TEAM
 
 
 @strawberry.type(description="Head count at one stage or star level.")
@@ -54,15 +56,13 @@ class SiteOverview:
 def withheld(sizes: list[int], threshold: int) -> set[int]:
     """Which groups of a whole to withhold so that no group below ``threshold`` shows.
 
-    Each group smaller than the threshold is withheld, and then the smallest shown
-    groups too, until the withheld ones together reach the threshold: otherwise the
-    whole's figure minus the shown groups would be the small group's figure.
+    The survey results' rule (``disclose``), for one whole and its groups: each
+    group smaller than the threshold is withheld, and then the smallest shown
+    groups too, until the whole's figure minus the shown groups gives no one away.
     """
-    hidden = {i for i, size in enumerate(sizes) if 0 < size < threshold}
-    shown = sorted((size, i) for i, size in enumerate(sizes) if i not in hidden and size > 0)
-    while 0 < sum(sizes[i] for i in hidden) < threshold and shown:
-        hidden.add(shown.pop(0)[1])
-    return hidden
+    groups = {(TEAM, "", str(i)): size for i, size in enumerate(sizes) if size > 0}
+    shown = disclose({(SITE, "", ""): sum(sizes), **groups}, threshold).shown
+    return {i for i, size in enumerate(sizes) if size > 0 and (TEAM, "", str(i)) not in shown}
 
 
 def _figures(rows: list[dict[str, Any]], energy_shown: bool) -> Figures:

@@ -140,9 +140,10 @@ class Performance(BatchedDecisions):
         def act(proposal: RegroupingProposal | None) -> RegroupingProposal:
             if proposal is None:
                 raise UnknownProposal(proposal_id)
-            moved = proposal.moved_since(lambda e: facts.ask(EMPLOYEE_PLACEMENT, e))
-            if moved and not proposal.accepted:
-                raise StaleProposal(proposal_id, moved)
+            if not proposal.accepted:  # accepting again is refused as such by ``accept``
+                moved = proposal.moved_since(lambda e: facts.ask(EMPLOYEE_PLACEMENT, e))
+                if moved:
+                    raise StaleProposal(proposal_id, moved)
             proposal.accept(command.meta(site_id=proposal.site_id), command.data)
             return proposal
 
