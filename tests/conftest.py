@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+from aerie_events.catalog.people import EMPLOYEE_HIRED
+from aerie_events.catalog.voice import DEPARTMENT_PUBLISHED
 from aerie_platform.stack import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -215,12 +218,12 @@ def write_side(database_url: str) -> Any:
 def open_all_day_site(bus: Any, site_id: str) -> None:
     """A site (UTC) working every day from 00:00 to 23:59: deadlines count almost every minute."""
     bus.handle(
-        "site.opened",
+        SITE_OPENED,
         command_id=f"open-{site_id}",
         data={"site_id": site_id, "name": site_id, "time_zone": "UTC", "opened_on": "2020-01-01"},
     )
     bus.handle(
-        "site.calendar_published",
+        SITE_CALENDAR_PUBLISHED,
         command_id=f"calendar-{site_id}",
         data={
             "site_id": site_id,
@@ -241,7 +244,7 @@ def publish_desk(
 ) -> None:
     """A department (not leadership) with these reply deadlines in working minutes."""
     bus.handle(
-        "department.published",
+        DEPARTMENT_PUBLISHED,
         command_id=f"publish-{department_id}",
         data={
             "department_id": department_id,
@@ -265,7 +268,7 @@ def publish_departments(bus: Any) -> None:
 
     for department in departments().values():
         bus.handle(
-            "department.published",
+            DEPARTMENT_PUBLISHED,
             command_id=f"test-department-{department.department_id}",
             occurred_at="2026-01-01T00:00:00+00:00",
             data={
@@ -294,7 +297,7 @@ def bus(side: Any) -> Any:
 def hire(bus: Any, employee_id: str, name: str = "Test Agent", site_id: str = "site-t") -> Any:
     """Record an agent's hire (command id ``hire-<employee_id>``); return the outcome."""
     return bus.handle(
-        "employee.hired",
+        EMPLOYEE_HIRED,
         command_id=f"hire-{employee_id}",
         employee_id=employee_id,
         site_id=site_id,

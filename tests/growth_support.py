@@ -10,6 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    KPI_RECORDED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+
 STRONG = {
     "calls_answered": 85,
     "average_handling_seconds": 280,
@@ -43,7 +53,7 @@ COURSE_OF_STAR = {2: "C-EMPATHY", 3: "C-BILLING", 4: "C-OUTAGE", 5: "C-COACH"}
 
 def hired(employee: str, site: str, team: str, on: dt.date) -> tuple[str, dict[str, Any]]:
     return (
-        "employee.hired",
+        EMPLOYEE_HIRED,
         {
             "command_id": f"hire-{employee}",
             "employee_id": employee,
@@ -64,7 +74,7 @@ def kpi_days(
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
     return [
         (
-            "kpi.recorded",
+            KPI_RECORDED,
             {
                 "command_id": f"kpi-{employee}-{day}",
                 "employee_id": employee,
@@ -83,7 +93,7 @@ def passed(employee: str, course: str, on: dt.date) -> tuple[str, dict[str, Any]
         "pass_mark": 60,
         "passed_on": on.isoformat(),
     }
-    return "training.passed", {
+    return TRAINING_PASSED, {
         "command_id": f"pass-{employee}-{course}",
         "employee_id": employee,
         "data": data,
@@ -92,10 +102,10 @@ def passed(employee: str, course: str, on: dt.date) -> tuple[str, dict[str, Any]
 
 def step(kind: str, employee: str, on: dt.date, **data: Any) -> tuple[str, dict[str, Any]]:
     day_field = {
-        "chick.graduated": "graduated_on",
-        "star.promoted": "promoted_on",
-        "star.demoted": "demoted_on",
-        "track.changed": "changed_on",
+        CHICK_GRADUATED: "graduated_on",
+        STAR_PROMOTED: "promoted_on",
+        STAR_DEMOTED: "demoted_on",
+        TRACK_CHANGED: "changed_on",
     }[kind]
     return kind, {
         "command_id": f"{kind[:5]}-{employee}-{on}",
@@ -114,7 +124,7 @@ def ready_for_promotion(
             passed(employee, "C-ONBOARD", on - dt.timedelta(days=100)),
             passed(employee, "C-EMPATHY", on - dt.timedelta(days=100)),
             *kpi_days(employee, on - dt.timedelta(days=40), on - dt.timedelta(days=1), STRONG),
-            step("chick.graduated", employee, on - dt.timedelta(days=10)),
+            step(CHICK_GRADUATED, employee, on - dt.timedelta(days=10)),
         ],
         channel="test",
     )
@@ -128,7 +138,7 @@ def ready_for_demotion(
     demoted_on = PROMOTED_ON + dt.timedelta(days=28)
     bus.handle_many(
         [
-            step("star.promoted", employee, PROMOTED_ON, to_star=2),
+            step(STAR_PROMOTED, employee, PROMOTED_ON, to_star=2),
             *kpi_days(employee, PROMOTED_ON, demoted_on - dt.timedelta(days=1), POOR),
         ],
         channel="test",
@@ -152,12 +162,12 @@ def ready_for_track_change(
     commands += kpi_days(
         employee, graduated_on - dt.timedelta(days=28), graduated_on - dt.timedelta(days=1), STRONG
     )
-    commands.append(step("chick.graduated", employee, graduated_on))
+    commands.append(step(CHICK_GRADUATED, employee, graduated_on))
     previous = graduated_on
     for star in (2, 3, 4, 5):
         first = max(previous, at[star] - dt.timedelta(days=28))
         commands += kpi_days(employee, first, at[star] - dt.timedelta(days=1), STRONG)
-        commands.append(step("star.promoted", employee, at[star], to_star=star))
+        commands.append(step(STAR_PROMOTED, employee, at[star], to_star=star))
         previous = at[star]
     commands += kpi_days(
         employee, change_on - dt.timedelta(days=28), change_on - dt.timedelta(days=1), STRONG

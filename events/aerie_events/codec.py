@@ -15,7 +15,7 @@ Two things happen between the stored state and the envelope:
   is gone reads as ``None``.
 - **Upcasting.** A payload stored at an older schema version is brought to the
   catalog's current version, one version at a time, by the upcasters (see
-  ``aerie_events.upcasters``).
+  each context's ``UPCASTERS`` in ``aerie_events.catalog``).
 
 The codec knows no database and reads no configuration: the caller passes
 the keys it holds (e.g. from ``PostgresKeyRing.keys_of``).
@@ -36,9 +36,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from aerie_events.catalog import CATALOG, EventType
+from aerie_events.catalog import CATALOG, UPCASTERS, EventType, Upcaster
 from aerie_events.envelope import Envelope
-from aerie_events.upcasters import UPCASTERS, Upcaster
 
 __all__ = [
     "SEALED_PREFIX",

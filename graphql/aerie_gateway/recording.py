@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from aerie_events.catalog import CATALOG, UnknownEventType, key_of
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED
 from aerie_projections.profile import queries as profile_queries
 from aerie_services.base import Outcome
 from aerie_services.bus import Aerie
@@ -84,13 +85,13 @@ async def authorize_write(
         require(identity, rule, what, Placement(employee_id=employee_id))
         return
     now = await asyncio.to_thread(services.bus.facts.ask, EMPLOYEE_PLACEMENT, employee_id)
-    if kind == "employee.hired":
+    if kind == EMPLOYEE_HIRED:
         # an id already on another site's roster is refused like any other out-of-scope write
         if now is not None:
             require(identity, rule, what, Placement(employee_id, *now))
         now = (inputs.get("site_id"), inputs.get("team_id"))
     require(identity, rule, what, Placement(employee_id, *now) if now else None)
-    if kind == "employee.transferred":  # and it stays within the caller's scope
+    if kind == EMPLOYEE_TRANSFERRED:  # and it stays within the caller's scope
         to = Placement(employee_id, inputs.get("to_site_id"), inputs.get("to_team_id"))
         require(identity, rule, what, to)
 

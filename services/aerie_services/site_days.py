@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aerie_events.calendar import WorkingCalendar
+from aerie_events.rules.calendar import WorkingCalendar
 
 from aerie_services.context import Facts
 from aerie_services.growth_errors import DateInFuture

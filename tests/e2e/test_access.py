@@ -20,6 +20,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import STUDY_PLAN_STARTED, TRAINING_PASSED
+from aerie_events.catalog.organisation import SITE_OPENED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import REGROUPING_PROPOSED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+from aerie_events.catalog.voice import ISSUE_ACCEPTED, ISSUE_RAISED, ISSUE_REPLIED
 from aerie_gateway.permissions import AS_PARENT, FIELDS
 from aerie_gateway.schema import schema
 
@@ -352,7 +358,7 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
         hire_into(bus, employee, site, team)
     for site, zone in ((SITE, "Asia/Shanghai"), (OTHER_SITE, "Europe/Berlin")):
         bus.handle(
-            "site.opened",
+            SITE_OPENED,
             command_id=f"open-{RUN}-{site}",
             data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2026-01-01"},
         )
@@ -387,7 +393,7 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
 def publish_open_survey(bus: Any, survey_id: str, **changes: Any) -> None:
     """A survey of everyone, open from yesterday to tomorrow (whatever the site's zone)."""
     bus.handle(
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id=f"publish-{survey_id}",
         data=open_survey(survey_id, **changes),
     )
@@ -415,7 +421,7 @@ def propose_at(bus: Any, proposal: str, site: str, employee: str) -> None:
     """A regrouping proposal at ``site`` that leaves ``employee`` where they are."""
     team = "team-b1" if site == OTHER_SITE else TEAM
     bus.handle(
-        "regrouping.proposed",
+        REGROUPING_PROPOSED,
         command_id=f"propose-{proposal}",
         data={
             "proposal_id": proposal,
@@ -438,7 +444,7 @@ def hire_into(bus: Any, employee: str, site: str, team: str) -> None:
     hire(bus, employee, site_id=site)
     if team != "team-1":
         bus.handle(
-            "employee.transferred",
+            EMPLOYEE_TRANSFERRED,
             command_id=f"move-{employee}",
             employee_id=employee,
             data={"to_site_id": site, "to_team_id": team, "transferred_on": "2026-01-06"},
@@ -557,7 +563,7 @@ def mutation_input(
             "pass_mark": 60,
             "passed_on": "2026-02-01",
         }
-        return {**base, "type": "training.passed", "payload": payload}
+        return {**base, "type": TRAINING_PASSED, "payload": payload}
     if field == "Mutation.raiseIssue":
         return {
             **base,
@@ -715,7 +721,7 @@ def growth_input(
                     "reason": "at home",
                 }
                 bus.handle(
-                    "study_plan.started", command_id=new_id("plan"), employee_id=employee, data=plan
+                    STUDY_PLAN_STARTED, command_id=new_id("plan"), employee_id=employee, data=plan
                 )
             return {"employeeId": employee, "endedOn": day, "reason": "back at the site"}
         case "Mutation.logStudy":
@@ -824,7 +830,7 @@ def test_a_site_publisher_cannot_move_its_employee_to_another_site(
         (
             "Mutation.publishEvent",
             {
-                "type": "employee.transferred",
+                "type": EMPLOYEE_TRANSFERRED,
                 "commandId": new_id("cmd"),
                 "employeeId": given["employeeId"],
                 "payload": {
@@ -844,7 +850,7 @@ def test_a_site_publisher_cannot_hire_for_another_site_through_publish_event(
     platform: Platform, database_url: str
 ) -> None:
     hired = {
-        "type": "employee.hired",
+        "type": EMPLOYEE_HIRED,
         "commandId": new_id("cmd"),
         "employeeId": new_id(f"{RUN}-new"),
         "siteId": OTHER_SITE,
@@ -894,7 +900,7 @@ def test_an_event_records_its_actor_from_the_token_not_from_the_input(
 
     def raised() -> list[dict] | None:
         trail = as_role(platform, "auditor", AUDIT, {"id": AGENT})["data"]["auditTrail"]
-        issues = [e for e in trail["entries"] if e["type"] == "issue.raised"]
+        issues = [e for e in trail["entries"] if e["type"] == ISSUE_RAISED]
         return issues or None
 
     entry = wait_until(raised, 30, "the issue did not reach the audit trail")[-1]
@@ -946,7 +952,7 @@ def test_an_integration_client_gets_a_token_for_its_credential_until_it_is_revok
     given["employeeId"] = AGENT
     name_query = "mutation($input: PassTrainingInput!) { passTraining(input: $input) { type } }"
     passed = platform.graphql(name_query, {"input": given}, token=token)
-    assert passed["data"]["passTraining"]["type"] == "training.passed"
+    assert passed["data"]["passTraining"]["type"] == TRAINING_PASSED
 
     def trained() -> list[dict] | None:
         trail = as_role(platform, "auditor", AUDIT, {"id": AGENT})["data"]["auditTrail"]
@@ -1019,13 +1025,13 @@ def test_the_site_summary_shows_survey_figures_only_as_the_latest_closed_survey_
     for employees in members.values():
         for n, employee in enumerate(employees):
             bus.handle(
-                "survey.answered",
+                SURVEY_ANSWERED,
                 command_id=f"answer-{employee}",
                 employee_id=employee,
                 data={"survey_id": survey, "overall": 3 + n % 2, "enps": 9, "drivers": {"pay": 3}},
             )
     bus.handle(
-        "survey.closed", command_id=f"close-{survey}", data={"survey_id": survey, "reason": "early"}
+        SURVEY_CLOSED, command_id=f"close-{survey}", data={"survey_id": survey, "reason": "early"}
     )
     query = (
         "query($site: ID!) { siteSummary(siteId: $site) { headcount anonymityThreshold surveyId "
@@ -1178,7 +1184,7 @@ def voice_issue(
     """An issue by ``author`` held by ``department`` (replied if asked); its id and key."""
     command_id = new_id("raise")
     bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=command_id,
         employee_id=author,
         occurred_at=occurred_at,
@@ -1197,7 +1203,7 @@ def voice_issue(
         issue_id, key = bus.apps["voice"].anonymous_receipt(author, command_id)
     if replied:
         bus.handle(
-            "issue.replied",
+            ISSUE_REPLIED,
             command_id=new_id("reply"),
             data={"issue_id": issue_id, "text": "Done", "visibility": "private"},
         )
@@ -1324,7 +1330,7 @@ def voice_mutation_input(
     issue_id, _ = voice_issue(bus, MATE, department, replied=replied, kind=kind)
     if field == "Mutation.resolveIssue":
         bus.handle(
-            "issue.accepted",
+            ISSUE_ACCEPTED,
             command_id=new_id("accept"),
             actor={"kind": "person", "id": MATE},
             data={"issue_id": issue_id, "anonymous": False},

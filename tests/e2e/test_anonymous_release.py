@@ -19,6 +19,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_events.signing import SEQ_HEADER, SIGNATURE_HEADER, RelaySignature
 
 from tests.conftest import Platform, hire, new_id, wait_until, write_side
@@ -94,7 +96,7 @@ def raise_issue(bus: Any, author: str, *, anonymous: bool) -> Any:
         ("Night shifts", "Too many in a row.") if anonymous else ("Headset", "Cuts out.")
     )
     return bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=new_id("raise"),
         employee_id=author,
         data={
@@ -113,7 +115,7 @@ def raise_anonymous(bus: Any, author: str) -> Any:
 
 def pass_training(bus: Any, employee: str) -> Any:
     return bus.handle(
-        "training.passed",
+        TRAINING_PASSED,
         command_id=new_id("train"),
         employee_id=employee,
         data={

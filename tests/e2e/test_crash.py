@@ -20,6 +20,8 @@ from uuid import UUID
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED
 from aerie_events.codec import EventCodec
 from aerie_platform.compose import projections
 from aerie_platform.replay import compare, rebuild
@@ -171,7 +173,7 @@ def passes_stored(conn: Any) -> int:
     codec = EventCodec()
     states = conn.execute("SELECT state FROM learning_events").fetchall()
     facts = (codec.read(bytes(state)) for (state,) in states)
-    return sum(1 for fact in facts if fact is not None and fact.meta["type"] == "training.passed")
+    return sum(1 for fact in facts if fact is not None and fact.meta["type"] == TRAINING_PASSED)
 
 
 def kill_postgresql(server: EmbeddedPostgres) -> None:
@@ -200,7 +202,7 @@ def stored_event_ids(database_url: str, side: Any) -> tuple[set[UUID], set[UUID]
                     continue
                 if fact.meta["actor"].get("id", "").startswith("manager:"):
                     by_managers.add(event_id_of(originator, version))
-                elif fact.meta["type"] == "survey.answered":  # answered with a keyed receipt
+                elif fact.meta["type"] == SURVEY_ANSWERED:  # answered with a keyed receipt
                     ids.append(app.receipt_id(originator, version))
                 else:
                     ids.append(event_id_of(originator, version))

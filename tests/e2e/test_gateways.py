@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
 
 from tests.conftest import Platform, hire, new_id, wait_until
 
@@ -75,7 +76,7 @@ def test_a_wait_out_of_range_is_a_coded_error(platform: Platform, bus: Any) -> N
     employee = new_id("GW")
     hire(bus, employee, site_id=SITE)
     result = platform.graphql(PASS, {"input": training(employee), "wait": 60_000})
-    assert result["data"]["passTraining"]["type"] == "training.passed"  # recorded all the same
+    assert result["data"]["passTraining"]["type"] == TRAINING_PASSED  # recorded all the same
     assert {e["extensions"]["code"] for e in result["errors"]} == {"INVALID_ARGUMENT"}
 
 

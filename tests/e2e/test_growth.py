@@ -12,6 +12,15 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_PLAN_STARTED,
+)
+from aerie_events.catalog.organisation import SITE_OPENED
+from aerie_events.catalog.performance import REGROUPING_PROPOSED
+from aerie_events.catalog.voice import ISSUE_RAISED, ISSUE_REPLIED, SUGGESTION_ADOPTED
 
 from tests.conftest import Platform, new_id, publish_departments, token_for, wait_until
 from tests.e2e.test_graphiql import CHROMIUM, CHROMIUM_ARGS
@@ -45,7 +54,7 @@ def week_of_facts(employee: str, values: dict[str, Any], monday: dt.date = WEEK)
 
 def history(bus: Any) -> None:
     bus.handle(
-        "site.opened",
+        SITE_OPENED,
         command_id=f"open-{SITE}-{RUN}",
         data={
             "site_id": SITE,
@@ -83,14 +92,14 @@ def history(bus: Any) -> None:
     }
     learning = [
         (
-            "study_plan.started",
+            STUDY_PLAN_STARTED,
             {"command_id": f"plan-{STUDENT}", "employee_id": STUDENT, "data": plan},
         )
     ]
     for day, minutes in zip(study_days, (40, 10, 45), strict=True):
         learning.append(
             (
-                "study.logged",
+                STUDY_LOGGED,
                 {
                     "command_id": f"s-{STUDENT}-{day}",
                     "employee_id": STUDENT,
@@ -101,7 +110,7 @@ def history(bus: Any) -> None:
         quiz = {"quiz_id": f"q-{day}", "course_id": "C-HOME", "day": day.isoformat(), "score": 80}
         learning.append(
             (
-                "quiz.scored",
+                QUIZ_SCORED,
                 {"command_id": f"q-{STUDENT}-{day}", "employee_id": STUDENT, "data": quiz},
             )
         )
@@ -115,11 +124,11 @@ def history(bus: Any) -> None:
         "description": "A room for the breaks.",
         "anonymous": False,
     }
-    bus.handle("issue.raised", command_id=f"raise-{IDEA}", employee_id=SHINING, data=suggestion)
+    bus.handle(ISSUE_RAISED, command_id=f"raise-{IDEA}", employee_id=SHINING, data=suggestion)
     reply = {"issue_id": IDEA, "text": "Good idea", "visibility": "private"}
-    bus.handle("issue.replied", command_id=f"reply-{IDEA}", data=reply)
+    bus.handle(ISSUE_REPLIED, command_id=f"reply-{IDEA}", data=reply)
     adopted = {"issue_id": IDEA, "adopted_on": "2026-07-15"}
-    bus.handle("suggestion.adopted", command_id=f"adopt-{IDEA}", data=adopted)
+    bus.handle(SUGGESTION_ADOPTED, command_id=f"adopt-{IDEA}", data=adopted)
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +273,7 @@ def test_very_low_energy_orders_a_week_off_post_and_a_failed_acceptance_test_rep
             }
         },
     )
-    assert failed["failAcceptanceTest"]["type"] == "acceptance_test.failed"
+    assert failed["failAcceptanceTest"]["type"] == ACCEPTANCE_TEST_FAILED
     path = eventually(
         platform,
         "query($id: ID!) { growthPath(employeeId: $id) { post history { kind reason "
@@ -476,7 +485,7 @@ def test_regrouping_proposes_balanced_teams_and_accepting_records_each_transfer(
         **manager,
     )
     proposal = proposed["proposeRegrouping"]["proposal"]
-    assert proposed["proposeRegrouping"]["result"]["type"] == "regrouping.proposed"
+    assert proposed["proposeRegrouping"]["result"]["type"] == REGROUPING_PROPOSED
     assert proposal["optimal"] and proposal["sizeSpread"] <= 1
     available = {a["employeeId"] for a in proposal["assignments"]}
     assert SLUMPING not in available and DEMOTED not in available  # not ready for calls

@@ -10,6 +10,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.performance import KPI_RECORDED
 from kafka import KafkaConsumer, KafkaProducer
 
 from tests.conftest import Platform, bootstrap_of, hire, new_id, token_for, wait_until
@@ -52,7 +54,7 @@ def feed_token() -> str:
 
 def training(employee: str, command_id: str, score: int = 80) -> dict[str, Any]:
     return {
-        "type": "training.passed",
+        "type": TRAINING_PASSED,
         "commandId": command_id,
         "employeeId": employee,
         "occurredAt": "2026-03-02T10:00:00+08:00",
@@ -110,7 +112,7 @@ def test_a_command_produced_with_a_clients_token_is_recorded_as_that_client(
 
     def passed() -> dict | None:
         entries = platform.graphql(trail, {"id": employee})["data"]["auditTrail"]["entries"]
-        return next((e for e in entries if e["type"] == "training.passed"), None)
+        return next((e for e in entries if e["type"] == TRAINING_PASSED), None)
 
     entry = wait_until(passed, 30, "the training did not reach the audit trail")
     assert entry["actor"] == {
@@ -273,7 +275,7 @@ def test_an_out_of_range_kpi_through_the_door_lands_on_the_dead_letter_topic_wit
         "attendance": "97",
     }
     value = {
-        "type": "kpi.recorded",
+        "type": KPI_RECORDED,
         "commandId": command_id,
         "employeeId": employee,
         "payload": facts,

@@ -6,6 +6,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
+from aerie_events.catalog.performance import CHICK_GRADUATED
+from aerie_events.catalog.voice import ISSUE_RAISED
 
 from tests.conftest import Platform, new_id, token_for, wait_until
 from tests.growth_support import STEADY, kpi_days, passed, step
@@ -47,7 +50,7 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform, bus: 
             "hiredOn": "2026-01-05",
         },
     )
-    assert hired["data"]["hireEmployee"]["type"] == "employee.hired"
+    assert hired["data"]["hireEmployee"]["type"] == EMPLOYEE_HIRED
     mutate(
         platform,
         "passTraining",
@@ -65,7 +68,7 @@ def test_the_five_core_events_show_in_the_unified_view(platform: Platform, bus: 
         [
             passed(e, "C-ONBOARD", dt.date(2026, 1, 12)),
             *kpi_days(e, dt.date(2026, 2, 6), PROMOTED_ON - dt.timedelta(days=1), STEADY),
-            step("chick.graduated", e, dt.date(2026, 3, 1)),
+            step(CHICK_GRADUATED, e, dt.date(2026, 3, 1)),
         ],
         channel="test",
     )
@@ -280,7 +283,7 @@ def test_a_leavers_named_open_issues_are_handed_to_their_team_lead_once(
     lead, agent = new_id("LEAD"), new_id("AGENT")
     for who, role in ((lead, "team_lead"), (agent, "agent")):
         bus.handle(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             command_id=f"h-{who}",
             employee_id=who,
             site_id=site,
@@ -289,7 +292,7 @@ def test_a_leavers_named_open_issues_are_handed_to_their_team_lead_once(
     named, anonymous = new_id("ISSUE"), new_id("ISSUE")
     for issue, is_anonymous in ((named, False), (anonymous, True)):
         bus.handle(
-            "issue.raised",
+            ISSUE_RAISED,
             command_id=f"r-{issue}",
             employee_id=agent,
             data={
@@ -301,7 +304,7 @@ def test_a_leavers_named_open_issues_are_handed_to_their_team_lead_once(
             },
         )
     bus.handle(
-        "employee.left",
+        EMPLOYEE_LEFT,
         command_id=f"l-{agent}",
         employee_id=agent,
         data={"left_on": "2026-02-01", "reason": "resigned"},

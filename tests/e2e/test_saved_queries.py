@@ -16,6 +16,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED
+from aerie_events.catalog.performance import CHICK_GRADUATED, STAR_PROMOTED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_gateway.operations import OPERATIONS_DIR, saved_queries
 
 from tests.conftest import Platform, token_for, wait_until
@@ -31,7 +36,7 @@ answer names no one; a steady energy: the energy manager decides nothing about t
 def fixture_history(bus: Any) -> None:
     """A small site whose every fact is fixed: ids, days, scores."""
     bus.handle(
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id="golden-pulse-published",
         occurred_at="2026-01-30T09:00:00+08:00",
         trusted_time=True,
@@ -51,7 +56,7 @@ def fixture_history(bus: Any) -> None:
     )
     for n, employee in enumerate(CREW):
         bus.handle(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             command_id=f"golden-hire-{employee}",
             employee_id=employee,
             site_id=SITE,
@@ -65,7 +70,7 @@ def fixture_history(bus: Any) -> None:
         )
     for n, employee in enumerate(CREW[:6]):  # team g1 answers; g2 does not
         bus.handle(
-            "survey.answered",
+            SURVEY_ANSWERED,
             command_id=f"golden-pulse-{employee}",
             employee_id=employee,
             occurred_at="2026-02-01T10:00:00+08:00",
@@ -78,14 +83,14 @@ def fixture_history(bus: Any) -> None:
             },
         )
     bus.handle(
-        "survey.closed",
+        SURVEY_CLOSED,
         command_id="golden-pulse-closed",
         occurred_at="2026-02-08T12:00:00+00:00",
         trusted_time=True,
         data={"survey_id": "pulse-2026-02", "reason": "scheduled"},
     )
     bus.handle(
-        "training.passed",
+        TRAINING_PASSED,
         command_id="golden-training-1",
         employee_id=CREW[0],
         occurred_at="2026-01-20T15:00:00+08:00",
@@ -102,19 +107,19 @@ def fixture_history(bus: Any) -> None:
         [
             passed(CREW[0], "C-ONBOARD", dt.date(2026, 1, 12)),
             *kpi_days(CREW[0], dt.date(2026, 2, 6), promoted_on - dt.timedelta(days=1), STEADY),
-            step("chick.graduated", CREW[0], dt.date(2026, 3, 1)),
+            step(CHICK_GRADUATED, CREW[0], dt.date(2026, 3, 1)),
         ],
         channel="test",
     )
     bus.handle(
-        "star.promoted",
+        STAR_PROMOTED,
         command_id="golden-star-1",
         employee_id=CREW[0],
         occurred_at="2026-03-10T09:00:00+08:00",
         data={"to_star": 2, "reason": "steady quality", "promoted_on": promoted_on.isoformat()},
     )
     bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id="golden-issue-1",
         employee_id=CREW[0],
         occurred_at="2026-02-12T11:00:00+08:00",

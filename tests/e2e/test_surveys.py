@@ -21,6 +21,10 @@ from urllib.parse import urlparse
 
 import psycopg
 import pytest
+from aerie_events.catalog.organisation import SITE_OPENED
+from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import KPI_RECORDED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_PUBLISHED
 
 from tests.conftest import Platform, hire, new_id, token_for, wait_until
 
@@ -135,14 +139,14 @@ def close(platform: Platform, wave: str) -> None:
 def platform(database_url: str, broker: Any, workdir: Any, bus: Any) -> Iterator[Platform]:
     for site, zone in ((SITE, "Asia/Shanghai"), (OTHER, "Asia/Kolkata")):
         bus.handle(
-            "site.opened",
+            SITE_OPENED,
             command_id=f"open-{site}",
             data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2020-01-01"},
         )
     for employee, (site, team) in people().items():
         hire(bus, employee, site_id=site)
         bus.handle(
-            "employee.transferred",
+            EMPLOYEE_TRANSFERRED,
             command_id=f"into-{employee}",
             employee_id=employee,
             data={"to_site_id": site, "to_team_id": team, "transferred_on": "2026-01-06"},
@@ -296,7 +300,7 @@ def test_the_closed_results_stay_the_same_with_or_without_one_more_person(
     before = {role: shown_figures(platform, role, "wave-1") for role in READERS}
     mover, newcomer = f"{RUN}-t1-0", new_id(f"{RUN}-late")
     bus.handle(
-        "employee.transferred",
+        EMPLOYEE_TRANSFERRED,
         command_id=f"move-{mover}",
         employee_id=mover,
         data={"to_site_id": SITE, "to_team_id": "t3", "transferred_on": TODAY.isoformat()},
@@ -361,7 +365,7 @@ def test_corrections_through_the_running_platform_give_the_figures_of_the_last_a
 ) -> None:
     """Every figure of every shown group (a driver's correlation with overall satisfaction
     included) equals a two-pass computation of each person's last answer."""
-    from aerie_events.scales import SCALES
+    from aerie_events.rules.scales import SCALES
     from aerie_projections.satisfaction.statistics import ENPS, OVERALL, batch_statistics
 
     scales = {OVERALL: SCALES["1-5"], ENPS: SCALES["0-10"]}
@@ -461,7 +465,7 @@ def test_a_chart_by_token_follows_the_same_rules_as_the_figures(
 def record_customer_satisfaction(bus: Any, agent: str, day: dt.date, score: str) -> None:
     """A site's daily KPI fact of ``agent``, as the growth capability takes it."""
     bus.handle(
-        "kpi.recorded",
+        KPI_RECORDED,
         command_id=f"kpi-{agent}-{day}",
         employee_id=agent,
         data={
@@ -591,7 +595,7 @@ def test_an_admin_cannot_answer_as_anyone_nor_learn_from_trying(
         payload = {k: v for k, v in given.items() if k not in ("commandId", "employeeId")}
         payload["survey_id"] = payload.pop("surveyId")
         return {
-            "type": "survey.answered",
+            "type": SURVEY_ANSWERED,
             "commandId": given["commandId"],
             "employeeId": given["employeeId"],
             "payload": payload,
@@ -654,7 +658,7 @@ def test_a_person_cannot_date_a_survey_answer(platform: Platform, bus: Any) -> N
     assert typed["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     payload = {"survey_id": survey, "overall": 3, "enps": 7, "drivers": {"pay": 2}}
     event = {
-        "type": "survey.answered",
+        "type": SURVEY_ANSWERED,
         "commandId": new_id("a"),
         "employeeId": employee,
         "occurredAt": "2026-01-01T00:00:00Z",
@@ -670,7 +674,7 @@ def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
 ) -> None:
     """A survey whose recorded close is seconds away: the survey-closing manager's timer fires
     in the running worker and records the close; its results show; a late answer is refused."""
-    from aerie_events.scales import SCALES_VERSION
+    from aerie_events.rules.scales import SCALES_VERSION
     from aerie_services.commands import build_command
     from aerie_services.surveys.domainmodel import Survey
     from aerie_services.surveys.policy import ANONYMITY
@@ -681,7 +685,7 @@ def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
     closes_at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
     data = open_survey(survey, series_id=new_id("series"), title="Closing soon")
     command = build_command(
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id=f"publish-{survey}",
         data=data,
         about_employee=False,

@@ -17,6 +17,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.people import EMPLOYEE_HIRED
+from aerie_events.catalog.voice import (
+    ISSUE_ESCALATED,
+    ISSUE_HANDED_OVER,
+    ISSUE_RAISED,
+    ISSUE_REPLIED,
+    SUGGESTION_ADOPTED,
+)
 from aerie_platform.stack import free_port
 
 from tests.conftest import (
@@ -234,7 +242,7 @@ def raise_due_in(side: Any, seconds: float) -> tuple[str, str]:
     raised_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=60 - seconds)
     issue_id = new_id("IS")
     side.bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=new_id("raise"),
         employee_id=author,
         occurred_at=raised_at.isoformat(),
@@ -281,7 +289,7 @@ def test_an_overdue_issue_is_escalated_once_with_its_breach_and_leadership_is_em
     issue_id, due = raise_due_in(side, 3)
 
     timer_that(database_url, issue_id, lambda t: t["fired"], "the deadline did not fire")
-    (escalated,) = voice_events(database_url, issue_id, "issue.escalated")  # a fired timer is done
+    (escalated,) = voice_events(database_url, issue_id, ISSUE_ESCALATED)  # a fired timer is done
     assert escalated["payload"]["breach_at"] == due
     assert escalated["payload"]["reason"] == "overdue"
     assert escalated["meta"]["actor"]["id"] == "manager:deadlines"
@@ -292,7 +300,7 @@ def test_an_overdue_issue_is_escalated_once_with_its_breach_and_leadership_is_em
     )
     listed = shown(platform, issue_id, lambda i: i["status"] == "escalated")
     assert listed["department"] == "leadership"
-    assert len(voice_events(database_url, issue_id, "issue.escalated")) == 1
+    assert len(voice_events(database_url, issue_id, ISSUE_ESCALATED)) == 1
 
 
 def test_a_deadline_survives_a_worker_restart(
@@ -304,10 +312,10 @@ def test_a_deadline_survives_a_worker_restart(
     platform.kill("worker")
     timer = timer_that(database_url, issue_id, lambda t: t["due"], "the deadline did not pass")
     assert not timer["fired"], "it fired before the worker stopped: nothing to show"
-    assert voice_events(database_url, issue_id, "issue.escalated") == []  # no worker, no firing
+    assert voice_events(database_url, issue_id, ISSUE_ESCALATED) == []  # no worker, no firing
     platform.start("worker")
     timer_that(database_url, issue_id, lambda t: t["fired"], "the deadline did not fire")
-    assert len(voice_events(database_url, issue_id, "issue.escalated")) == 1
+    assert len(voice_events(database_url, issue_id, ISSUE_ESCALATED)) == 1
 
 
 def test_an_issue_replied_in_time_is_not_escalated(
@@ -324,7 +332,7 @@ def test_an_issue_replied_in_time_is_not_escalated(
     assert "errors" not in reply, reply
     timer = timer_that(database_url, issue_id, lambda t: t["cancelled"], "the timer stayed set")
     assert not timer["fired"]  # a cancelled timer never fires
-    assert voice_events(database_url, issue_id, "issue.escalated") == []
+    assert voice_events(database_url, issue_id, ISSUE_ESCALATED) == []
 
 
 # -- the loop ------------------------------------------------------------------------
@@ -384,7 +392,7 @@ def test_an_adopted_suggestion_is_about_its_author_unless_it_was_anonymous(
         adopt = {"issueId": issue_id, "adoptedOn": "2026-03-02"}
         assert "errors" not in mutate(platform, "adoptSuggestion", adopt, RESPONDER)
     subjects = [
-        voice_events(database_url, i, "suggestion.adopted")[0]["meta"]["employee_id"] for i in ids
+        voice_events(database_url, i, SUGGESTION_ADOPTED)[0]["meta"]["employee_id"] for i in ids
     ]
     assert subjects == [named, None]
 
@@ -399,7 +407,7 @@ def test_a_rejected_reply_goes_to_leadership_and_its_answer_is_accepted(
     reject = {"issueId": issue_id, "reason": "It is not solved"}
     assert "errors" not in mutate(platform, "rejectReply", reject, agent_token(author))
     shown(platform, issue_id, lambda i: i["status"] == "escalated")
-    (escalated,) = voice_events(database_url, issue_id, "issue.escalated")
+    (escalated,) = voice_events(database_url, issue_id, ISSUE_ESCALATED)
     assert escalated["payload"]["reason"] == "rejected"
     late = {"issueId": issue_id, "text": "Still nothing"}
     assert codes(mutate(platform, "replyToIssue", late, RESPONDER)) == {"FORBIDDEN"}
@@ -442,7 +450,7 @@ def test_a_bad_issue_gets_a_clear_error_and_nothing_is_stored(
     given = issue_input(author, **change)
     result = gql(platform, RAISE, {"input": given}, agent_token(author))
     assert codes(result) == {code}, result
-    assert voice_events(database_url, given["issueId"], "issue.raised") == []
+    assert voice_events(database_url, given["issueId"], ISSUE_RAISED) == []
 
 
 def test_a_one_megabyte_issue_is_refused_at_the_door_and_nothing_is_stored(
@@ -464,7 +472,7 @@ def test_a_one_megabyte_issue_is_refused_at_the_door_and_nothing_is_stored(
     response = connection.getresponse()
     assert response.status == 413
     assert json.loads(response.read())["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
-    assert voice_events(database_url, given["issueId"], "issue.raised") == []
+    assert voice_events(database_url, given["issueId"], ISSUE_RAISED) == []
 
 
 # -- anonymity -----------------------------------------------------------------------
@@ -561,7 +569,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_role_can_find_out_who_they
         {"id": author},
         LEADERSHIP,
     )
-    assert {e["type"] for e in ok(trail)["auditTrail"]["entries"]} == {"employee.hired"}
+    assert {e["type"] for e in ok(trail)["auditTrail"]["entries"]} == {EMPLOYEE_HIRED}
 
     rows = all_rows_mentioning(database_url, author)
     assert set(rows) <= HIRE_ONLY, rows
@@ -588,7 +596,7 @@ def test_an_admin_replaying_someones_anonymous_raise_learns_nothing_about_them(
 
     def attempts(given: dict[str, Any]) -> list[dict[str, Any]]:
         as_event = {
-            "type": "issue.raised",
+            "type": ISSUE_RAISED,
             "commandId": given["commandId"],
             "employeeId": victim,
             "payload": {
@@ -612,8 +620,8 @@ def test_an_admin_replaying_someones_anonymous_raise_learns_nothing_about_them(
     told = json.dumps([replayed, fresh])
     assert receipt["issueId"] not in told and receipt["followUpKey"] not in told
     unsent_id, _key = side.apps["voice"].anonymous_receipt(victim, never_sent["commandId"])
-    assert voice_events(database_url, unsent_id, "issue.raised") == []
-    assert len(voice_events(database_url, receipt["issueId"], "issue.raised")) == 1
+    assert voice_events(database_url, unsent_id, ISSUE_RAISED) == []
+    assert len(voice_events(database_url, receipt["issueId"], ISSUE_RAISED)) == 1
 
 
 def test_a_responder_cannot_say_when_a_reply_happened(platform: Platform, side: Any) -> None:
@@ -627,7 +635,7 @@ def test_a_responder_cannot_say_when_a_reply_happened(platform: Platform, side: 
     )
     assert codes(typed) == {"GRAPHQL_VALIDATION_FAILED"}
     as_event = {
-        "type": "issue.replied",
+        "type": ISSUE_REPLIED,
         "commandId": new_id("c"),
         "occurredAt": backdated,
         "payload": {"issue_id": issue_id, "text": "Long done", "visibility": "private"},
@@ -643,7 +651,7 @@ def test_whoever_an_issue_was_handed_over_to_reads_it_and_follows_it_up(
     author, lead = an_author(side), an_author(side)
     issue_id = raise_as(platform, author)["issueId"]
     side.bus.handle(  # as the hand-over manager records it when the author leaves
-        "issue.handed_over",
+        ISSUE_HANDED_OVER,
         command_id=new_id("hand"),
         employee_id=author,
         data={"issue_id": issue_id, "to_employee_id": lead, "reason": "Its author left"},

@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.topics import Topics
 from aerie_platform.compose import projections
 from aerie_projections.worker import WATCHDOG_SECONDS, StaticShare
@@ -29,7 +30,7 @@ WAIT = 90  # seconds: generous, for a loaded machine; speed is measured by bench
 
 def pass_training(bus: Any, employee: str) -> None:
     bus.handle(
-        "training.passed",
+        TRAINING_PASSED,
         command_id=new_id("train"),
         employee_id=employee,
         data={

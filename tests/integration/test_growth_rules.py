@@ -8,6 +8,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.organisation import SITE_OPENED
+from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    KPI_RECORDED,
+    REGROUPING_ACCEPTED,
+    REGROUPING_PROPOSED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+)
 from aerie_services.errors import DomainError
 
 from tests.conftest import hire, new_id
@@ -34,7 +45,7 @@ def test_a_new_hire_without_training_is_refused_a_promotion_naming_every_unmet_c
     hire(bus, employee)
     error = refusal(
         bus,
-        "chick.graduated",
+        CHICK_GRADUATED,
         command_id=f"g-{employee}",
         employee_id=employee,
         data={"graduated_on": "2026-01-20", "reason": "review"},
@@ -52,7 +63,7 @@ def test_a_new_hire_without_training_is_refused_a_promotion_naming_every_unmet_c
     assert {p.field for p in error.problems} == {"graduatedOn"}
     chick = refusal(
         bus,
-        "star.promoted",
+        STAR_PROMOTED,
         command_id=f"p-{employee}",
         employee_id=employee,
         data={"to_star": 2, "reason": "review", "promoted_on": "2026-01-20"},
@@ -66,12 +77,12 @@ def test_an_agent_meeting_the_policy_is_promoted_with_the_criteria_it_met(
     employee = new_id()
     ready_for_promotion(bus, employee)
     outcome = bus.handle(
-        "star.promoted",
+        STAR_PROMOTED,
         command_id=f"p-{employee}",
         employee_id=employee,
         data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
     )
-    assert outcome.event_type == "star.promoted"
+    assert outcome.event_type == STAR_PROMOTED
     assert bus.apps["performance"].star_of(employee) == 2
 
 
@@ -80,14 +91,14 @@ def test_the_ladder_goes_down_one_star_after_sustained_low_energy_and_not_below_
     demoted_on = ready_for_demotion(bus, employee)
     skip = refusal(
         bus,
-        "star.demoted",
+        STAR_DEMOTED,
         command_id=f"d0-{employee}",
         employee_id=employee,
         data={"to_star": 0, "reason": "r", "demoted_on": demoted_on.isoformat()},
     )
     assert skip.code == "INVALID_INPUT"
     bus.handle(
-        "star.demoted",
+        STAR_DEMOTED,
         command_id=f"d-{employee}",
         employee_id=employee,
         data={"to_star": 1, "reason": "sustained low energy", "demoted_on": demoted_on.isoformat()},
@@ -99,7 +110,7 @@ def test_demoting_a_performing_agent_is_refused_with_the_energy_found(bus) -> No
     employee = new_id()
     ready_for_promotion(bus, employee)
     bus.handle(
-        "star.promoted",
+        STAR_PROMOTED,
         command_id=f"p-{employee}",
         employee_id=employee,
         data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
@@ -110,7 +121,7 @@ def test_demoting_a_performing_agent_is_refused_with_the_energy_found(bus) -> No
     )
     error = refusal(
         bus,
-        "star.demoted",
+        STAR_DEMOTED,
         command_id=f"d-{employee}",
         employee_id=employee,
         data={"to_star": 1, "reason": "r", "demoted_on": later.isoformat()},
@@ -134,7 +145,7 @@ def test_a_kpi_out_of_range_is_refused_naming_each_field_and_kept_as_a_dead_lett
     employee = new_id()
     hire(bus, employee)
     given = kpi(employee, "2026-03-02", calls_answered=-3, customer_satisfaction="5.40")
-    error = refusal(bus, "kpi.recorded", **given)
+    error = refusal(bus, KPI_RECORDED, **given)
     assert error.code == "INVALID_INPUT"
     assert {p.field for p in error.problems} == {"calls_answered", "customer_satisfaction"}
     assert any("1 and at most 5" in p.allowed for p in error.problems)
@@ -157,15 +168,14 @@ def test_a_kpi_at_the_lowest_value_of_each_scale_is_accepted(bus) -> None:
         "attendance": "0",
     }
     assert (
-        bus.handle("kpi.recorded", **kpi(employee, "2026-03-02", **lowest)).event_type
-        == "kpi.recorded"
+        bus.handle(KPI_RECORDED, **kpi(employee, "2026-03-02", **lowest)).event_type == KPI_RECORDED
     )
 
 
 def test_a_kpi_for_a_day_after_the_sites_today_is_refused(bus) -> None:
     site = new_id("site")
     bus.handle(
-        "site.opened",
+        SITE_OPENED,
         command_id=f"open-{site}",
         data={
             "site_id": site,
@@ -177,23 +187,23 @@ def test_a_kpi_for_a_day_after_the_sites_today_is_refused(bus) -> None:
     employee = new_id()
     hire(bus, employee, site_id=site)
     kiritimati_today = dt.datetime.now(dt.timezone(dt.timedelta(hours=14))).date()
-    bus.handle("kpi.recorded", **kpi(employee, kiritimati_today.isoformat()))
+    bus.handle(KPI_RECORDED, **kpi(employee, kiritimati_today.isoformat()))
     tomorrow = (kiritimati_today + dt.timedelta(days=1)).isoformat()
-    error = refusal(bus, "kpi.recorded", **kpi(employee, tomorrow))
+    error = refusal(bus, KPI_RECORDED, **kpi(employee, tomorrow))
     assert error.code == "DATE_IN_FUTURE"
     assert "Pacific/Kiritimati" in error.message
 
 
 def test_a_kpi_for_an_unknown_agent_is_refused(bus) -> None:
-    error = refusal(bus, "kpi.recorded", **kpi(new_id("nobody"), "2026-03-02"))
+    error = refusal(bus, KPI_RECORDED, **kpi(new_id("nobody"), "2026-03-02"))
     assert error.code == "UNKNOWN_EMPLOYEE"
 
 
 def test_one_kpi_fact_per_agent_and_day(bus) -> None:
     employee = new_id()
     hire(bus, employee)
-    bus.handle("kpi.recorded", **kpi(employee, "2026-03-02"))
-    assert refusal(bus, "kpi.recorded", **kpi(employee, "2026-03-02")).code == "ALREADY_RECORDED"
+    bus.handle(KPI_RECORDED, **kpi(employee, "2026-03-02"))
+    assert refusal(bus, KPI_RECORDED, **kpi(employee, "2026-03-02")).code == "ALREADY_RECORDED"
 
 
 def test_a_course_passed_again_is_refused_unless_it_is_a_retake(bus) -> None:
@@ -206,7 +216,7 @@ def test_a_course_passed_again_is_refused_unless_it_is_a_retake(bus) -> None:
     assert refusal(bus, kind, **again).code == "ALREADY_PASSED"
     again["command_id"] = new_id("retake")
     again["data"] = {**again["data"], "retake": True}
-    assert bus.handle(kind, **again).event_type == "training.passed"
+    assert bus.handle(kind, **again).event_type == TRAINING_PASSED
 
 
 def proposal_moving(employee: str, stays: str, proposal: str) -> dict[str, Any]:
@@ -240,15 +250,15 @@ def test_a_proposal_whose_agent_changed_team_since_is_refused_naming_them(bus) -
     moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
     for employee in (moving, staying):
         hire(bus, employee)
-    bus.handle("regrouping.proposed", **proposal_moving(moving, staying, proposal))
+    bus.handle(REGROUPING_PROPOSED, **proposal_moving(moving, staying, proposal))
     bus.handle(
-        "employee.transferred",
+        EMPLOYEE_TRANSFERRED,
         command_id=new_id("moved"),
         employee_id=staying,
         data={"to_site_id": "site-t", "to_team_id": "team-3", "transferred_on": "2026-03-03"},
     )
     accept = {"proposal_id": proposal, "accepted_on": "2026-03-09"}
-    error = refusal(bus, "regrouping.accepted", command_id=new_id("accept"), data=accept)
+    error = refusal(bus, REGROUPING_ACCEPTED, command_id=new_id("accept"), data=accept)
     assert error.code == "STALE_PROPOSAL"
     assert staying in error.message and moving not in error.message
     assert error.allowed.endswith("propose again")
@@ -258,9 +268,9 @@ def test_a_proposal_whose_agents_are_where_it_found_them_is_accepted_once(bus) -
     moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
     for employee in (moving, staying):
         hire(bus, employee)
-    bus.handle("regrouping.proposed", **proposal_moving(moving, staying, proposal))
+    bus.handle(REGROUPING_PROPOSED, **proposal_moving(moving, staying, proposal))
     accept = {"proposal_id": proposal, "accepted_on": "2026-03-09"}
-    accepted = bus.handle("regrouping.accepted", command_id=new_id("accept"), data=accept)
-    assert accepted.event_type == "regrouping.accepted"
-    again = refusal(bus, "regrouping.accepted", command_id=new_id("again"), data=accept)
+    accepted = bus.handle(REGROUPING_ACCEPTED, command_id=new_id("accept"), data=accept)
+    assert accepted.event_type == REGROUPING_ACCEPTED
+    again = refusal(bus, REGROUPING_ACCEPTED, command_id=new_id("again"), data=accept)
     assert again.code == "ALREADY_RECORDED"

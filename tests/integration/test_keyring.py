@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from aerie_events.catalog import CATALOG
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_events.codec import EventCodec, seal_payload
 from aerie_services.keyring import KEYRING_DDL, PostgresKeyRing, SubjectErased
 from psycopg.rows import dict_row
@@ -51,8 +52,8 @@ def stored_issue(person: str, payload: dict[str, Any]) -> bytes:
     """An ``issue.raised`` state as the event store holds it, sealed for ``person``."""
     at = "2026-01-05T09:00:00+00:00"
     meta = {
-        "type": "issue.raised",
-        "schema_version": CATALOG["issue.raised"].schema_version,
+        "type": ISSUE_RAISED,
+        "schema_version": CATALOG[ISSUE_RAISED].schema_version,
         "occurred_at": at,
         "site_id": "site-1",
         "employee_id": person,
@@ -172,7 +173,7 @@ def test_with_a_master_key_the_stored_bytes_are_not_the_persons_key(url, connect
 def test_a_fact_sealed_with_a_ring_key_reads_empty_once_the_key_is_destroyed(connect) -> None:
     person = subject()
     ring = PostgresKeyRing(connect)
-    issue = CATALOG["issue.raised"]
+    issue = CATALOG[ISSUE_RAISED]
     payload = issue.clean(
         {
             "issue_id": "I-9",

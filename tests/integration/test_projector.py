@@ -7,6 +7,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
+from aerie_events.catalog.voice import ISSUE_HANDED_OVER, ISSUE_RAISED
 from aerie_events.envelope import Envelope
 from aerie_events.signing import RelaySignature
 from aerie_projections.handover import MANAGER as HANDOVER
@@ -28,7 +30,7 @@ def url(fresh_database: Any) -> str:
 def envelope(employee_id: str, position: int, **payload: Any) -> Envelope:
     return Envelope(
         event_id=uuid.uuid4(),
-        type="employee.hired",
+        type=EMPLOYEE_HIRED,
         schema_version=1,
         occurred_at="2026-01-05T09:00:00+00:00",
         recorded_at="2026-01-05T09:00:01+00:00",
@@ -228,12 +230,12 @@ def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> 
     )
     hire = {"display_name": "A", "hired_on": "2026-01-05"}
     people = [
-        event("employee.hired", "T-LEAD", 1, "people", team_id="T-team", role="team_lead", **hire),
-        event("employee.hired", "T-AGENT", 2, "people", team_id="T-team", role="agent", **hire),
-        event("employee.left", "T-AGENT", 3, "people", left_on="2026-02-01", reason="resigned"),
+        event(EMPLOYEE_HIRED, "T-LEAD", 1, "people", team_id="T-team", role="team_lead", **hire),
+        event(EMPLOYEE_HIRED, "T-AGENT", 2, "people", team_id="T-team", role="agent", **hire),
+        event(EMPLOYEE_LEFT, "T-AGENT", 3, "people", left_on="2026-02-01", reason="resigned"),
     ]
     raised = event(
-        "issue.raised", "T-AGENT", 1, "voice", issue_id="T-ISSUE", department="it", anonymous=False
+        ISSUE_RAISED, "T-AGENT", 1, "voice", issue_id="T-ISSUE", department="it", anonymous=False
     )
     messages = [
         message(n + 1, e.to_json(), n, partition=5, topic="aerie.people")
@@ -243,7 +245,7 @@ def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> 
     assert asyncio.run(runner.fire_due()) == 1
     assert asyncio.run(runner.fire_due()) == 0
     assert [(r.kind, r.command_id, r.employee_id, r.data["to_employee_id"]) for r in sent] == [
-        ("issue.handed_over", "handover:T-AGENT:T-ISSUE", "T-AGENT", "T-LEAD")
+        (ISSUE_HANDED_OVER, "handover:T-AGENT:T-ISSUE", "T-AGENT", "T-LEAD")
     ]
 
 
@@ -282,7 +284,7 @@ def test_redrive_applies_a_quarantined_message_once_and_keeps_one_that_still_fai
     assert [(r.entry, r.applied) for r in cautious] == [(ids[1], False)]
 
     assert [(r.entry, r.applied) for r in first] == [(ids[0], True), (ids[1], False)]
-    assert "employee.hired" in first[0].detail and "profile" in first[0].detail
+    assert EMPLOYEE_HIRED in first[0].detail and "profile" in first[0].detail
     assert "KeyError" in first[1].detail
     assert [(r.entry, r.applied) for r in again] == [(ids[1], False)]  # the first is done
     assert profiles(url, "R-") == 1

@@ -9,8 +9,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
+from aerie_events.catalog.performance import KPI_RECORDED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.envelope import Envelope
-from aerie_events.scales import SCALES
+from aerie_events.rules.scales import SCALES
 from aerie_projections.kit import READ_SCHEMA
 from aerie_projections.satisfaction import queries
 from aerie_projections.satisfaction.results import SurveyResults
@@ -40,7 +43,7 @@ def envelope(kind: str, position: int, payload: dict[str, Any], **envelope: Any)
     return Envelope(
         event_id=uuid.uuid4(),
         type=kind,
-        schema_version=2 if kind.startswith("survey.") and kind != "survey.closed" else 1,
+        schema_version=2 if kind.startswith("survey.") and kind != SURVEY_CLOSED else 1,
         occurred_at=envelope.get("occurred_at", "2026-03-03T09:00:00+00:00"),
         recorded_at="2026-03-03T09:00:00+00:00",
         position=position,
@@ -76,7 +79,7 @@ def read(url: str, query: Callable[[Any], Any]) -> Any:
 
 def published(survey_id: str, closes_on: str = "2026-03-08") -> Envelope:
     return envelope(
-        "survey.published",
+        SURVEY_PUBLISHED,
         1,
         {
             "survey_id": survey_id,
@@ -118,19 +121,19 @@ def answers(survey_id: str, rng: random.Random) -> tuple[list[Envelope], list[di
         if response in last:
             payload["previous"] = {k: last[response][k] for k in ("overall", "enps", "drivers")}
         last[response] = payload
-        events.append(envelope("survey.answered", position, payload))
+        events.append(envelope(SURVEY_ANSWERED, position, payload))
     return events, list(last.values())
 
 
 def closed(survey_id: str, responses: int) -> Envelope:
     payload = {"survey_id": survey_id, "reason": "scheduled", "responses": responses}
-    return envelope("survey.closed", 999, payload, occurred_at="2026-03-09T12:00:00+00:00")
+    return envelope(SURVEY_CLOSED, 999, payload, occurred_at="2026-03-09T12:00:00+00:00")
 
 
 def roster() -> list[Envelope]:
     hires = [
         envelope(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             100 + number,
             {"team_id": team, "role": "agent", "hired_on": "2026-01-05", "display_name": None},
             employee_id=f"E-{site}{team}{number}",
@@ -140,7 +143,7 @@ def roster() -> list[Envelope]:
         for number in range(n + 1)
     ]
     left = envelope(
-        "employee.left",
+        EMPLOYEE_LEFT,
         300,
         {"left_on": "2026-02-01", "reason": "resigned"},
         employee_id="E-souths10",
@@ -216,7 +219,7 @@ def test_comments_of_a_withheld_group_are_not_given(url: str) -> None:
 
 def kpi(agent: str, site: str, day: str, score: str, position: int) -> Envelope:
     payload = {"day": day, "customer_satisfaction": score}
-    return envelope("kpi.recorded", position, payload, employee_id=agent, site_id=site)
+    return envelope(KPI_RECORDED, position, payload, employee_id=agent, site_id=site)
 
 
 def test_the_trend_puts_each_sites_customer_satisfaction_beside_its_employees(url: str) -> None:
@@ -243,5 +246,5 @@ def test_the_trend_puts_each_sites_customer_satisfaction_beside_its_employees(ur
 def test_an_answer_recorded_before_answers_were_anonymous_counts_nowhere(url: str) -> None:
     before = read(url, lambda c: queries.sums_and_recomputation(c, "wave-1"))
     legacy = {"survey_id": "wave-1", "response_id": None, "overall": None, "anonymous": False}
-    apply(url, [envelope("survey.answered", 500, legacy, employee_id="E-legacy")])
+    apply(url, [envelope(SURVEY_ANSWERED, 500, legacy, employee_id="E-legacy")])
     assert read(url, lambda c: queries.sums_and_recomputation(c, "wave-1")) == before

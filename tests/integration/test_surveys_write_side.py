@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_services.base import event_id_of
 from aerie_services.errors import DomainError
 from aerie_services.surveys.domainmodel import Survey
@@ -52,7 +53,7 @@ def publish(bus: Any, survey_id: str, **changes: Any) -> Any:
         **changes,
     }
     return bus.handle(  # history, as the platform's loader records it with its time
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id=f"publish-{survey_id}",
         data=data,
         occurred_at="2026-03-01T08:00:00+00:00",
@@ -65,7 +66,7 @@ def answer(
 ) -> Any:
     data = {"survey_id": survey_id, "overall": 4, "enps": 9, "drivers": {"workload": 2}, **given}
     return bus.handle(
-        "survey.answered",
+        SURVEY_ANSWERED,
         command_id=command_id,
         employee_id=employee,
         data=data,
@@ -76,7 +77,7 @@ def answer(
 
 def close(bus: Any, survey_id: str, reason: str = "early") -> Any:
     return bus.handle(
-        "survey.closed",
+        SURVEY_CLOSED,
         command_id=new_id("close"),
         data={"survey_id": survey_id, "reason": reason},
         occurred_at="2026-03-06T12:00:00+00:00",
@@ -180,7 +181,7 @@ def test_a_refused_answer_stores_nothing_and_leaves_field_names_and_a_code(
     assert refused.value.code == code
     assert len(stored(url)) == before
     kind, kept, kept_code, reason = dead_letters(url)[-1]
-    assert (kind, kept_code) == ("survey.answered", code)
+    assert (kind, kept_code) == (SURVEY_ANSWERED, code)
     assert who not in json.dumps(kept) + reason and command_id not in json.dumps(kept) + reason
     assert kept == {"anonymous": True, "fields": ["drivers", "enps", "overall", "survey_id"]}
 
@@ -245,7 +246,7 @@ def publish_open(bus: Any, survey_id: str, occurred_at: str | None = None, **cha
         **changes,
     }
     return bus.handle(
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id=f"publish-{survey_id}",
         data=data,
         occurred_at=occurred_at,
@@ -258,7 +259,7 @@ def answer_live(bus: Any, survey_id: str, employee: str, command_id: str, **give
     inputs = {"actor": as_person(employee), **given.pop("envelope", {})}
     data = {"survey_id": survey_id, "overall": 4, "enps": 9, "drivers": {"workload": 2}, **given}
     return bus.handle(
-        "survey.answered",
+        SURVEY_ANSWERED,
         channel="graphql",
         command_id=command_id,
         employee_id=employee,
@@ -378,8 +379,8 @@ def test_a_person_states_no_time_for_a_survey_command_it_is_when_it_is_received(
     assert early.value.code == "SURVEY_NOT_OPEN"
     hr = {"kind": "person", "id": "H-1", "role": "hr"}
     for kind, data in (
-        ("survey.published", {**SURVEY_PUBLISHED, "survey_id": new_id("S")}),
-        ("survey.closed", {"survey_id": future, "reason": "early"}),
+        (SURVEY_PUBLISHED, {**PUBLISHED_SURVEY, "survey_id": new_id("S")}),
+        (SURVEY_CLOSED, {"survey_id": future, "reason": "early"}),
     ):
         with pytest.raises(DomainError) as refused:
             bus.handle(
@@ -393,7 +394,7 @@ def test_a_person_states_no_time_for_a_survey_command_it_is_when_it_is_received(
     assert [p["payload"]["survey_id"] for p in stored(url)[-2:]] == [past, future]
 
 
-SURVEY_PUBLISHED = {
+PUBLISHED_SURVEY = {
     "series_id": "pulse",
     "title": "Pulse",
     "questions": SURVEY_QUESTIONS,

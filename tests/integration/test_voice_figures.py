@@ -26,6 +26,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ESCALATED,
+    ISSUE_RAISED,
+    ISSUE_REPLIED,
+    ISSUE_RESOLVED,
+    SUGGESTION_ADOPTED,
+)
 from aerie_events.envelope import Envelope
 from aerie_projections.escalations import queries
 from aerie_projections.escalations.views import TABLES, EscalationsProjection
@@ -56,7 +64,7 @@ class Story:
 
     def department(self, department_id: str, leadership: bool = False) -> None:
         self.add(
-            "department.published",
+            DEPARTMENT_PUBLISHED,
             at("Mon2", 0),
             department_id=department_id,
             version=1,
@@ -69,7 +77,7 @@ class Story:
 
     def raised(self, issue: str, department: str, moment: str, due: str, kind: str = "issue"):
         self.add(
-            "issue.raised",
+            ISSUE_RAISED,
             moment,
             issue_id=issue,
             kind=kind,
@@ -83,7 +91,7 @@ class Story:
 
     def replied(self, issue: str, number: int, department: str, moment: str, public=False):
         self.add(
-            "issue.replied",
+            ISSUE_REPLIED,
             moment,
             issue_id=issue,
             reply_number=number,
@@ -97,7 +105,7 @@ class Story:
 
     def escalated(self, issue: str, reason: str, moment: str, breach: str, due: str | None):
         self.add(
-            "issue.escalated",
+            ISSUE_ESCALATED,
             moment,
             issue_id=issue,
             reason=reason,
@@ -120,13 +128,13 @@ def scenario() -> list[Envelope]:
     s.replied("A", 1, "hr", at("Mon2", 11))
     s.answered("A", 1, "accepted", at("Mon2", 12))
     s.escalated("B", "overdue", at("Mon2", 13), at("Mon2", 13), at("Tue3", 9))
-    s.add("issue.resolved", at("Mon2", 15), issue_id="A")
+    s.add(ISSUE_RESOLVED, at("Mon2", 15), issue_id="A")
     s.replied("B", 1, "leadership", at("Mon2", 15))
     s.answered("B", 1, "rejected", at("Mon2", 16))
     s.escalated("B", "rejected", at("Mon2", 16), at("Mon2", 16), at("Tue3", 12))
     s.replied("B", 2, "leadership", at("Mon2", 18))
     s.answered("B", 2, "accepted", at("Mon2", 19))
-    s.add("issue.resolved", at("Tue3", 9), issue_id="B")
+    s.add(ISSUE_RESOLVED, at("Tue3", 9), issue_id="B")
     s.raised("C", "hr", at("Mon9", 10), at("Mon9", 18))
     s.raised("D", "it", at("Mon9", 10), "2026-03-12T10:00:00+00:00")
     s.raised("E", "it", at("Mon9", 11), at("Mon9", 19), kind="suggestion")
@@ -135,8 +143,8 @@ def scenario() -> list[Envelope]:
     s.answered("E", 1, "accepted", at("Mon9", 13))
     s.answered("C", 1, "rejected", at("Tue10", 10))
     s.escalated("C", "rejected", at("Tue10", 10), at("Tue10", 10), at("Tue10", 18))
-    s.add("suggestion.adopted", at("Tue10", 11), issue_id="E", adopted_on="2026-03-10")
-    s.add("issue.resolved", at("Tue10", 12), issue_id="E")
+    s.add(SUGGESTION_ADOPTED, at("Tue10", 11), issue_id="E", adopted_on="2026-03-10")
+    s.add(ISSUE_RESOLVED, at("Tue10", 12), issue_id="E")
     s.raised("G", "it", at("Mon9", 12), at("Mon9", 18))
     s.replied("G", 1, "it", at("Mon9", 13))
     s.answered("G", 1, "rejected", at("Mon9", 14))

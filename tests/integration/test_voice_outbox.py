@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.voice import DEPARTMENT_PUBLISHED, ISSUE_RAISED
 from aerie_events.envelope import Envelope
 from aerie_platform.stack import free_port
 from aerie_projections.deadlines import outbox
@@ -63,13 +64,13 @@ def routed_to(contacts: dict[str, str]) -> list[Envelope]:
     """Each department published with its contact, and one issue routed to each."""
     events = [
         envelope(
-            "department.published", {"department_id": d, "contact_email": email}, occurred_at=NOW
+            DEPARTMENT_PUBLISHED, {"department_id": d, "contact_email": email}, occurred_at=NOW
         )
         for d, email in contacts.items()
     ]
     events += [
         envelope(
-            "issue.raised",
+            ISSUE_RAISED,
             {
                 "issue_id": f"IS-{d}",
                 "department": d,

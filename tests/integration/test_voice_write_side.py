@@ -8,7 +8,16 @@ from typing import Any
 
 import psycopg
 import pytest
-from aerie_events.escalation import overdue_command_id
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+from aerie_events.catalog.voice import (
+    ISSUE_ACCEPTED,
+    ISSUE_ESCALATED,
+    ISSUE_RAISED,
+    ISSUE_REASSIGNED,
+    ISSUE_REPLIED,
+    ISSUE_RESOLVED,
+)
+from aerie_events.rules.escalation import overdue_command_id
 from aerie_services.errors import DomainError
 
 from tests.conftest import hire, new_id
@@ -34,7 +43,7 @@ def count_events(database_url: str) -> int:
 def site(bus: Any) -> str:
     """A site in Shanghai working 09:00-17:00 Monday to Friday, 9 March 2026 a holiday."""
     bus.handle(
-        "site.opened",
+        SITE_OPENED,
         command_id=f"open-{SITE}",
         data={
             "site_id": SITE,
@@ -44,7 +53,7 @@ def site(bus: Any) -> str:
         },
     )
     bus.handle(
-        "site.calendar_published",
+        SITE_CALENDAR_PUBLISHED,
         command_id=f"calendar-{SITE}",
         data={
             "site_id": SITE,
@@ -68,7 +77,7 @@ def an_author(bus: Any, site: str) -> str:
 def raise_issue(bus: Any, author: str, *, anonymous: bool = False, **data: Any) -> Any:
     issue_id = data.pop("issue_id", new_id("IS"))
     return bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=data.pop("command_id", f"raise-{issue_id}"),
         employee_id=author,
         occurred_at=data.pop("occurred_at", "2026-03-06T16:30:00+08:00"),
@@ -103,7 +112,7 @@ def test_a_reassignment_moves_the_deadline_to_the_new_departments(
     author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     bus.handle(
-        "issue.reassigned",
+        ISSUE_REASSIGNED,
         command_id=f"move-{issue_id}",
         occurred_at="2026-03-10T09:00:00+08:00",  # before IT's deadline, 09:30
         trusted_time=True,
@@ -140,9 +149,9 @@ def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any,
     author = an_author(bus, site)
     _outcome, issue_id = raise_issue(bus, author)
     steps = [
-        ("issue.replied", {"text": "Replaced", "visibility": "private"}),
-        ("issue.accepted", {"anonymous": False}),
-        ("issue.resolved", {}),
+        (ISSUE_REPLIED, {"text": "Replaced", "visibility": "private"}),
+        (ISSUE_ACCEPTED, {"anonymous": False}),
+        (ISSUE_RESOLVED, {}),
     ]
     for n, (kind, data) in enumerate(steps):
         bus.handle(
@@ -153,7 +162,7 @@ def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any,
         )
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.replied",
+            ISSUE_REPLIED,
             command_id=f"{issue_id}-late",
             data={"issue_id": issue_id, "text": "More", "visibility": "private"},
         )
@@ -166,13 +175,13 @@ def test_only_its_author_accepts_a_reply_to_a_named_issue(bus: Any, site: str) -
     author, other = an_author(bus, site), new_id("A")
     _outcome, issue_id = raise_issue(bus, author)
     bus.handle(
-        "issue.replied",
+        ISSUE_REPLIED,
         command_id=f"{issue_id}-r",
         data={"issue_id": issue_id, "text": "Done", "visibility": "public"},
     )
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.accepted",
+            ISSUE_ACCEPTED,
             command_id=f"{issue_id}-a",
             actor={"kind": "person", "id": other},
             data={"issue_id": issue_id, "anonymous": False},
@@ -188,8 +197,8 @@ def test_the_same_breach_escalates_once(bus: Any, site: str, database_url: str) 
         "command_id": overdue_command_id(issue_id, due),
         "data": {"issue_id": issue_id, "reason": "overdue"},
     }
-    first = bus.handle("issue.escalated", **command)
-    again = bus.handle("issue.escalated", **command)
+    first = bus.handle(ISSUE_ESCALATED, **command)
+    again = bus.handle(ISSUE_ESCALATED, **command)
 
     assert (first.duplicate, again.duplicate) == (False, True)
     escalated = events_of(database_url, issue_id)[-1]
@@ -203,7 +212,7 @@ def test_an_issue_is_not_escalated_as_overdue_before_its_deadline(bus: Any, site
     _outcome, issue_id = raise_issue(bus, author, occurred_at=soon, priority="low")
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.escalated",
+            ISSUE_ESCALATED,
             command_id=f"{issue_id}-early",
             data={"issue_id": issue_id, "reason": "overdue"},
         )
@@ -218,14 +227,14 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
     raise_issue(bus, author, anonymous=True, command_id="anon-1")
     issue_id, key = voice.anonymous_receipt(author, "anon-1")
     bus.handle(
-        "issue.replied",
+        ISSUE_REPLIED,
         command_id=f"{issue_id}-r",
         data={"issue_id": issue_id, "text": "We fixed it", "visibility": "private"},
     )
     before = count_events(database_url)
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.accepted",
+            ISSUE_ACCEPTED,
             command_id="accept-1",
             data={"issue_id": issue_id, "anonymous": True, "follow_up_key": "FU-WRONG"},
         )
@@ -233,7 +242,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
     assert count_events(database_url) == before
 
     bus.handle(
-        "issue.accepted",
+        ISSUE_ACCEPTED,
         command_id="accept-1",
         actor={"kind": "person", "id": author},
         source={"system": "graphql", "client": "seat-app"},
@@ -261,7 +270,7 @@ def test_a_reply_happens_when_the_platform_records_it_and_a_caller_cannot_backda
     before = count_events(database_url)
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.replied",
+            ISSUE_REPLIED,
             command_id=f"{issue_id}-backdated",
             occurred_at="2026-03-06T16:35:00+08:00",  # five minutes after it was raised
             actor={"kind": "person", "id": "R-1", "role": "responder"},
@@ -272,7 +281,7 @@ def test_a_reply_happens_when_the_platform_records_it_and_a_caller_cannot_backda
     assert count_events(database_url) == before
 
     started = dt.datetime.now(dt.UTC)
-    bus.handle("issue.replied", command_id=f"{issue_id}-reply", data=reply)
+    bus.handle(ISSUE_REPLIED, command_id=f"{issue_id}-reply", data=reply)
     replied_at = dt.datetime.fromisoformat(
         events_of(database_url, issue_id)[-1]["meta"]["occurred_at"]
     )
@@ -288,7 +297,7 @@ def test_an_issue_cannot_be_escalated_as_overdue_early_by_naming_a_later_time(
     later = (dt.datetime.now(dt.UTC) + dt.timedelta(days=30)).isoformat()
     with pytest.raises(DomainError) as refused:
         bus.handle(
-            "issue.escalated",
+            ISSUE_ESCALATED,
             command_id=f"{issue_id}-early",
             occurred_at=later,
             data={"issue_id": issue_id, "reason": "overdue"},

@@ -4,6 +4,10 @@ from typing import Any
 
 import psycopg
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import STAR_PROMOTED
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_services.errors import DomainError
 
 from tests.conftest import hire, new_id, write_side
@@ -17,7 +21,7 @@ def stored_count(database_url: str, table: str) -> int:
 
 def training(bus: Any, employee_id: str, command_id: str, score: int = 80) -> Any:
     return bus.handle(
-        "training.passed",
+        TRAINING_PASSED,
         command_id=command_id,
         employee_id=employee_id,
         data={
@@ -63,7 +67,7 @@ def test_a_huge_or_unstorable_refused_input_is_kept_bounded_with_its_size(
     name = "\x00" + "N" * 900_000
     with pytest.raises(DomainError) as caught:
         bus.handle(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             command_id=f"h-{new_id()}",
             employee_id=new_id(),
             site_id="site-t",
@@ -85,7 +89,7 @@ def test_an_anonymous_issue_stores_no_trace_of_its_author(bus, database_url) -> 
     hire(bus, author)
     issue = new_id("ISSUE")
     bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=f"raise-{issue}",
         employee_id=author,
         data={
@@ -110,7 +114,7 @@ def test_concurrent_promotions_of_one_agent_record_exactly_one(bus) -> None:
     def promote(n: int) -> str:
         try:
             bus.handle(
-                "star.promoted",
+                STAR_PROMOTED,
                 command_id=f"promo-{employee}-{n}",
                 employee_id=employee,
                 data={"to_star": 2, "reason": "review", "promoted_on": PROMOTED_ON.isoformat()},
@@ -130,7 +134,7 @@ def test_a_bulk_load_refuses_a_command_for_someone_who_left_earlier_in_the_same_
     employee = new_id()
     hire(bus, employee)
     leaving = (
-        "employee.left",
+        EMPLOYEE_LEFT,
         {
             "command_id": f"left-{employee}",
             "employee_id": employee,
@@ -140,7 +144,7 @@ def test_a_bulk_load_refuses_a_command_for_someone_who_left_earlier_in_the_same_
     passed = {"course_id": "C", "course_title": "t", "score": 80, "pass_mark": 60}
     trainings = [
         (
-            "training.passed",
+            TRAINING_PASSED,
             {
                 "command_id": f"stmt-{employee}-{n}",
                 "employee_id": employee,
@@ -156,7 +160,7 @@ def test_a_bulk_load_refuses_a_command_for_someone_who_left_earlier_in_the_same_
 
 def raise_issue(bus: Any, author: str, command_id: str, issue: str) -> Any:
     return bus.handle(
-        "issue.raised",
+        ISSUE_RAISED,
         command_id=command_id,
         employee_id=author,
         data={
@@ -196,7 +200,7 @@ def test_two_authors_whose_clients_chose_the_same_command_id_raise_two_anonymous
         hire(bus, author)
         outcomes.append(
             bus.handle(
-                "issue.raised",
+                ISSUE_RAISED,
                 command_id="issue-1",  # both clients count from 1
                 employee_id=author,
                 data={
@@ -214,7 +218,7 @@ def test_two_authors_whose_clients_chose_the_same_command_id_raise_two_anonymous
 
 def transfer(bus: Any, employee_id: str, command_id: str, team: str) -> Any:
     return bus.handle(
-        "employee.transferred",
+        EMPLOYEE_TRANSFERRED,
         command_id=command_id,
         employee_id=employee_id,
         data={"to_site_id": "site-t", "to_team_id": team, "transferred_on": "2026-02-01"},

@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_events.topics import Topics
 from aerie_platform import compose
 from aerie_platform.compose import WriteSide
@@ -192,7 +194,7 @@ def together(
 def hire(bus: Aerie, employees: list[str]) -> None:
     for employee_id in employees:
         bus.handle(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             command_id=f"hire-{employee_id}",
             employee_id=employee_id,
             site_id=SITE,
@@ -209,7 +211,7 @@ def pass_trainings(bus: Aerie, employees: list[str], prefix: str, count: int) ->
     """Record ``count`` passed trainings, one command per transaction."""
     for i in range(count):
         bus.handle(
-            "training.passed",
+            TRAINING_PASSED,
             channel="bench",
             command_id=f"{prefix}-{i}",
             employee_id=employees[i % len(employees)],
@@ -250,7 +252,7 @@ def concurrent_writes(database_url: str, employees: list[str], writers: int, tag
 def batched_commands(bus: Aerie, employees: list[str], tag: str) -> Result:
     requests = [
         (
-            "training.passed",
+            TRAINING_PASSED,
             {
                 "command_id": f"m-{tag}-{i}",
                 "employee_id": employees[i % len(employees)],
@@ -269,7 +271,7 @@ def batched_appends(bus: Aerie, employees: list[str], tag: str) -> Result:
     new = []
     for i in range(APPEND_EVENTS):
         command = build_command(
-            "training.passed",
+            TRAINING_PASSED,
             command_id=f"a-{tag}-{i}",
             employee_id=employees[i % len(employees)],
             data=passed(f"a-{tag}-{i}"),
@@ -569,7 +571,7 @@ def background_traffic(database_url: str, employees: list[str], rate: int, stop:
     while not stop.is_set():
         command_id = f"bg-{uuid.uuid4().hex}"
         side.bus.handle(
-            "training.passed",
+            TRAINING_PASSED,
             channel="bench",
             command_id=command_id,
             employee_id=employees[i % len(employees)],

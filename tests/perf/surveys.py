@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from aerie_events.scales import SCALES
+from aerie_events.catalog.people import EMPLOYEE_HIRED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+from aerie_events.rules.scales import SCALES
 from aerie_events.topics import Topics
 from aerie_platform.compose import WriteSide
 from aerie_platform.replay import Progress
@@ -69,7 +71,7 @@ def questions() -> list[dict[str, str]]:
 
 def publish(side: WriteSide, survey_id: str) -> None:
     side.bus.handle(
-        "survey.published",
+        SURVEY_PUBLISHED,
         command_id=f"publish-{survey_id}",
         occurred_at="2026-03-01T09:00:00+00:00",
         trusted_time=True,  # history, dated as the platform's loader may
@@ -115,12 +117,12 @@ def record_backlog(side: WriteSide, survey_id: str, rng: random.Random) -> dict[
         team = f"{site}-team-{int(employee[2:]) % TEAMS_PER_SITE:02d}"
         data = {"survey_id": survey_id, **an_answer(rng)}
         command = build_command(
-            "survey.answered",
+            SURVEY_ANSWERED,
             command_id=f"bench-{survey_id}-{n}",
             employee_id=employee,
             data=data,
             occurred_at="2026-03-03T10:00:00+00:00",
-            decided_by_domain=side.registry.handlers["survey.answered"][1].decided_by_domain,
+            decided_by_domain=side.registry.handlers[SURVEY_ANSWERED][1].decided_by_domain,
         )
         response_id = response_pseudonym(key, survey_id, employee)
         anonymous = app._anonymised(command, response_id)
@@ -141,7 +143,7 @@ def answer_one_by_one(side: Any, survey_id: str, employees: list[str], rng: rand
     """Each employee answers ``survey_id`` through ``Aerie.handle``, one command at a time."""
     for employee in employees:
         side.bus.handle(
-            "survey.answered",
+            SURVEY_ANSWERED,
             command_id=f"answer-{employee}",
             employee_id=employee,
             occurred_at="2026-03-03T10:00:00+00:00",
@@ -200,7 +202,7 @@ def fresh_reads(side: WriteSide, database_url: str, survey_id: str) -> list[Resu
 def hire_respondents(side: WriteSide, employees: list[str]) -> None:
     for employee in employees:
         side.bus.handle(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             command_id=f"hire-{employee}",
             employee_id=employee,
             site_id="site-0",
@@ -372,7 +374,7 @@ def main() -> None:
             results.append(contended_answers(side, database_url, "bench-path", writers))
         for survey_id in [*last, "bench-path"]:
             side.bus.handle(
-                "survey.closed",
+                SURVEY_CLOSED,
                 command_id=f"close-{survey_id}",
                 data={"survey_id": survey_id, "reason": "early"},
             )

@@ -29,6 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from aerie_events.catalog.voice import (
+    ISSUE_ACCEPTED,
+    ISSUE_ESCALATED,
+    ISSUE_RAISED,
+    ISSUE_REPLIED,
+    ISSUE_RESOLVED,
+)
 from aerie_events.topics import Topics
 from aerie_platform.compose import WriteSide
 from aerie_services.commands import build_command
@@ -76,7 +83,7 @@ def prepare(side: WriteSide) -> list[str]:
 
 
 def _meta(kind: str, command_id: str, author: str, data: dict[str, Any], **more: Any) -> dict:
-    about = kind == "issue.raised"
+    about = kind == ISSUE_RAISED
     _context, handles = REGISTRY.handlers[kind]
     command = build_command(
         kind,
@@ -102,19 +109,19 @@ def one_issue(n: int, author: str) -> Issue:
         "description": "Cuts out",
         "anonymous": False,
     }
-    meta = _meta("issue.raised", f"b-{n}-r", author, raised, policy_version="department:hr/v1")
+    meta = _meta(ISSUE_RAISED, f"b-{n}-r", author, raised, policy_version="department:hr/v1")
     issue = Issue.raise_issue(
         None, meta, {**raised, "department_version": 1, "reply_due_at": "2026-03-03T09:00:00+00:00"}
     )
     reply = {"issue_id": issue_id, "text": "Replaced", "visibility": "public"}
     issue.reply(
-        _meta("issue.replied", f"b-{n}-p", author, reply),
+        _meta(ISSUE_REPLIED, f"b-{n}-p", author, reply),
         {**reply, "department": "hr", "reply_number": 1},
     )
     accept = {"issue_id": issue_id, "anonymous": False}
-    issue.accept(_meta("issue.accepted", f"b-{n}-a", author, accept), {**accept, "reply_number": 1})
+    issue.accept(_meta(ISSUE_ACCEPTED, f"b-{n}-a", author, accept), {**accept, "reply_number": 1})
     resolve = {"issue_id": issue_id}
-    issue.resolve(_meta("issue.resolved", f"b-{n}-s", author, resolve), resolve)
+    issue.resolve(_meta(ISSUE_RESOLVED, f"b-{n}-s", author, resolve), resolve)
     return issue
 
 
@@ -187,7 +194,7 @@ def escalated_at(database_url: str, issue_ids: list[str]) -> dict[str, dt.dateti
     for (state,) in rows:
         event = json.loads(bytes(state))
         meta = event.get("meta") or {}
-        if meta.get("type") == "issue.escalated" and event["payload"]["issue_id"] in issue_ids:
+        if meta.get("type") == ISSUE_ESCALATED and event["payload"]["issue_id"] in issue_ids:
             found[event["payload"]["issue_id"]] = dt.datetime.fromisoformat(
                 event["timestamp"]["_data_"]
             )
@@ -209,7 +216,7 @@ def deadline_lag(aerie: Platform, side: WriteSide, database_url: str, authors: l
         raised_at = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=60 - LEAD_SECONDS)
         issue_id = f"LAG-{uuid.uuid4().hex[:10]}"
         side.bus.handle(
-            "issue.raised",
+            ISSUE_RAISED,
             command_id=f"raise-{issue_id}",
             employee_id=authors[n],
             occurred_at=raised_at.isoformat(),

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_platform import compose
 from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 
@@ -30,7 +31,7 @@ ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
 
 def hire(bus: Any, employee_id: str) -> None:
     bus.handle(
-        "employee.hired",
+        EMPLOYEE_HIRED,
         command_id=f"hire-{employee_id}",
         employee_id=employee_id,
         site_id="site-b",

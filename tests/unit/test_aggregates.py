@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from aerie_events.catalog.coupons import COUPON_GRANTED
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 from aerie_services.base import Command
 from aerie_services.coupons.domainmodel import CouponGrant
 from aerie_services.errors import (
@@ -20,13 +23,13 @@ def command(kind: str, command_id: str = "c1", **data: object) -> Command:
 
 
 def test_a_score_below_the_pass_mark_is_not_a_pass() -> None:
-    cmd = command("training.passed", course_id="C", course_title="t", score=59, pass_mark=60)
+    cmd = command(TRAINING_PASSED, course_id="C", course_title="t", score=59, pass_mark=60)
     with pytest.raises(ScoreBelowPassMark):
         TrainingPassage.record(None, "st-1", "E-1", cmd.meta(site_id="s"), cmd.data)
 
 
 def test_a_coupon_over_the_agents_limit_is_refused() -> None:
-    cmd = command("coupon.granted", coupon_id="K1", amount="80.01")
+    cmd = command(COUPON_GRANTED, coupon_id="K1", amount="80.01")
     with pytest.raises(CouponOverLimit):
         CouponGrant.grant(None, "E-1", 2, Decimal("80.00"), cmd.meta(site_id="s"), cmd.data)
 
@@ -39,21 +42,21 @@ def test_a_coupon_records_the_limit_that_applied() -> None:
         "amount": "30.00",
         "currency": "CNY",
     }
-    cmd = command("coupon.granted", **data)
+    cmd = command(COUPON_GRANTED, **data)
     grant = CouponGrant.grant(None, "E-1", 1, Decimal("50.00"), cmd.meta(site_id="s"), cmd.data)
     assert grant.collect_events()[0].payload["limit"] == "50.00"
 
 
 def hired() -> Employee:
     data = {"display_name": "A", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
-    cmd = command("employee.hired", "h1", **data)
+    cmd = command(EMPLOYEE_HIRED, "h1", **data)
     return Employee.hire(None, "E-1", "s1", cmd.meta(site_id="s1"), cmd.data)
 
 
 def test_a_transfer_records_where_the_employee_came_from() -> None:
     employee = hired()
     cmd = command(
-        "employee.transferred",
+        EMPLOYEE_TRANSFERRED,
         "t1",
         to_site_id="s2",
         to_team_id="t9",
@@ -67,7 +70,7 @@ def test_a_transfer_records_where_the_employee_came_from() -> None:
 
 def test_nothing_can_happen_to_an_employee_who_left() -> None:
     employee = hired()
-    cmd = command("employee.left", "l1", left_on="2026-03-01", reason="resigned")
+    cmd = command(EMPLOYEE_LEFT, "l1", left_on="2026-03-01", reason="resigned")
     employee.leave(cmd.meta(site_id="s1"), cmd.data)
     with pytest.raises(EmployeeHasLeft):
         employee.leave(cmd.meta(site_id="s1"), cmd.data)
@@ -76,7 +79,7 @@ def test_nothing_can_happen_to_an_employee_who_left() -> None:
 def test_a_retried_command_returns_its_first_outcome() -> None:
     employee = hired()
     data = {"display_name": "A", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
-    outcome = employee.outcome_of(command("employee.hired", "h1", **data), "people")
+    outcome = employee.outcome_of(command(EMPLOYEE_HIRED, "h1", **data), "people")
     assert outcome is not None
     assert outcome.duplicate
     assert outcome.version == 1
@@ -86,4 +89,4 @@ def test_a_command_id_reused_for_different_content_is_refused() -> None:
     employee = hired()
     data = {"display_name": "B", "team_id": "t1", "role": "agent", "hired_on": "2026-01-05"}
     with pytest.raises(CommandIdReused):
-        employee.outcome_of(command("employee.hired", "h1", **data), "people")
+        employee.outcome_of(command(EMPLOYEE_HIRED, "h1", **data), "people")

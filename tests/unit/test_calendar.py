@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from aerie_events.calendar import NoWorkingTime, WorkingCalendar
+from aerie_events.rules.calendar import NoWorkingTime, WorkingCalendar
 
 SHANGHAI = WorkingCalendar(
     time_zone="Asia/Shanghai",

@@ -1,22 +1,26 @@
 import pytest
 from aerie_events.catalog import CATALOG, event_type
+from aerie_events.catalog.coupons import COUPON_GRANTED
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import STAR_PROMOTED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_events.fields import PayloadInvalid
 from aerie_events.schema import rendered_schemas, schema_drift
 from aerie_gateway.schema import SDL_PATH, sdl
 
 FIVE_CORE_EVENTS = {
-    "issue.raised",
-    "training.passed",
-    "star.promoted",
-    "coupon.granted",
-    "survey.answered",
+    ISSUE_RAISED,
+    TRAINING_PASSED,
+    STAR_PROMOTED,
+    COUPON_GRANTED,
+    SURVEY_ANSWERED,
 }
 
 
 def test_catalog_has_the_five_core_events_and_the_roster_lifecycle() -> None:
-    assert FIVE_CORE_EVENTS | {"employee.hired", "employee.transferred", "employee.left"} <= set(
-        CATALOG
-    )
+    assert FIVE_CORE_EVENTS | {EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED, EMPLOYEE_LEFT} <= set(CATALOG)
 
 
 def test_checked_in_json_schemas_match_the_catalog() -> None:
@@ -35,7 +39,7 @@ def test_a_valid_event_validates_against_its_exported_schema() -> None:
     schema = json.loads(rendered_schemas()["training.passed.v2.json"])
     envelope = {
         "event_id": "6f1c1e44-5d0f-4d1c-9f5b-2b8d9c3f6a10",
-        "type": "training.passed",
+        "type": TRAINING_PASSED,
         "schema_version": 2,
         "occurred_at": "2026-01-02T09:00:00+00:00",
         "recorded_at": "2026-01-02T09:00:01+00:00",
@@ -48,7 +52,7 @@ def test_a_valid_event_validates_against_its_exported_schema() -> None:
         "correlation_id": "c",
         "causation_id": None,
         "policy_version": None,
-        "payload": event_type("training.passed").clean(
+        "payload": event_type(TRAINING_PASSED).clean(
             {
                 "course_id": "C1",
                 "course_title": "Basics",
@@ -63,7 +67,7 @@ def test_a_valid_event_validates_against_its_exported_schema() -> None:
 
 def test_every_problem_of_a_payload_is_reported_with_field_and_allowed_values() -> None:
     with pytest.raises(PayloadInvalid) as caught:
-        event_type("star.promoted").clean(
+        event_type(STAR_PROMOTED).clean(
             {"from_star": 9, "to_star": "3", "promoted_on": "2026-02-01", "extra": 1}
         )
     problems = {p.field: p for p in caught.value.problems}
@@ -74,7 +78,7 @@ def test_every_problem_of_a_payload_is_reported_with_field_and_allowed_values() 
 
 def test_a_malformed_date_is_refused_naming_the_format() -> None:
     with pytest.raises(PayloadInvalid) as caught:
-        event_type("employee.left").clean({"left_on": "31/01/2026", "reason": "resigned"})
+        event_type(EMPLOYEE_LEFT).clean({"left_on": "31/01/2026", "reason": "resigned"})
     assert caught.value.problems[0].field == "left_on"
     assert "YYYY-MM-DD" in caught.value.problems[0].allowed
 
@@ -83,4 +87,4 @@ def test_an_unknown_event_type_lists_the_known_ones() -> None:
     with pytest.raises(PayloadInvalid) as caught:
         event_type("star.exploded")
     assert caught.value.code == "UNKNOWN_EVENT_TYPE"
-    assert "star.promoted" in caught.value.problems[0].allowed
+    assert STAR_PROMOTED in caught.value.problems[0].allowed

@@ -10,6 +10,9 @@ from uuid import UUID, uuid4
 
 import pytest
 from aerie_events.catalog import CATALOG, EventType
+from aerie_events.catalog.performance import EMPLOYEE_REPOSITIONED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED
+from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_events.codec import (
     SEALED_PREFIX,
     EventCodec,
@@ -23,7 +26,7 @@ from aerie_events.envelope import Envelope
 from aerie_events.fields import Field
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 
-ISSUE = CATALOG["issue.raised"]
+ISSUE = CATALOG[ISSUE_RAISED]
 AUTHOR = "E-0001"
 OTHER = "E-0002"
 TITLE = "Night shift canteen closes early"
@@ -83,7 +86,7 @@ def issue_payload() -> dict[str, Any]:
 
 def sealed_issue(key: bytes, key_id: str = AUTHOR) -> bytes:
     payload = seal_payload(ISSUE, issue_payload(), key_id=key_id, key=key)
-    return stored_state(meta("issue.raised", key_id=key_id), payload)
+    return stored_state(meta(ISSUE_RAISED, key_id=key_id), payload)
 
 
 def decode(codec: EventCodec, state: bytes, keys: dict[str, bytes]) -> Envelope | None:
@@ -117,7 +120,7 @@ def test_sealing_leaves_fields_that_are_not_personal_in_clear() -> None:
 
 
 def test_an_absent_personal_field_stays_absent_when_sealed() -> None:
-    survey = CATALOG["survey.answered"]
+    survey = CATALOG[SURVEY_ANSWERED]
     payload = survey.clean(
         {"survey_id": "S-1", "overall": 4, "enps": 8, "drivers": {"pay": 3}, "anonymous": True}
     )
@@ -128,7 +131,7 @@ def test_an_absent_personal_field_stays_absent_when_sealed() -> None:
 def test_a_payload_sealed_for_one_person_does_not_open_as_another_persons() -> None:
     key = new_subject_key()
     payload = seal_payload(ISSUE, issue_payload(), key_id=AUTHOR, key=key)
-    moved = stored_state(meta("issue.raised", employee_id=OTHER, key_id=OTHER), payload)
+    moved = stored_state(meta(ISSUE_RAISED, employee_id=OTHER, key_id=OTHER), payload)
 
     with pytest.raises(Undecodable, match="does not open"):
         decode(EventCodec(), moved, {OTHER: key})
@@ -145,13 +148,13 @@ def test_a_sealed_value_moved_to_another_field_does_not_open() -> None:
     key = new_subject_key()
     payload = seal_payload(ISSUE, issue_payload(), key_id=AUTHOR, key=key)
     payload["title"], payload["description"] = payload["description"], payload["title"]
-    state = stored_state(meta("issue.raised", key_id=AUTHOR), payload)
+    state = stored_state(meta(ISSUE_RAISED, key_id=AUTHOR), payload)
 
     with pytest.raises(Undecodable) as refused:
         decode(EventCodec(), state, {AUTHOR: key})
 
     assert refused.value.field in {"title", "description"}
-    assert "issue.raised" in str(refused.value)
+    assert ISSUE_RAISED in str(refused.value)
 
 
 def test_a_refusal_to_open_names_the_place_but_never_the_personal_value() -> None:
@@ -161,7 +164,7 @@ def test_a_refusal_to_open_names_the_place_but_never_the_personal_value() -> Non
         decode(EventCodec(), state, {AUTHOR: new_subject_key()})
 
     message = str(refused.value)
-    assert "issue.raised" in message and f"schema version {ISSUE.schema_version}" in message
+    assert ISSUE_RAISED in message and f"schema version {ISSUE.schema_version}" in message
     assert TITLE not in message and DESCRIPTION not in message
 
 
@@ -175,7 +178,7 @@ def test_once_the_key_is_destroyed_personal_fields_read_as_none_and_the_rest_is_
 
 
 def test_personal_fields_stored_in_clear_without_a_key_id_read_as_stored() -> None:
-    state = stored_state(meta("issue.raised"), issue_payload())
+    state = stored_state(meta(ISSUE_RAISED), issue_payload())
 
     envelope = decode(EventCodec(), state, {})
 
@@ -185,13 +188,13 @@ def test_personal_fields_stored_in_clear_without_a_key_id_read_as_stored() -> No
 
 def test_the_envelope_carries_the_stored_facts_meta_and_the_callers_place() -> None:
     event_id = uuid4()
-    state = stored_state(meta("issue.raised"), issue_payload())
+    state = stored_state(meta(ISSUE_RAISED), issue_payload())
 
     envelope = EventCodec().decode(state, event_id=event_id, position=42, context="voice", keys={})
 
     assert envelope == Envelope(
         event_id=event_id,
-        type="issue.raised",
+        type=ISSUE_RAISED,
         schema_version=ISSUE.schema_version,
         occurred_at="2026-01-05T09:00:00+00:00",
         recorded_at="2026-01-05T09:00:00.123456+00:00",
@@ -209,7 +212,7 @@ def test_the_envelope_carries_the_stored_facts_meta_and_the_callers_place() -> N
 
 
 def test_a_version_one_issue_reads_as_a_normal_issue_of_its_department_without_deadline() -> None:
-    state = stored_state(meta("issue.raised", schema_version=1), issue_payload())
+    state = stored_state(meta(ISSUE_RAISED, schema_version=1), issue_payload())
 
     envelope = decode(EventCodec(), state, {})
 
@@ -228,7 +231,7 @@ def test_reading_a_stored_fact_tells_its_type_version_and_key() -> None:
 
     assert isinstance(fact, StoredFact)
     assert (fact.type, fact.schema_version, fact.key_id) == (
-        "issue.raised",
+        ISSUE_RAISED,
         ISSUE.schema_version,
         AUTHOR,
     )
@@ -335,7 +338,7 @@ def test_the_platform_catalog_and_upcasters_match() -> None:
 
 def test_a_fact_stored_at_a_version_newer_than_the_catalog_is_undecodable() -> None:
     newer = ISSUE.schema_version + 1
-    state = stored_state(meta("issue.raised", schema_version=newer), issue_payload())
+    state = stored_state(meta(ISSUE_RAISED, schema_version=newer), issue_payload())
 
     with pytest.raises(
         Undecodable, match=f"newer than the catalog's schema version {ISSUE.schema_version}"
@@ -375,7 +378,7 @@ def test_an_unknown_type_is_undecodable_naming_the_type() -> None:
 
 
 def test_a_fact_missing_meta_keys_is_undecodable_naming_them() -> None:
-    incomplete = {k: v for k, v in meta("issue.raised").items() if k != "occurred_at"}
+    incomplete = {k: v for k, v in meta(ISSUE_RAISED).items() if k != "occurred_at"}
 
     with pytest.raises(Undecodable, match="meta lacks occurred_at"):
         EventCodec().read(stored_state(incomplete, issue_payload()))
@@ -383,7 +386,7 @@ def test_a_fact_missing_meta_keys_is_undecodable_naming_them() -> None:
 
 def test_a_sealed_value_that_is_not_base64_is_undecodable() -> None:
     payload = {**issue_payload(), "title": SEALED_PREFIX + "%%%"}
-    state = stored_state(meta("issue.raised", key_id=AUTHOR), payload)
+    state = stored_state(meta(ISSUE_RAISED, key_id=AUTHOR), payload)
 
     with pytest.raises(Undecodable, match="field 'title'"):
         decode(EventCodec(), state, {AUTHOR: new_subject_key()})
@@ -392,7 +395,7 @@ def test_a_sealed_value_that_is_not_base64_is_undecodable() -> None:
 def test_a_truncated_sealed_value_is_undecodable() -> None:
     short = SEALED_PREFIX + base64.urlsafe_b64encode(b"0123456789").decode()
     payload = {**issue_payload(), "title": short}
-    state = stored_state(meta("issue.raised", key_id=AUTHOR), payload)
+    state = stored_state(meta(ISSUE_RAISED, key_id=AUTHOR), payload)
 
     with pytest.raises(Undecodable, match="too short"):
         decode(EventCodec(), state, {AUTHOR: new_subject_key()})
@@ -403,7 +406,7 @@ def test_a_truncated_sealed_value_is_undecodable() -> None:
 
 def test_an_envelope_with_a_field_this_version_does_not_know_still_reads() -> None:
     envelope = EventCodec().decode(
-        stored_state(meta("issue.raised"), issue_payload()),
+        stored_state(meta(ISSUE_RAISED), issue_payload()),
         event_id=uuid4(),
         position=1,
         context="voice",
@@ -427,7 +430,7 @@ def test_a_version_1_survey_answer_reads_as_its_survey_only() -> None:
     """Stored before answers were anonymous: its scores and comment are withheld when read."""
     key = new_subject_key()
     v1 = EventType(
-        "survey.answered",
+        SURVEY_ANSWERED,
         "surveys",
         1,
         "v1",
@@ -435,7 +438,7 @@ def test_a_version_1_survey_answer_reads_as_its_survey_only() -> None:
     )
     payload = {"survey_id": "pulse-1", "overall": 2, "drivers": {"pay": 1}, "comment": "my lead"}
     sealed = seal_payload(v1, payload, key_id=AUTHOR, key=key)
-    state = stored_state(meta("survey.answered", schema_version=1), sealed)
+    state = stored_state(meta(SURVEY_ANSWERED, schema_version=1), sealed)
     envelope = decode(EventCodec(), state, {AUTHOR: key})
     assert envelope is not None and envelope.schema_version == 2
     assert envelope.payload["survey_id"] == "pulse-1"
@@ -453,7 +456,7 @@ def test_a_version_1_repositioning_reads_with_its_week_unknown_not_guessed() -> 
         "reason": "failed the acceptance test",
         "repositioned_on": "2026-03-19",
     }
-    state = stored_state(meta("employee.repositioned", schema_version=1), payload)
+    state = stored_state(meta(EMPLOYEE_REPOSITIONED, schema_version=1), payload)
     envelope = decode(EventCodec(), state, {})
     assert envelope is not None and envelope.schema_version == 2
     assert envelope.payload == {**payload, "window_start": None, "window_end": None}

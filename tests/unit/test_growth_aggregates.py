@@ -5,7 +5,27 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from aerie_events.growth.policy import Evidence
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    MAKEUP_EXAM_PASSED,
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_MISSED,
+    STUDY_PLAN_STARTED,
+    TRAINING_PASSED,
+)
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    EMPLOYEE_REPOSITIONED,
+    ENERGY_REWARDED,
+    KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+from aerie_events.rules.growth.policy import Evidence
 from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
 from aerie_services.growth_errors import (
     AlreadyPassed,
@@ -50,9 +70,7 @@ def meta(kind: str) -> dict[str, Any]:
 def with_days(ladder: StarLadder, values: dict[str, Any], last: dt.date, days: int) -> StarLadder:
     for n in range(days - 1, -1, -1):
         day = (last - dt.timedelta(days=n)).isoformat()
-        ladder.record_kpi(
-            meta("kpi.recorded"), {"day": day, "team_id": "t1", **values}, TODAY, ZONE
-        )
+        ladder.record_kpi(meta(KPI_RECORDED), {"day": day, "team_id": "t1", **values}, TODAY, ZONE)
     return ladder
 
 
@@ -70,7 +88,7 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
     ladder = StarLadder(employee_id="E-1")
     with pytest.raises(NotOnTheLadder):
         ladder.promote(
-            meta("star.promoted"),
+            meta(STAR_PROMOTED),
             {"to_star": 2, "reason": "r", "promoted_on": "2026-03-31"},
             Evidence(),
             "2026-03-20",
@@ -79,7 +97,7 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
         )
     with pytest.raises(CriteriaUnmet) as caught:
         ladder.graduate(
-            meta("chick.graduated"),
+            meta(CHICK_GRADUATED),
             {"graduated_on": "2026-03-31", "reason": "r"},
             Evidence(),
             "2026-03-20",
@@ -96,7 +114,7 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
 def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version() -> None:
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
     ladder.promote(
-        meta("star.promoted"),
+        meta(STAR_PROMOTED),
         {"to_star": 3, "reason": "r", "promoted_on": TODAY.isoformat()},
         evidence(ladder),
         HIRED,
@@ -114,7 +132,7 @@ def test_a_promotion_dated_after_the_sites_today_is_refused() -> None:
     ladder = graduated(2)
     with pytest.raises(DateInFuture) as caught:
         ladder.promote(
-            meta("star.promoted"),
+            meta(STAR_PROMOTED),
             {"to_star": 3, "reason": "r", "promoted_on": "2026-04-02"},
             evidence(ladder),
             HIRED,
@@ -128,7 +146,7 @@ def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
     ladder = with_days(graduated(3), POOR, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(NotOnTheLadder) as caught:
         ladder.demote(
-            meta("star.demoted"),
+            meta(STAR_DEMOTED),
             {"to_star": 1, "reason": "r", "demoted_on": TODAY.isoformat()},
             evidence(ladder),
             HIRED,
@@ -137,7 +155,7 @@ def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
         )
     assert caught.value.allowed == "2"
     ladder.demote(
-        meta("star.demoted"),
+        meta(STAR_DEMOTED),
         {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
         evidence(ladder),
         HIRED,
@@ -151,7 +169,7 @@ def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() 
     ladder = with_days(graduated(3), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(CriteriaUnmet) as caught:
         ladder.demote(
-            meta("star.demoted"),
+            meta(STAR_DEMOTED),
             {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
             evidence(ladder),
             HIRED,
@@ -166,7 +184,7 @@ def test_a_promotion_that_skips_a_star_is_refused_naming_the_next_star() -> None
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(StarLevelMismatch) as caught:
         ladder.promote(
-            meta("star.promoted"),
+            meta(STAR_PROMOTED),
             {"to_star": 4, "reason": "r", "promoted_on": TODAY.isoformat()},
             evidence(ladder),
             HIRED,
@@ -180,7 +198,7 @@ def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() 
     ladder = graduated(5)
     with pytest.raises(StarLevelMismatch):
         ladder.promote(
-            meta("star.promoted"),
+            meta(STAR_PROMOTED),
             {"to_star": 6, "reason": "r", "promoted_on": "2026-03-01"},
             evidence(ladder),
             HIRED,
@@ -189,7 +207,7 @@ def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() 
         )
     with pytest.raises(NotOnTheLadder):
         graduated(4).change_track(
-            meta("track.changed"),
+            meta(TRACK_CHANGED),
             {"to_track": "qa", "reason": "r", "changed_on": "2026-03-01"},
             Evidence(),
             HIRED,
@@ -229,10 +247,10 @@ def test_a_week_whose_facts_were_forgotten_is_still_decided_on_its_own_facts() -
     assert long_ago.isoformat() not in ladder.kpi
     with pytest.raises(AssessmentDiffers):
         ladder.order_offpost_training(
-            meta("offpost_training.ordered"),
+            meta(OFFPOST_TRAINING_ORDERED),
             {"order_id": "o1", "window_start": long_ago.isoformat()},
         )
-    ladder.reward(meta("energy.rewarded"), {"window_start": long_ago.isoformat()})
+    ladder.reward(meta(ENERGY_REWARDED), {"window_start": long_ago.isoformat()})
     rewarded = ladder.collect_events()[-1].payload
     assert (rewarded["window_start"], rewarded["kpi_days"]) == (long_ago.isoformat(), 5)
 
@@ -249,22 +267,22 @@ def test_the_energy_manager_may_reward_only_a_week_whose_facts_overflow() -> Non
     )
     with pytest.raises(AssessmentDiffers):
         ladder.order_offpost_training(
-            meta("offpost_training.ordered"), {"order_id": "o1", "window_start": MONDAY.isoformat()}
+            meta(OFFPOST_TRAINING_ORDERED), {"order_id": "o1", "window_start": MONDAY.isoformat()}
         )
-    ladder.reward(meta("energy.rewarded"), {"window_start": MONDAY.isoformat()})
+    ladder.reward(meta(ENERGY_REWARDED), {"window_start": MONDAY.isoformat()})
     rewarded = ladder.collect_events()[-1]
     assert rewarded.payload["energy"] == "103.83"
     assert rewarded.payload["reward_amount"] == "19.15"  # 3.83 points over full, 5.00 a point
     assert rewarded.payload["window_end"] == "2026-03-08"
     assert rewarded.meta["policy_version"] == "energy/2026-01"
     with pytest.raises(AlreadyRecorded):
-        ladder.reward(meta("energy.rewarded"), {"window_start": MONDAY.isoformat()})
+        ladder.reward(meta(ENERGY_REWARDED), {"window_start": MONDAY.isoformat()})
 
 
 def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_reposition() -> None:
     ladder = with_days(StarLadder(employee_id="E-1"), POOR, MONDAY + dt.timedelta(days=4), 5)
     ladder.order_offpost_training(
-        meta("offpost_training.ordered"), {"order_id": "o1", "window_start": MONDAY.isoformat()}
+        meta(OFFPOST_TRAINING_ORDERED), {"order_id": "o1", "window_start": MONDAY.isoformat()}
     )
     ordered = ladder.collect_events()[-1].payload
     assert (
@@ -275,7 +293,7 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
     ) == (7, True, "2026-03-09", "2026-03-15")
     with pytest.raises(NotAnOrder):
         ladder.reposition(
-            meta("employee.repositioned"),
+            meta(EMPLOYEE_REPOSITIONED),
             {
                 "order_id": "o2",
                 "reason": "r",
@@ -284,7 +302,7 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
             },
         )
     ladder.reposition(
-        meta("employee.repositioned"),
+        meta(EMPLOYEE_REPOSITIONED),
         {
             "order_id": "o1",
             "reason": "r",
@@ -298,7 +316,7 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
     assert repositioned.meta["policy_version"] == "energy/2026-01"  # the order's, not the ladder's
     with pytest.raises(NotAnOrder):
         ladder.reposition(
-            meta("employee.repositioned"),
+            meta(EMPLOYEE_REPOSITIONED),
             {
                 "order_id": "o1",
                 "reason": "r",
@@ -319,13 +337,13 @@ PASSED = {
 
 def test_a_course_passed_twice_is_refused_unless_it_is_a_retake() -> None:
     record = LearnerRecord(employee_id="E-1")
-    record.pass_course(meta("training.passed"), PASSED, TODAY, ZONE)
+    record.pass_course(meta(TRAINING_PASSED), PASSED, TODAY, ZONE)
     with pytest.raises(AlreadyPassed):
         record.pass_course(
-            meta("training.passed"), {**PASSED, "passed_on": "2026-03-10"}, TODAY, ZONE
+            meta(TRAINING_PASSED), {**PASSED, "passed_on": "2026-03-10"}, TODAY, ZONE
         )
     record.pass_course(
-        meta("training.passed"), {**PASSED, "passed_on": "2026-03-10", "retake": True}, TODAY, ZONE
+        meta(TRAINING_PASSED), {**PASSED, "passed_on": "2026-03-10", "retake": True}, TODAY, ZONE
     )
     assert record.courses_passed() == {"C-BILLING": "2026-03-01"}
 
@@ -337,44 +355,44 @@ def plan(record: LearnerRecord) -> LearnerRecord:
         "required_minutes": 30,
         "reason": "working from home",
     }
-    record.start_plan(meta("study_plan.started"), data, ZONE)
+    record.start_plan(meta(STUDY_PLAN_STARTED), data, ZONE)
     return record
 
 
 def test_a_day_of_the_plan_with_its_study_and_quiz_is_not_a_missed_day() -> None:
     record = plan(LearnerRecord(employee_id="E-1"))
     record.log_study(
-        meta("study.logged"), {"day": "2026-03-02", "minutes": 35, "course_id": "C-X"}, TODAY, ZONE
+        meta(STUDY_LOGGED), {"day": "2026-03-02", "minutes": 35, "course_id": "C-X"}, TODAY, ZONE
     )
     record.score_quiz(
-        meta("quiz.scored"),
+        meta(QUIZ_SCORED),
         {"quiz_id": "q1", "course_id": "C-X", "day": "2026-03-02", "score": 70},
         TODAY,
         ZONE,
     )
     with pytest.raises(StudyDayMet):
-        record.miss_study(meta("study.missed"), {"day": "2026-03-02"})
+        record.miss_study(meta(STUDY_MISSED), {"day": "2026-03-02"})
 
 
 def test_a_missed_day_waits_for_a_make_up_exam_passed_after_it() -> None:
     record = plan(LearnerRecord(employee_id="E-1"))
     record.log_study(
-        meta("study.logged"), {"day": "2026-03-03", "minutes": 10, "course_id": "C-X"}, TODAY, ZONE
+        meta(STUDY_LOGGED), {"day": "2026-03-03", "minutes": 10, "course_id": "C-X"}, TODAY, ZONE
     )
-    record.miss_study(meta("study.missed"), {"day": "2026-03-03"})
+    record.miss_study(meta(STUDY_MISSED), {"day": "2026-03-03"})
     missed = record.collect_events()[-1]
     assert missed.payload["reason"] == "studied 10 of 30 minutes; took no quiz"
     assert missed.meta["policy_version"] == "study/2026-01"
     assert record.pending_makeup() == ["2026-03-03"]
     exam = {"score": 75, "pass_mark": 60, "taken_on": "2026-03-04"}
-    record.take_makeup(meta("makeup_exam.passed"), exam, True, TODAY, ZONE)
+    record.take_makeup(meta(MAKEUP_EXAM_PASSED), exam, True, TODAY, ZONE)
     assert record.pending_makeup() == []
 
 
 def test_a_day_outside_the_plan_cannot_be_missed_and_plans_do_not_overlap() -> None:
     record = plan(LearnerRecord(employee_id="E-1"))
     with pytest.raises(StudyDayMet.__mro__[1]):
-        record.miss_study(meta("study.missed"), {"day": "2026-03-20"})
+        record.miss_study(meta(STUDY_MISSED), {"day": "2026-03-20"})
     with pytest.raises(InvalidStudyPlan):
         plan(record)
 
@@ -382,10 +400,10 @@ def test_a_day_outside_the_plan_cannot_be_missed_and_plans_do_not_overlap() -> N
 def test_one_acceptance_test_result_per_order() -> None:
     record = LearnerRecord(employee_id="E-1")
     result = {"order_id": "o1", "score": 50, "pass_mark": 60, "taken_on": "2026-03-17"}
-    record.take_acceptance_test(meta("acceptance_test.failed"), result, False, TODAY, ZONE)
+    record.take_acceptance_test(meta(ACCEPTANCE_TEST_FAILED), result, False, TODAY, ZONE)
     with pytest.raises(AlreadyRecorded):
         record.take_acceptance_test(
-            meta("acceptance_test.passed"), {**result, "score": 80}, True, TODAY, ZONE
+            meta(ACCEPTANCE_TEST_PASSED), {**result, "score": 80}, True, TODAY, ZONE
         )
 
 

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from aerie_events.growth.energy import (
+from aerie_events.rules.growth.energy import (
     Consequence,
     EnergyLevel,
     assess_week,
@@ -11,7 +11,7 @@ from aerie_events.growth.energy import (
     energy_policy_on,
     week_of,
 )
-from aerie_events.growth.kpi import DailyKpi, better_first
+from aerie_events.rules.growth.kpi import DailyKpi, better_first
 
 MONDAY = dt.date(2026, 3, 2)
 TARGET = {

@@ -3,9 +3,17 @@
 import datetime as dt
 from decimal import Decimal
 
-from aerie_events.growth.kpi import DailyKpi
-from aerie_events.growth.ladder import Stage, Standing, Step, StepKind, Track, next_steps, stage_of
-from aerie_events.growth.policy import Evidence, ladder_policy_on
+from aerie_events.rules.growth.kpi import DailyKpi
+from aerie_events.rules.growth.ladder import (
+    Stage,
+    Standing,
+    Step,
+    StepKind,
+    Track,
+    next_steps,
+    stage_of,
+)
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 
 AS_OF = dt.date(2026, 4, 1)
 POLICY = ladder_policy_on(AS_OF)

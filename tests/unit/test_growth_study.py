@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from aerie_events.growth.study import plan_days, study_policy_on
+from aerie_events.rules.growth.study import plan_days, study_policy_on
 
 POLICY = study_policy_on(dt.date(2026, 2, 1))
 

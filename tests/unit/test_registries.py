@@ -3,6 +3,8 @@
 from dataclasses import replace
 
 import pytest
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.voice import ISSUE_HANDED_OVER
 from aerie_projections.handover import MANAGER as HANDOVER
 from aerie_projections.profile import PROJECTION as PROFILE
 from aerie_projections.profile.views import ProfileProjection
@@ -13,8 +15,8 @@ from aerie_services.registry import CONTEXTS, registry
 
 def test_every_catalog_type_is_handled_by_exactly_one_registered_context() -> None:
     handlers = registry().handlers
-    assert handlers["training.passed"][0].name == "learning"
-    assert handlers["issue.handed_over"][0].name == "voice"
+    assert handlers[TRAINING_PASSED][0].name == "learning"
+    assert handlers[ISSUE_HANDED_OVER][0].name == "voice"
 
 
 def test_a_context_handling_a_type_missing_from_the_catalog_is_refused() -> None:

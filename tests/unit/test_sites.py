@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_services.base import Command
 from aerie_services.errors import AlreadyRecorded, InvalidCalendar
 from aerie_services.organisation.domainmodel import Site
@@ -28,7 +29,7 @@ def opened() -> Site:
         "time_zone": "Asia/Shanghai",
         "opened_on": "2026-01-01",
     }
-    return Site.open(None, meta("site.opened", "o1"), payload)
+    return Site.open(None, meta(SITE_OPENED, "o1"), payload)
 
 
 def test_a_site_opened_without_a_calendar_works_weekdays_nine_to_six_in_its_zone() -> None:
@@ -40,7 +41,7 @@ def test_a_site_opened_without_a_calendar_works_weekdays_nine_to_six_in_its_zone
 
 def test_a_published_calendar_is_the_one_in_force() -> None:
     site = opened()
-    site.publish_calendar(meta("site.calendar_published", "c1"), CALENDAR)
+    site.publish_calendar(meta(SITE_CALENDAR_PUBLISHED, "c1"), CALENDAR)
     calendar = site.working_calendar()
     assert calendar.version == "2026-01"
     assert not calendar.is_working(dt.datetime(2026, 10, 1, 10, tzinfo=calendar.zone))
@@ -48,15 +49,15 @@ def test_a_published_calendar_is_the_one_in_force() -> None:
 
 def test_a_site_is_opened_once() -> None:
     with pytest.raises(AlreadyRecorded):
-        Site.open(opened(), meta("site.opened", "o2"), {"site_id": "site-n"})
+        Site.open(opened(), meta(SITE_OPENED, "o2"), {"site_id": "site-n"})
 
 
 def test_a_published_calendar_version_never_changes() -> None:
     site = opened()
-    site.publish_calendar(meta("site.calendar_published", "c1"), CALENDAR)
+    site.publish_calendar(meta(SITE_CALENDAR_PUBLISHED, "c1"), CALENDAR)
     with pytest.raises(AlreadyRecorded) as caught:
         site.publish_calendar(
-            meta("site.calendar_published", "c2"), {**CALENDAR, "opens_at": "09:00"}
+            meta(SITE_CALENDAR_PUBLISHED, "c2"), {**CALENDAR, "opens_at": "09:00"}
         )
     assert caught.value.field == "calendarVersion"
 
@@ -73,5 +74,5 @@ def test_a_calendar_without_working_time_is_refused_naming_the_field(
     change: dict, field: str
 ) -> None:
     with pytest.raises(InvalidCalendar) as caught:
-        opened().publish_calendar(meta("site.calendar_published", "c1"), {**CALENDAR, **change})
+        opened().publish_calendar(meta(SITE_CALENDAR_PUBLISHED, "c1"), {**CALENDAR, **change})
     assert caught.value.field == field

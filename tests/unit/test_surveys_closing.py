@@ -6,6 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
+from aerie_events.catalog.surveys import SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.envelope import Envelope
 from aerie_projections.manager import DueTimer
 from aerie_projections.survey_closing import MANAGER
@@ -14,7 +15,7 @@ from aerie_projections.survey_closing import MANAGER
 def published(closes_at: str, recorded_at: str) -> Envelope:
     return Envelope(
         event_id=uuid.uuid4(),
-        type="survey.published",
+        type=SURVEY_PUBLISHED,
         schema_version=1,
         occurred_at=recorded_at,
         recorded_at=recorded_at,
@@ -47,6 +48,6 @@ def test_the_timer_closes_the_survey_on_schedule_under_an_id_of_its_own() -> Non
     timer = DueTimer("close:pulse-9", None, cause, {"survey_id": "pulse-9"})
     conn: Any = None
     [request] = asyncio.run(MANAGER.on_timer(conn, "s", timer))
-    assert request.kind == "survey.closed" and request.employee_id is None
+    assert request.kind == SURVEY_CLOSED and request.employee_id is None
     assert request.data == {"survey_id": "pulse-9", "reason": "scheduled"}
     assert (request.command_id, request.causation_id) == ("survey-closing:pulse-9", str(cause))

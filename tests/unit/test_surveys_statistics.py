@@ -6,7 +6,7 @@ import random
 from typing import Any
 
 import pytest
-from aerie_events.scales import SCALES, enps
+from aerie_events.rules.scales import SCALES, enps
 from aerie_projections.satisfaction.statistics import (
     ENPS,
     OVERALL,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_services.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
@@ -50,7 +51,7 @@ def published(**changes: Any) -> Survey:
         "anonymity_threshold": 5,
         **changes,
     }
-    return Survey.publish(None, meta("survey.published", "p1"), payload)
+    return Survey.publish(None, meta(SURVEY_PUBLISHED, "p1"), payload)
 
 
 def respondent(who: str = "N-0001", team: str = "site-north-team-01", day: int = 3) -> Respondent:
@@ -74,7 +75,7 @@ def answer(
     if comment is not None:
         data["comment"] = comment
     digest = keyed_digest(KEY, who.response_id, repr(sorted(data.items())))
-    survey.answer(meta("survey.answered", command_id, digest), data, who)
+    survey.answer(meta(SURVEY_ANSWERED, command_id, digest), data, who)
 
 
 def last_payload(survey: Survey) -> dict[str, Any]:
@@ -165,7 +166,7 @@ def test_an_answer_after_the_last_local_day_is_refused() -> None:
 def test_no_answer_nor_correction_after_the_close() -> None:
     survey = published()
     answer(survey, respondent())
-    survey.close(meta("survey.closed", "c1"), {"survey_id": "pulse-1", "reason": "early"})
+    survey.close(meta(SURVEY_CLOSED, "c1"), {"survey_id": "pulse-1", "reason": "early"})
     assert last_payload(survey)["responses"] == 1
     with pytest.raises(SurveyClosed):
         answer(survey, respondent(), "a2", overall=1)
@@ -175,9 +176,9 @@ def test_no_answer_nor_correction_after_the_close() -> None:
 
 def test_a_survey_closes_once() -> None:
     survey = published()
-    survey.close(meta("survey.closed", "c1"), {"survey_id": "pulse-1", "reason": "early"})
+    survey.close(meta(SURVEY_CLOSED, "c1"), {"survey_id": "pulse-1", "reason": "early"})
     with pytest.raises(SurveyClosed):
-        survey.close(meta("survey.closed", "c2"), {"survey_id": "pulse-1", "reason": "scheduled"})
+        survey.close(meta(SURVEY_CLOSED, "c2"), {"survey_id": "pulse-1", "reason": "scheduled"})
 
 
 def test_a_comment_is_refused_when_the_survey_asks_no_free_text() -> None:
@@ -190,7 +191,7 @@ def test_a_comment_is_refused_when_the_survey_asks_no_free_text() -> None:
 def test_a_survey_is_published_once() -> None:
     survey = published()
     with pytest.raises(SurveyAlreadyPublished):
-        Survey.publish(survey, meta("survey.published", "p2"), {"survey_id": "pulse-1"})
+        Survey.publish(survey, meta(SURVEY_PUBLISHED, "p2"), {"survey_id": "pulse-1"})
 
 
 def test_a_survey_without_exactly_one_overall_and_one_enps_item_is_refused() -> None:

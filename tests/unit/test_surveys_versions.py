@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from aerie_events.scales import SCALE_VERSIONS, SCALES_VERSION, Scale
+from aerie_events.rules.scales import SCALE_VERSIONS, SCALES_VERSION, Scale
 from aerie_projections.satisfaction import disclosure
 from aerie_projections.satisfaction.disclosure import RULES, Disclosure
 from aerie_projections.satisfaction.results import SurveyInfo, SurveyResults, results_of

@@ -7,6 +7,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from aerie_events.catalog.voice import ISSUE_ESCALATED, ISSUE_RAISED, ISSUE_REPRIORITISED
 from aerie_events.envelope import Envelope
 from aerie_projections.deadlines.manager import DeadlineManager
 from aerie_projections.manager import CancelTimer, DueTimer, Timer
@@ -31,7 +32,7 @@ def event(
 
 def raised(at: dt.datetime, due: dt.datetime, recorded: dt.datetime | None = None) -> Envelope:
     return event(
-        "issue.raised",
+        ISSUE_RAISED,
         at,
         recorded,
         department="hr",
@@ -45,7 +46,7 @@ def test_an_issue_made_urgent_after_its_new_deadline_passed_fires_at_once() -> N
     two_hours_later = RAISED + dt.timedelta(hours=2)
     urgent_due = RAISED + dt.timedelta(hours=1)  # one working hour from the raise: already past
     moved = event(
-        "issue.reprioritised",
+        ISSUE_REPRIORITISED,
         two_hours_later,
         priority="urgent",
         reason="Affects a whole team",
@@ -85,7 +86,7 @@ def test_history_loaded_later_emails_no_one() -> None:
     history = [
         raised(RAISED, RAISED + dt.timedelta(hours=8), loaded),
         event(
-            "issue.escalated",
+            ISSUE_ESCALATED,
             RAISED + dt.timedelta(hours=9),
             loaded,
             reason="overdue",
@@ -121,5 +122,5 @@ def test_an_overdue_escalation_is_never_dated_before_its_deadline_whatever_the_w
 
     (command,) = asyncio.run(MANAGER.on_timer(StillRouted(due), "s", timer))  # type: ignore[arg-type]
 
-    assert command.kind == "issue.escalated"
+    assert command.kind == ISSUE_ESCALATED
     assert dt.datetime.fromisoformat(str(command.occurred_at)) == due

@@ -2,7 +2,12 @@
 
 import datetime as dt
 
-from aerie_events.escalation import is_news, is_watched, overdue_command_id, rejection_command_id
+from aerie_events.rules.escalation import (
+    is_news,
+    is_watched,
+    overdue_command_id,
+    rejection_command_id,
+)
 from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Department
 

@@ -1,6 +1,7 @@
 """Coupon authority in GraphQL: agents compensate customers within their limit."""
 
 import strawberry
+from aerie_events.catalog.coupons import COUPON_GRANTED
 from strawberry.types import Info
 
 from aerie_gateway.domain import GatewayDomain
@@ -27,12 +28,12 @@ class CouponMutations:
         description="Record coupon.granted, within the agent's limit.",
     )
     async def grant_coupon(self, info: Info, input: GrantCouponInput) -> CommandResult:
-        return await record(info, "coupon.granted", input)
+        return await record(info, COUPON_GRANTED, input)
 
 
 DOMAIN = GatewayDomain(
     name="coupons",
     mutation=CouponMutations,
-    writes={"coupon.granted": grants(agent=SELF, site_publisher=SITE)},
-    mutations={"grantCoupon": "coupon.granted"},
+    writes={COUPON_GRANTED: grants(agent=SELF, site_publisher=SITE)},
+    mutations={"grantCoupon": COUPON_GRANTED},
 )

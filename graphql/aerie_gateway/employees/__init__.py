@@ -1,5 +1,7 @@
 """The unified employee view, a site's roster and a site in numbers; roster writes."""
 
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+
 from aerie_gateway.domain import GatewayDomain
 from aerie_gateway.employees.mutations import EmployeeMutations
 from aerie_gateway.employees.queries import EmployeeQueries
@@ -44,14 +46,14 @@ DOMAIN = GatewayDomain(
         "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",
     },
     writes={
-        "employee.hired": ROSTER,
-        "employee.transferred": ROSTER,
-        "employee.left": ROSTER,
+        EMPLOYEE_HIRED: ROSTER,
+        EMPLOYEE_TRANSFERRED: ROSTER,
+        EMPLOYEE_LEFT: ROSTER,
     },
     mutations={
-        "hireEmployee": "employee.hired",
-        "transferEmployee": "employee.transferred",
-        "recordLeaving": "employee.left",
+        "hireEmployee": EMPLOYEE_HIRED,
+        "transferEmployee": EMPLOYEE_TRANSFERRED,
+        "recordLeaving": EMPLOYEE_LEFT,
         "publishEvent": None,  # the type it is given
     },
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -56,15 +57,15 @@ class PublishEventInput:
 class EmployeeMutations:
     @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.hired.")
     async def hire_employee(self, info: Info, input: HireEmployeeInput) -> CommandResult:
-        return await record(info, "employee.hired", input)
+        return await record(info, EMPLOYEE_HIRED, input)
 
     @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.transferred.")
     async def transfer_employee(self, info: Info, input: TransferEmployeeInput) -> CommandResult:
-        return await record(info, "employee.transferred", input)
+        return await record(info, EMPLOYEE_TRANSFERRED, input)
 
     @strawberry.mutation(permission_classes=[MayRecord], description="Record employee.left.")
     async def record_leaving(self, info: Info, input: RecordLeavingInput) -> CommandResult:
-        return await record(info, "employee.left", input)
+        return await record(info, EMPLOYEE_LEFT, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],

@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 import strawberry
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    MAKEUP_EXAM_FAILED,
+    MAKEUP_EXAM_PASSED,
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_PLAN_ENDED,
+    STUDY_PLAN_STARTED,
+    TRAINING_ASSIGNED,
+    TRAINING_FAILED,
+    TRAINING_PASSED,
+)
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    KPI_RECORDED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
 from strawberry.types import Info
 
 from aerie_gateway.growth.regrouping import (
@@ -182,73 +202,73 @@ def _records(kind: str, text: str) -> dict[str, object]:
 
 @strawberry.type
 class GrowthMutations:
-    @strawberry.mutation(**_records("kpi.recorded", "a day's KPI facts of an agent."))
+    @strawberry.mutation(**_records(KPI_RECORDED, "a day's KPI facts of an agent."))
     async def record_kpi(self, info: Info, input: RecordKpiInput) -> CommandResult:
-        return await record(info, "kpi.recorded", input)
+        return await record(info, KPI_RECORDED, input)
 
-    @strawberry.mutation(**_records("chick.graduated", "checked against the ladder policy."))
+    @strawberry.mutation(**_records(CHICK_GRADUATED, "checked against the ladder policy."))
     async def graduate_chick(self, info: Info, input: GraduateChickInput) -> CommandResult:
-        return await record(info, "chick.graduated", input)
+        return await record(info, CHICK_GRADUATED, input)
 
     @strawberry.mutation(
-        **_records("star.promoted", "one star up, checked against the ladder policy.")
+        **_records(STAR_PROMOTED, "one star up, checked against the ladder policy.")
     )
     async def promote_star(self, info: Info, input: PromoteStarInput) -> CommandResult:
-        return await record(info, "star.promoted", input)
+        return await record(info, STAR_PROMOTED, input)
 
     @strawberry.mutation(
-        **_records("star.demoted", "one star down, checked against the ladder policy.")
+        **_records(STAR_DEMOTED, "one star down, checked against the ladder policy.")
     )
     async def demote_star(self, info: Info, input: DemoteStarInput) -> CommandResult:
-        return await record(info, "star.demoted", input)
+        return await record(info, STAR_DEMOTED, input)
 
-    @strawberry.mutation(**_records("track.changed", "checked against the ladder policy."))
+    @strawberry.mutation(**_records(TRACK_CHANGED, "checked against the ladder policy."))
     async def change_track(self, info: Info, input: ChangeTrackInput) -> CommandResult:
-        return await record(info, "track.changed", input)
+        return await record(info, TRACK_CHANGED, input)
 
-    @strawberry.mutation(**_records("training.assigned", "a course to take."))
+    @strawberry.mutation(**_records(TRAINING_ASSIGNED, "a course to take."))
     async def assign_training(self, info: Info, input: AssignTrainingInput) -> CommandResult:
-        return await record(info, "training.assigned", input)
+        return await record(info, TRAINING_ASSIGNED, input)
 
-    @strawberry.mutation(**_records("training.passed", "a second pass is a retake."))
+    @strawberry.mutation(**_records(TRAINING_PASSED, "a second pass is a retake."))
     async def pass_training(self, info: Info, input: PassTrainingInput) -> CommandResult:
-        return await record(info, "training.passed", input)
+        return await record(info, TRAINING_PASSED, input)
 
-    @strawberry.mutation(**_records("training.failed", "a score under the pass mark."))
+    @strawberry.mutation(**_records(TRAINING_FAILED, "a score under the pass mark."))
     async def fail_training(self, info: Info, input: FailTrainingInput) -> CommandResult:
-        return await record(info, "training.failed", input)
+        return await record(info, TRAINING_FAILED, input)
 
-    @strawberry.mutation(**_records("study_plan.started", "daily required study from home."))
+    @strawberry.mutation(**_records(STUDY_PLAN_STARTED, "daily required study from home."))
     async def start_study_plan(self, info: Info, input: StartStudyPlanInput) -> CommandResult:
-        return await record(info, "study_plan.started", input)
+        return await record(info, STUDY_PLAN_STARTED, input)
 
-    @strawberry.mutation(**_records("study_plan.ended", "the plan's last day moves earlier."))
+    @strawberry.mutation(**_records(STUDY_PLAN_ENDED, "the plan's last day moves earlier."))
     async def end_study_plan(self, info: Info, input: EndStudyPlanInput) -> CommandResult:
-        return await record(info, "study_plan.ended", input)
+        return await record(info, STUDY_PLAN_ENDED, input)
 
-    @strawberry.mutation(**_records("study.logged", "minutes of e-learning on a day."))
+    @strawberry.mutation(**_records(STUDY_LOGGED, "minutes of e-learning on a day."))
     async def log_study(self, info: Info, input: LogStudyInput) -> CommandResult:
-        return await record(info, "study.logged", input)
+        return await record(info, STUDY_LOGGED, input)
 
-    @strawberry.mutation(**_records("quiz.scored", "a post-class quiz."))
+    @strawberry.mutation(**_records(QUIZ_SCORED, "a post-class quiz."))
     async def score_quiz(self, info: Info, input: ScoreQuizInput) -> CommandResult:
-        return await record(info, "quiz.scored", input)
+        return await record(info, QUIZ_SCORED, input)
 
-    @strawberry.mutation(**_records("makeup_exam.passed", "ready for calls again."))
+    @strawberry.mutation(**_records(MAKEUP_EXAM_PASSED, "ready for calls again."))
     async def pass_makeup_exam(self, info: Info, input: MakeupExamInput) -> CommandResult:
-        return await record(info, "makeup_exam.passed", input)
+        return await record(info, MAKEUP_EXAM_PASSED, input)
 
-    @strawberry.mutation(**_records("makeup_exam.failed", "still not ready for calls."))
+    @strawberry.mutation(**_records(MAKEUP_EXAM_FAILED, "still not ready for calls."))
     async def fail_makeup_exam(self, info: Info, input: MakeupExamInput) -> CommandResult:
-        return await record(info, "makeup_exam.failed", input)
+        return await record(info, MAKEUP_EXAM_FAILED, input)
 
-    @strawberry.mutation(**_records("acceptance_test.passed", "after off-post training."))
+    @strawberry.mutation(**_records(ACCEPTANCE_TEST_PASSED, "after off-post training."))
     async def pass_acceptance_test(self, info: Info, input: AcceptanceTestInput) -> CommandResult:
-        return await record(info, "acceptance_test.passed", input)
+        return await record(info, ACCEPTANCE_TEST_PASSED, input)
 
-    @strawberry.mutation(**_records("acceptance_test.failed", "re-positioning follows."))
+    @strawberry.mutation(**_records(ACCEPTANCE_TEST_FAILED, "re-positioning follows."))
     async def fail_acceptance_test(self, info: Info, input: AcceptanceTestInput) -> CommandResult:
-        return await record(info, "acceptance_test.failed", input)
+        return await record(info, ACCEPTANCE_TEST_FAILED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],

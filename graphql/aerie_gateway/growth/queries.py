@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from aerie_events.growth.kpi import better_first
+from aerie_events.rules.growth.kpi import better_first
 from aerie_projections.growth import queries as growth
 from strawberry.types import Info
 

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from aerie_events.growth.policy import ladder_policy_on
+from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import REGROUPING_ACCEPTED, REGROUPING_PROPOSED
+from aerie_events.rules.growth.policy import ladder_policy_on
 from aerie_projections.growth import queries as growth
 from aerie_services.errors import DomainError
 from aerie_services.performance import REGROUPING_MOVES
@@ -214,7 +216,7 @@ async def propose(info: Info, given: ProposeRegroupingInput) -> ProposalRecorded
     }
     result = await handle(
         info,
-        "regrouping.proposed",
+        REGROUPING_PROPOSED,
         prefix="input",
         camel_case=True,
         command_id=given.command_id,
@@ -227,7 +229,7 @@ async def accept(info: Info, given: AcceptRegroupingInput) -> ProposalAccepted:
     data = {"proposal_id": given.proposal_id, "accepted_on": given.accepted_on}
     result = await handle(
         info,
-        "regrouping.accepted",
+        REGROUPING_ACCEPTED,
         prefix="input",
         camel_case=True,
         command_id=given.command_id,
@@ -241,7 +243,7 @@ async def accept(info: Info, given: AcceptRegroupingInput) -> ProposalAccepted:
     identity = info.context.identity
     requests = [
         (
-            "employee.transferred",
+            EMPLOYEE_TRANSFERRED,
             {
                 "command_id": f"regroup:{given.proposal_id}:{employee}",
                 "employee_id": employee,
@@ -276,12 +278,12 @@ async def accept(info: Info, given: AcceptRegroupingInput) -> ProposalAccepted:
     )
 
 
-@write_target("regrouping.proposed")
+@write_target(REGROUPING_PROPOSED)
 async def _the_site(inputs: Mapping[str, Any], _services: WriteServices) -> Placement:
     return Placement(site_id=str(inputs.get("site_id")))
 
 
-@write_target("regrouping.accepted")
+@write_target(REGROUPING_ACCEPTED)
 async def _the_proposals_site(
     inputs: Mapping[str, Any], services: WriteServices
 ) -> Placement | None:

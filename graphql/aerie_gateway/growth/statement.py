@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
+from aerie_events.catalog.voice import ISSUE_RESOLVED, SUGGESTION_ADOPTED
 from aerie_projections.growth import queries as growth
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
@@ -106,7 +107,7 @@ def trend(months: list[dict[str, Any]]) -> str:
 def statement_from(
     agent: dict[str, Any], year: int, data: dict[str, Any], tracked: set[str]
 ) -> AnnualStatement:
-    from aerie_events.growth.ladder import stage_of
+    from aerie_events.rules.growth.ladder import stage_of
 
     changes = data["changes"]
     counts = data["counts"]
@@ -133,14 +134,12 @@ def statement_from(
         reward_total=sum((Decimal(r["reward_amount"]) for r in rewards), Decimal("0.00")),
         offpost_trainings=sum(1 for d in data["decisions"] if d["kind"] == "offpost_training"),
         issues_raised=count("issues_raised"),
-        issues_resolved=count("issues_resolved") if "issue.resolved" in tracked else None,
+        issues_resolved=count("issues_resolved") if ISSUE_RESOLVED in tracked else None,
         coupons_granted=count("coupons_granted"),
         coupon_total=counts["coupons_granted"]["amount"]
         if "coupons_granted" in counts
         else Decimal("0.00"),
-        suggestions_adopted=count("suggestions_adopted")
-        if "suggestion.adopted" in tracked
-        else None,
+        suggestions_adopted=count("suggestions_adopted") if SUGGESTION_ADOPTED in tracked else None,
         highlights=[BoardHighlight(**h) for h in data["highlights"]],
         changes=[PathChange.from_row({**c, "criteria": None}) for c in changes],
     )

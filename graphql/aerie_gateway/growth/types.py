@@ -8,9 +8,9 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from aerie_events.calendar import WorkingCalendar
-from aerie_events.growth.kpi import BOARD_METRICS
-from aerie_events.growth.ladder import stage_of
+from aerie_events.rules.calendar import WorkingCalendar
+from aerie_events.rules.growth.kpi import BOARD_METRICS
+from aerie_events.rules.growth.ladder import stage_of
 from aerie_projections.growth import queries as growth
 from aerie_projections.organisation import queries as organisation
 from psycopg_pool import AsyncConnectionPool

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from aerie_events.calendar import WorkingCalendar
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+from aerie_events.rules.calendar import WorkingCalendar
 from aerie_projections.organisation import queries as organisation
 from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
@@ -117,7 +118,7 @@ class PublishSiteCalendarInput:
 class OrganisationMutations:
     @strawberry.mutation(permission_classes=[MayRecord], description="Record site.opened.")
     async def open_site(self, info: Info, input: OpenSiteInput) -> CommandResult:
-        return await record(info, "site.opened", input)
+        return await record(info, SITE_OPENED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
@@ -126,10 +127,10 @@ class OrganisationMutations:
     async def publish_site_calendar(
         self, info: Info, input: PublishSiteCalendarInput
     ) -> CommandResult:
-        return await record(info, "site.calendar_published", input)
+        return await record(info, SITE_CALENDAR_PUBLISHED, input)
 
 
-@write_target("site.calendar_published")
+@write_target(SITE_CALENDAR_PUBLISHED)
 async def _the_site(inputs: Mapping[str, Any], _services: WriteServices) -> Placement:
     return Placement(site_id=str(inputs.get("site_id")))
 
@@ -147,8 +148,8 @@ DOMAIN = GatewayDomain(
         "SiteCalendar": "version workingDays opensAt closesAt holidays",
     },
     writes={
-        "site.opened": grants(hr=COMPANY),
-        "site.calendar_published": grants(hr=COMPANY, site_manager=SITE, site_publisher=SITE),
+        SITE_OPENED: grants(hr=COMPANY),
+        SITE_CALENDAR_PUBLISHED: grants(hr=COMPANY, site_manager=SITE, site_publisher=SITE),
     },
-    mutations={"openSite": "site.opened", "publishSiteCalendar": "site.calendar_published"},
+    mutations={"openSite": SITE_OPENED, "publishSiteCalendar": SITE_CALENDAR_PUBLISHED},
 )

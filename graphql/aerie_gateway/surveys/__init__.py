@@ -5,6 +5,8 @@ threshold and complementary withholding, whoever asks, admin included; the
 charts (``routes``) draw the same figures.
 """
 
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+
 from aerie_gateway.domain import GatewayDomain
 from aerie_gateway.permissions import only_oneself
 from aerie_gateway.surveys.mutations import SurveyMutations
@@ -54,14 +56,14 @@ DOMAIN = GatewayDomain(
         ),
     },
     writes={
-        "survey.published": MANAGE,
-        "survey.answered": only_oneself(),
-        "survey.closed": MANAGE,
+        SURVEY_PUBLISHED: MANAGE,
+        SURVEY_ANSWERED: only_oneself(),
+        SURVEY_CLOSED: MANAGE,
     },
     mutations={
-        "publishSurvey": "survey.published",
-        "answerSurvey": "survey.answered",
-        "closeSurvey": "survey.closed",
+        "publishSurvey": SURVEY_PUBLISHED,
+        "answerSurvey": SURVEY_ANSWERED,
+        "closeSurvey": SURVEY_CLOSED,
     },
     routes=routes,
 )

@@ -7,6 +7,7 @@ receives the command, whoever sends it (``Handles.event_time``: ``platform``).
 from __future__ import annotations
 
 import strawberry
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
@@ -68,7 +69,7 @@ class SurveyMutations:
         command_id = given.pop("command_id")
         return await handle(
             info,
-            "survey.published",
+            SURVEY_PUBLISHED,
             data=given,
             prefix="input",
             camel_case=True,
@@ -82,7 +83,7 @@ class SurveyMutations:
         "has no view and no position, and its event id is a receipt only the platform can make.",
     )
     async def answer_survey(self, info: Info, input: AnswerSurveyInput) -> CommandResult:
-        result = await record(info, "survey.answered", input)
+        result = await record(info, SURVEY_ANSWERED, input)
         return CommandResult(
             event_id=result.event_id,
             type=result.type,
@@ -99,7 +100,7 @@ class SurveyMutations:
         data = {"survey_id": input.survey_id, "reason": "early"}
         return await handle(
             info,
-            "survey.closed",
+            SURVEY_CLOSED,
             data=data,
             prefix="input",
             camel_case=True,

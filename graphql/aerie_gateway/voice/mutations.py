@@ -17,6 +17,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
+    ISSUE_ESCALATED,
+    ISSUE_LINKED,
+    ISSUE_RAISED,
+    ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
+    ISSUE_REPLIED,
+    ISSUE_REPRIORITISED,
+    ISSUE_RESOLVED,
+    SUGGESTION_ADOPTED,
+)
 from aerie_services.voice import ISSUE_DEPARTMENT
 from strawberry.types import Info
 
@@ -163,7 +177,7 @@ class VoiceMutations:
         values["reply_within"] = dict(vars(input.reply_within))
         return await handle(
             info,
-            "department.published",
+            DEPARTMENT_PUBLISHED,
             data={k: v for k, v in values.items() if k not in ("command_id", "occurred_at")},
             prefix="input",
             camel_case=True,
@@ -179,7 +193,7 @@ class VoiceMutations:
         ),
     )
     async def raise_issue(self, info: Info, input: RaiseIssueInput) -> IssueReceipt:
-        result = await record(info, "issue.raised", input)
+        result = await record(info, ISSUE_RAISED, input)
         issue_id, key = input.issue_id, None
         if input.anonymous:
             app = info.context.bus.apps["voice"]
@@ -201,69 +215,69 @@ class VoiceMutations:
         description="Record issue.reassigned: to another department, with a reason.",
     )
     async def reassign_issue(self, info: Info, input: ReassignIssueInput) -> CommandResult:
-        return await record(info, "issue.reassigned", input)
+        return await record(info, ISSUE_REASSIGNED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.reprioritised: the deadline moves with the priority.",
     )
     async def reprioritise_issue(self, info: Info, input: ReprioritiseIssueInput) -> CommandResult:
-        return await record(info, "issue.reprioritised", input)
+        return await record(info, ISSUE_REPRIORITISED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.replied, privately or on the public board.",
     )
     async def reply_to_issue(self, info: Info, input: ReplyToIssueInput) -> CommandResult:
-        return await record(info, "issue.replied", input)
+        return await record(info, ISSUE_REPLIED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.escalated: to leadership, past its deadline or rejected.",
     )
     async def escalate_issue(self, info: Info, input: EscalateIssueInput) -> CommandResult:
-        return await record(info, "issue.escalated", input)
+        return await record(info, ISSUE_ESCALATED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.resolved, once the author accepted the reply.",
     )
     async def resolve_issue(self, info: Info, input: ResolveIssueInput) -> CommandResult:
-        return await record(info, "issue.resolved", input)
+        return await record(info, ISSUE_RESOLVED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.linked: a similar issue to the one that represents it.",
     )
     async def link_issue(self, info: Info, input: LinkIssueInput) -> CommandResult:
-        return await record(info, "issue.linked", input)
+        return await record(info, ISSUE_LINKED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record suggestion.adopted (on its author's growth path unless anonymous).",
     )
     async def adopt_suggestion(self, info: Info, input: AdoptSuggestionInput) -> CommandResult:
-        return await record(info, "suggestion.adopted", input)
+        return await record(info, SUGGESTION_ADOPTED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.accepted: the author accepts the latest reply.",
     )
     async def accept_reply(self, info: Info, input: AcceptReplyInput) -> CommandResult:
-        return await follow_up(info, "issue.accepted", input)
+        return await follow_up(info, ISSUE_ACCEPTED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord],
         description="Record issue.rejected: the reply is not good enough; leadership takes over.",
     )
     async def reject_reply(self, info: Info, input: RejectReplyInput) -> CommandResult:
-        return await follow_up(info, "issue.rejected", input)
+        return await follow_up(info, ISSUE_REJECTED, input)
 
     @strawberry.mutation(
         permission_classes=[MayRecord], description="Record issue.commented: the author adds to it."
     )
     async def comment_on_issue(self, info: Info, input: CommentOnIssueInput) -> CommandResult:
-        return await follow_up(info, "issue.commented", input)
+        return await follow_up(info, ISSUE_COMMENTED, input)
 
 
 async def _department_holding(inputs: Mapping[str, Any], services: WriteServices) -> Placement:
@@ -274,11 +288,11 @@ async def _department_holding(inputs: Mapping[str, Any], services: WriteServices
 
 
 for _kind in (
-    "issue.reassigned",
-    "issue.reprioritised",
-    "issue.replied",
-    "issue.resolved",
-    "issue.linked",
-    "suggestion.adopted",
+    ISSUE_REASSIGNED,
+    ISSUE_REPRIORITISED,
+    ISSUE_REPLIED,
+    ISSUE_RESOLVED,
+    ISSUE_LINKED,
+    SUGGESTION_ADOPTED,
 ):
     write_target(_kind)(_department_holding)

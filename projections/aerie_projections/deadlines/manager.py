@@ -26,8 +26,19 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ACCEPTED,
+    ISSUE_ESCALATED,
+    ISSUE_RAISED,
+    ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
+    ISSUE_REPLIED,
+    ISSUE_REPRIORITISED,
+    ISSUE_RESOLVED,
+)
 from aerie_events.envelope import Envelope
-from aerie_events.escalation import (
+from aerie_events.rules.escalation import (
     is_news,
     is_watched,
     overdue_command_id,
@@ -104,15 +115,15 @@ class DeadlineManager(ProcessManager):
     tables = ("deadline_department", "deadline_issue")
     handles = frozenset(
         {
-            "department.published",
-            "issue.raised",
-            "issue.reassigned",
-            "issue.reprioritised",
-            "issue.replied",
-            "issue.accepted",
-            "issue.rejected",
-            "issue.escalated",
-            "issue.resolved",
+            DEPARTMENT_PUBLISHED,
+            ISSUE_RAISED,
+            ISSUE_REASSIGNED,
+            ISSUE_REPRIORITISED,
+            ISSUE_REPLIED,
+            ISSUE_ACCEPTED,
+            ISSUE_REJECTED,
+            ISSUE_ESCALATED,
+            ISSUE_RESOLVED,
         }
     )
     migrations = (
@@ -133,23 +144,23 @@ class DeadlineManager(ProcessManager):
         notices: list[list[Any] | None] = []
         for e in envelopes:
             p = e.payload
-            if e.type == "department.published":
+            if e.type == DEPARTMENT_PUBLISHED:
                 contacts[p["department_id"]] = [p["department_id"], p["contact_email"]]
                 continue
             issue = issues.setdefault(p["issue_id"], {})
-            if e.type == "issue.raised":
+            if e.type == ISSUE_RAISED:
                 department, priority = p["department"], p.get("priority") or "normal"
                 issue.update(department=department, priority=priority, status="routed")
                 issue["reply_due_at"] = p.get("reply_due_at")
                 notices.append(_notice(e, "routed", department, priority, p.get("reply_due_at")))
-            elif e.type == "issue.reassigned":
+            elif e.type == ISSUE_REASSIGNED:
                 issue.update(department=p["to_department"], reply_due_at=p["reply_due_at"])
                 notices.append(
                     _notice(e, "reassigned", p["to_department"], p["priority"], p["reply_due_at"])
                 )
-            elif e.type == "issue.reprioritised":
+            elif e.type == ISSUE_REPRIORITISED:
                 issue.update(priority=p["priority"], reply_due_at=p["reply_due_at"])
-            elif e.type == "issue.escalated":
+            elif e.type == ISSUE_ESCALATED:
                 issue.update(
                     department=p["to_department"],
                     status="escalated",
@@ -188,7 +199,7 @@ class DeadlineManager(ProcessManager):
         for e in envelopes:
             p = e.payload
             key = f"reply:{p.get('issue_id')}"
-            if e.type in ("issue.raised", "issue.reassigned", "issue.reprioritised"):
+            if e.type in (ISSUE_RAISED, ISSUE_REASSIGNED, ISSUE_REPRIORITISED):
                 due = p.get("reply_due_at")
                 if due and is_watched(e.occurred_at, e.recorded_at, due):
                     changes.append(
@@ -198,14 +209,14 @@ class DeadlineManager(ProcessManager):
                     )
                 else:
                     changes.append(CancelTimer(key))
-            elif e.type in ("issue.replied", "issue.escalated", "issue.resolved"):
+            elif e.type in (ISSUE_REPLIED, ISSUE_ESCALATED, ISSUE_RESOLVED):
                 changes.append(CancelTimer(key))
         return changes
 
     def commands(self, envelopes: Sequence[Envelope]) -> list[CommandRequest]:
         return [
             CommandRequest(
-                kind="issue.escalated",
+                kind=ISSUE_ESCALATED,
                 command_id=rejection_command_id(e.payload["issue_id"], e.payload["reply_number"]),
                 employee_id=None,
                 data={"issue_id": e.payload["issue_id"], "reason": "rejected"},
@@ -213,7 +224,7 @@ class DeadlineManager(ProcessManager):
                 occurred_at=e.occurred_at,  # escalated when rejected, whoever records it first
             )
             for e in envelopes
-            if e.type == "issue.rejected"
+            if e.type == ISSUE_REJECTED
         ]
 
     async def on_timer(
@@ -229,7 +240,7 @@ class DeadlineManager(ProcessManager):
             return []  # replied, escalated or moved since: the breach did not happen
         return [
             CommandRequest(
-                kind="issue.escalated",
+                kind=ISSUE_ESCALATED,
                 command_id=overdue_command_id(issue_id, timer.due_at),
                 employee_id=None,
                 data={"issue_id": issue_id, "reason": "overdue"},
@@ -294,10 +305,10 @@ class DeadlineManager(ProcessManager):
 
 
 _STATUS_AFTER = {
-    "issue.replied": "replied",
-    "issue.accepted": "accepted",
-    "issue.rejected": "rejected",
-    "issue.resolved": "resolved",
+    ISSUE_REPLIED: "replied",
+    ISSUE_ACCEPTED: "accepted",
+    ISSUE_REJECTED: "rejected",
+    ISSUE_RESOLVED: "resolved",
 }
 
 

@@ -6,11 +6,25 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog import people as people_events
+from aerie_events.catalog import performance as performance_events
+from aerie_events.catalog.learning import ACCEPTANCE_TEST_FAILED, ACCEPTANCE_TEST_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    EMPLOYEE_REPOSITIONED,
+    ENERGY_REWARDED,
+    KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
 from aerie_events.envelope import Envelope
-from aerie_events.growth.energy import Consequence, assess_week, week_of
-from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
-from aerie_events.growth.ladder import FIRST_STAR, Standing, Step, StepKind, Track
-from aerie_events.growth.policy import Evidence, ladder_policy_on
+from aerie_events.rules.growth.energy import Consequence, assess_week, week_of
+from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
+from aerie_events.rules.growth.ladder import FIRST_STAR, Standing, Step, StepKind, Track
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
@@ -79,16 +93,16 @@ class EnergyManager(ProcessManager):
     tables = ("energy_kpi_day", "energy_agent", "energy_order", "energy_acceptance")
     handles = frozenset(
         {
-            "employee.hired",
-            "employee.left",
-            "kpi.recorded",
-            "chick.graduated",
-            "star.promoted",
-            "star.demoted",
-            "track.changed",
-            "offpost_training.ordered",
-            "acceptance_test.passed",
-            "acceptance_test.failed",
+            EMPLOYEE_HIRED,
+            EMPLOYEE_LEFT,
+            KPI_RECORDED,
+            CHICK_GRADUATED,
+            STAR_PROMOTED,
+            STAR_DEMOTED,
+            TRACK_CHANGED,
+            OFFPOST_TRAINING_ORDERED,
+            ACCEPTANCE_TEST_PASSED,
+            ACCEPTANCE_TEST_FAILED,
         }
     )
     migrations = (
@@ -103,11 +117,11 @@ class EnergyManager(ProcessManager):
             p, who = e.payload, e.employee_id
             if who is None:
                 continue
-            if e.type == "kpi.recorded":
+            if e.type == KPI_RECORDED:
                 days.append([who, p["day"], {k: p[k] for k in KPI_NAMES}])
-            elif e.type == "offpost_training.ordered" and p["acceptance_test"]:
+            elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"]:
                 orders.append([p["order_id"], who, p["ends_on"]])
-            elif e.type in ("acceptance_test.passed", "acceptance_test.failed"):
+            elif e.type in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED):
                 tests.append(
                     [p["order_id"], who, e.type.endswith("passed"), p["score"], p["taken_on"]]
                 )
@@ -150,7 +164,7 @@ class EnergyManager(ProcessManager):
 
         for e in envelopes:
             p, who = e.payload, e.employee_id
-            if e.type == "kpi.recorded" and who:
+            if e.type == KPI_RECORDED and who:
                 monday, sunday = week_of(dt.date.fromisoformat(p["day"]))
                 before = monday - dt.timedelta(days=7)
                 earliest(
@@ -173,7 +187,7 @@ class EnergyManager(ProcessManager):
                             replace=False,
                         )
                     )
-            elif e.type == "offpost_training.ordered" and p["acceptance_test"] and who:
+            elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"] and who:
                 order = p["order_id"]
                 earliest(
                     Timer(
@@ -196,7 +210,7 @@ class EnergyManager(ProcessManager):
                             replace=False,
                         )
                     )
-            elif e.type == "acceptance_test.failed":
+            elif e.type == ACCEPTANCE_TEST_FAILED:
                 order = p["order_id"]
                 earliest(
                     Timer(
@@ -207,7 +221,7 @@ class EnergyManager(ProcessManager):
                         replace=False,
                     )
                 )
-            elif e.type == "acceptance_test.passed":
+            elif e.type == ACCEPTANCE_TEST_PASSED:
                 cancels.append(CancelTimer(f"accept:{p['order_id']}:deadline"))
         return [*timers.values(), *cancels]
 
@@ -245,13 +259,13 @@ class EnergyManager(ProcessManager):
         if assessment.consequence is Consequence.REWARD:
             commands.append(
                 CommandRequest(
-                    "energy.rewarded", f"energy:{who}:{week}", who, {"window_start": week}, cause
+                    ENERGY_REWARDED, f"energy:{who}:{week}", who, {"window_start": week}, cause
                 )
             )
         elif assessment.consequence is Consequence.OFFPOST_TRAINING:
             data = {"order_id": f"offpost-{who}-{week}", "window_start": week}
             commands.append(
-                CommandRequest("offpost_training.ordered", f"energy:{who}:{week}", who, data, cause)
+                CommandRequest(OFFPOST_TRAINING_ORDERED, f"energy:{who}:{week}", who, data, cause)
             )
         if agent is not None and agent["track"] == Track.AGENT and agent["star"] > FIRST_STAR:
             standing = Standing(
@@ -274,7 +288,7 @@ class EnergyManager(ProcessManager):
                     "demoted_on": after.isoformat(),
                 }
                 commands.append(
-                    CommandRequest("star.demoted", f"demotion:{who}:{week}", who, data, cause)
+                    CommandRequest(STAR_DEMOTED, f"demotion:{who}:{week}", who, data, cause)
                 )
         return commands
 
@@ -303,7 +317,7 @@ class EnergyManager(ProcessManager):
             }
             return [
                 CommandRequest(
-                    "employee.repositioned", f"reposition:{order_id}:failed", who, data, cause
+                    EMPLOYEE_REPOSITIONED, f"reposition:{order_id}:failed", who, data, cause
                 )
             ]
         if not timer.data["deadline"]:
@@ -317,7 +331,7 @@ class EnergyManager(ProcessManager):
         }
         return [
             CommandRequest(
-                "employee.repositioned", f"reposition:{order_id}:deadline", who, data, cause
+                EMPLOYEE_REPOSITIONED, f"reposition:{order_id}:deadline", who, data, cause
             )
         ]
 
@@ -325,16 +339,16 @@ class EnergyManager(ProcessManager):
 def _standing_patch(e: Envelope) -> dict[str, Any] | None:
     p = e.payload
     match e.type:
-        case "employee.hired":
+        case people_events.EMPLOYEE_HIRED:
             return {"hired_on": p["hired_on"]}
-        case "employee.left":
+        case people_events.EMPLOYEE_LEFT:
             return {"left_on": p["left_on"]}
-        case "chick.graduated":
+        case performance_events.CHICK_GRADUATED:
             return {"graduated": True}
-        case "star.promoted":
+        case performance_events.STAR_PROMOTED:
             return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case "star.demoted":
+        case performance_events.STAR_DEMOTED:
             return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case "track.changed":
+        case performance_events.TRACK_CHANGED:
             return {"track": p["to_track"], "level_since": p["changed_on"]}
     return None

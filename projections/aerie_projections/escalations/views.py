@@ -20,6 +20,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog import voice as voice_events
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
+    ISSUE_ESCALATED,
+    ISSUE_HANDED_OVER,
+    ISSUE_LINKED,
+    ISSUE_RAISED,
+    ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
+    ISSUE_REPLIED,
+    ISSUE_REPRIORITISED,
+    ISSUE_RESOLVED,
+    SUGGESTION_ADOPTED,
+)
 from aerie_events.envelope import Envelope
 
 from aerie_projections.kit import Projection, Statement, insert_rows, unnest, upsert_rows
@@ -154,19 +170,19 @@ REPLY_ROW = (
 
 HANDLES = frozenset(
     {
-        "department.published",
-        "issue.raised",
-        "issue.reassigned",
-        "issue.reprioritised",
-        "issue.replied",
-        "issue.accepted",
-        "issue.rejected",
-        "issue.commented",
-        "issue.escalated",
-        "issue.resolved",
-        "issue.linked",
-        "issue.handed_over",
-        "suggestion.adopted",
+        DEPARTMENT_PUBLISHED,
+        ISSUE_RAISED,
+        ISSUE_REASSIGNED,
+        ISSUE_REPRIORITISED,
+        ISSUE_REPLIED,
+        ISSUE_ACCEPTED,
+        ISSUE_REJECTED,
+        ISSUE_COMMENTED,
+        ISSUE_ESCALATED,
+        ISSUE_RESOLVED,
+        ISSUE_LINKED,
+        ISSUE_HANDED_OVER,
+        SUGGESTION_ADOPTED,
     }
 )
 
@@ -191,19 +207,19 @@ class EscalationsProjection(Projection):
         changes: dict[str, dict[str, Any]] = {}
         for e in envelopes:
             p = e.payload
-            if e.type == "department.published":
+            if e.type == DEPARTMENT_PUBLISHED:
                 departments[p["department_id"]] = _department_row(e)
-            elif e.type == "issue.raised":
+            elif e.type == ISSUE_RAISED:
                 raised.append(_issue_row(e))
             else:
                 _fold(changes.setdefault(p["issue_id"], {}), e)
-                if e.type == "issue.replied":
+                if e.type == ISSUE_REPLIED:
                     replies.append(_reply_row(e))
-                elif e.type in ("issue.accepted", "issue.rejected"):
-                    outcome = "accepted" if e.type == "issue.accepted" else "rejected"
+                elif e.type in (ISSUE_ACCEPTED, ISSUE_REJECTED):
+                    outcome = "accepted" if e.type == ISSUE_ACCEPTED else "rejected"
                     key = (p["issue_id"], p["reply_number"])
                     outcomes[key] = [*key, outcome, e.occurred_at]
-                elif e.type == "issue.commented":
+                elif e.type == ISSUE_COMMENTED:
                     comments.append([e.event_id, p["issue_id"], p.get("text"), e.occurred_at])
         statements: list[Statement] = []
         if departments:
@@ -302,11 +318,11 @@ def _fold(change: dict[str, Any], e: Envelope) -> None:
     p, at = e.payload, e.occurred_at
     change["updated_at"] = at
     match e.type:
-        case "issue.reassigned":
+        case voice_events.ISSUE_REASSIGNED:
             change.update(department=p["to_department"], reply_due_at=p["reply_due_at"])
-        case "issue.reprioritised":
+        case voice_events.ISSUE_REPRIORITISED:
             change.update(priority=p["priority"], reply_due_at=p["reply_due_at"])
-        case "issue.replied":
+        case voice_events.ISSUE_REPLIED:
             change.update(status="replied", last_reply_at=at)
             if "first_reply_at" not in change:  # the batch's first: the deadline it answered
                 change["first_reply_at"] = at
@@ -314,11 +330,11 @@ def _fold(change: dict[str, Any], e: Envelope) -> None:
             change["replies"] = change.get("replies", 0) + 1
             if p["visibility"] == "public":
                 change["public_reply"] = True
-        case "issue.accepted":
+        case voice_events.ISSUE_ACCEPTED:
             change.update(status="accepted", accepted_at=at)
-        case "issue.rejected":
+        case voice_events.ISSUE_REJECTED:
             change["status"] = "rejected"
-        case "issue.escalated":
+        case voice_events.ISSUE_ESCALATED:
             change.update(
                 status="escalated",
                 department=p["to_department"],
@@ -330,13 +346,13 @@ def _fold(change: dict[str, Any], e: Envelope) -> None:
             if p["reason"] == "overdue":
                 change["breached_department"] = p["from_department"]
             change["escalations"] = change.get("escalations", 0) + 1
-        case "issue.resolved":
+        case voice_events.ISSUE_RESOLVED:
             change.update(status="resolved", resolved_at=at)
-        case "issue.linked":
+        case voice_events.ISSUE_LINKED:
             change["representative_id"] = p["representative_issue_id"]
-        case "issue.handed_over":
+        case voice_events.ISSUE_HANDED_OVER:
             change["holder_id"] = p["to_employee_id"]
-        case "suggestion.adopted":
+        case voice_events.SUGGESTION_ADOPTED:
             change["adopted_on"] = p["adopted_on"]
 
 

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from aerie_events.growth.kpi import BOARD_METRICS, KPI_NAMES, DailyKpi, better_first
-from aerie_events.growth.ladder import Standing, next_steps
-from aerie_events.growth.policy import Evidence, ladder_policy_on
+from aerie_events.rules.growth.kpi import BOARD_METRICS, KPI_NAMES, DailyKpi, better_first
+from aerie_events.rules.growth.ladder import Standing, next_steps
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 

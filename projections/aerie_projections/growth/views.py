@@ -16,9 +16,37 @@ from decimal import Decimal
 from typing import Any
 
 from aerie_events.catalog import CATALOG
+from aerie_events.catalog import people as people_events
+from aerie_events.catalog import performance as performance_events
+from aerie_events.catalog import voice as voice_events
+from aerie_events.catalog.coupons import COUPON_GRANTED
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    MAKEUP_EXAM_FAILED,
+    MAKEUP_EXAM_PASSED,
+    STUDY_MISSED,
+    TRAINING_ASSIGNED,
+    TRAINING_FAILED,
+    TRAINING_PASSED,
+)
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    EMPLOYEE_REPOSITIONED,
+    ENERGY_REWARDED,
+    KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
+    REGROUPING_ACCEPTED,
+    REGROUPING_PROPOSED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+from aerie_events.catalog.voice import ISSUE_RAISED, ISSUE_RESOLVED, SUGGESTION_ADOPTED
 from aerie_events.envelope import Envelope
-from aerie_events.growth.energy import energy_of_day
-from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
+from aerie_events.rules.growth.energy import energy_of_day
+from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest
 
@@ -173,21 +201,21 @@ ROSTER_TYPES = {
     "post": "text",
 }
 
-OPTIONAL_TYPES = frozenset({"issue.resolved", "suggestion.adopted"})
+OPTIONAL_TYPES = frozenset({ISSUE_RESOLVED, SUGGESTION_ADOPTED})
 """Types other capabilities record that the growth path shows, when the catalog has them."""
 
 LADDER_STEPS = {
-    "chick.graduated": ("graduated", "graduated_on"),
-    "star.promoted": ("promoted", "promoted_on"),
-    "star.demoted": ("demoted", "demoted_on"),
-    "track.changed": ("track_changed", "changed_on"),
-    "employee.repositioned": ("repositioned", "repositioned_on"),
+    CHICK_GRADUATED: ("graduated", "graduated_on"),
+    STAR_PROMOTED: ("promoted", "promoted_on"),
+    STAR_DEMOTED: ("demoted", "demoted_on"),
+    TRACK_CHANGED: ("track_changed", "changed_on"),
+    EMPLOYEE_REPOSITIONED: ("repositioned", "repositioned_on"),
 }
 YEARLY = {
-    "issue.raised": "issues_raised",
-    "issue.resolved": "issues_resolved",
-    "coupon.granted": "coupons_granted",
-    "suggestion.adopted": "suggestions_adopted",
+    ISSUE_RAISED: "issues_raised",
+    ISSUE_RESOLVED: "issues_resolved",
+    COUPON_GRANTED: "coupons_granted",
+    SUGGESTION_ADOPTED: "suggestions_adopted",
 }
 
 
@@ -198,29 +226,29 @@ class GrowthProjection(Projection):
     tables = TABLES
     handles = frozenset(
         {
-            "employee.hired",
-            "employee.transferred",
-            "employee.left",
-            "training.assigned",
-            "training.passed",
-            "training.failed",
-            "kpi.recorded",
-            "chick.graduated",
-            "star.promoted",
-            "star.demoted",
-            "track.changed",
-            "energy.rewarded",
-            "offpost_training.ordered",
-            "employee.repositioned",
-            "study.missed",
-            "makeup_exam.passed",
-            "makeup_exam.failed",
-            "acceptance_test.passed",
-            "acceptance_test.failed",
-            "regrouping.proposed",
-            "regrouping.accepted",
-            "issue.raised",
-            "coupon.granted",
+            EMPLOYEE_HIRED,
+            EMPLOYEE_TRANSFERRED,
+            EMPLOYEE_LEFT,
+            TRAINING_ASSIGNED,
+            TRAINING_PASSED,
+            TRAINING_FAILED,
+            KPI_RECORDED,
+            CHICK_GRADUATED,
+            STAR_PROMOTED,
+            STAR_DEMOTED,
+            TRACK_CHANGED,
+            ENERGY_REWARDED,
+            OFFPOST_TRAINING_ORDERED,
+            EMPLOYEE_REPOSITIONED,
+            STUDY_MISSED,
+            MAKEUP_EXAM_PASSED,
+            MAKEUP_EXAM_FAILED,
+            ACCEPTANCE_TEST_PASSED,
+            ACCEPTANCE_TEST_FAILED,
+            REGROUPING_PROPOSED,
+            REGROUPING_ACCEPTED,
+            ISSUE_RAISED,
+            COUPON_GRANTED,
         }
         | (OPTIONAL_TYPES & set(CATALOG))
     )
@@ -234,7 +262,7 @@ class GrowthProjection(Projection):
         statements += _agent_patches(envelopes)
         statements += _changes(envelopes)
         statements += _trainings(by_type)
-        statements += _kpi_days(by_type.get("kpi.recorded", []))
+        statements += _kpi_days(by_type.get(KPI_RECORDED, []))
         statements += _energy_decisions(by_type)
         statements += _learning_checks(by_type)
         statements += _yearly(envelopes)
@@ -246,7 +274,7 @@ def _touched(envelopes: Sequence[Envelope]) -> Statement | None:
     """Every employee the batch concerns has a row, whichever topic comes first."""
     latest: dict[str, str] = {}
     for e in envelopes:
-        if e.employee_id and e.type not in ("regrouping.proposed", "regrouping.accepted"):
+        if e.employee_id and e.type not in (REGROUPING_PROPOSED, REGROUPING_ACCEPTED):
             latest[e.employee_id] = max(latest.get(e.employee_id, e.recorded_at), e.recorded_at)
     if not latest:
         return None
@@ -264,7 +292,7 @@ def _touched(envelopes: Sequence[Envelope]) -> Statement | None:
 def _agent_patch(e: Envelope) -> dict[str, Any]:
     p = e.payload
     match e.type:
-        case "employee.hired":
+        case people_events.EMPLOYEE_HIRED:
             return {
                 "site_id": e.site_id,
                 "team_id": p["team_id"],
@@ -273,19 +301,19 @@ def _agent_patch(e: Envelope) -> dict[str, Any]:
                 "status": "active",
                 "hired_on": p["hired_on"],
             }
-        case "employee.transferred":
+        case people_events.EMPLOYEE_TRANSFERRED:
             return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
-        case "employee.left":
+        case people_events.EMPLOYEE_LEFT:
             return {"status": "left", "left_on": p["left_on"]}
-        case "chick.graduated":
+        case performance_events.CHICK_GRADUATED:
             return {"graduated": True}
-        case "star.promoted":
+        case performance_events.STAR_PROMOTED:
             return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case "star.demoted":
+        case performance_events.STAR_DEMOTED:
             return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case "track.changed":
+        case performance_events.TRACK_CHANGED:
             return {"track": p["to_track"], "level_since": p["changed_on"], "post": None}
-        case "employee.repositioned":
+        case performance_events.EMPLOYEE_REPOSITIONED:
             return {"post": p["to_post"]}
     return {}
 
@@ -321,22 +349,22 @@ def _change(e: Envelope) -> list[Any] | None:
         kind, day_field = LADDER_STEPS[e.type]
         before, after = _step_values(e)
         reason = p.get("reason")
-        if e.type == "employee.repositioned" and p.get("window_start"):
+        if e.type == EMPLOYEE_REPOSITIONED and p.get("window_start"):
             reason = f"{reason} (off-post training for the week of {p['window_start']})"
         return _change_row(e, kind, p[day_field], before, after, reason, p.get("criteria"))
     match e.type:
-        case "employee.hired":
+        case people_events.EMPLOYEE_HIRED:
             return _change_row(
                 e, "hired", p["hired_on"], None, f"{p['role']} in {p['team_id']}", "hired"
             )
-        case "employee.transferred":
+        case people_events.EMPLOYEE_TRANSFERRED:
             reason = f"moved from {p['from_site_id']}/{p['from_team_id']}"
             return _change_row(
                 e, "transferred", p["transferred_on"], p["from_team_id"], p["to_team_id"], reason
             )
-        case "employee.left":
+        case people_events.EMPLOYEE_LEFT:
             return _change_row(e, "left", p["left_on"], None, None, p["reason"])
-        case "energy.rewarded":
+        case performance_events.ENERGY_REWARDED:
             reason = f"energy {p['energy']} over the week of {p['window_start']}"
             return _change_row(
                 e,
@@ -346,7 +374,7 @@ def _change(e: Envelope) -> list[Any] | None:
                 f"{p['reward_amount']} {p['currency']}",
                 reason,
             )
-        case "offpost_training.ordered":
+        case performance_events.OFFPOST_TRAINING_ORDERED:
             reason = f"energy {p['energy']} ({p['level']}) over the week of {p['window_start']}"
             test = " and an acceptance test" if p["acceptance_test"] else ""
             return _change_row(
@@ -357,7 +385,7 @@ def _change(e: Envelope) -> list[Any] | None:
                 f"{p['days']} days off post{test}",
                 reason,
             )
-        case "suggestion.adopted":
+        case voice_events.SUGGESTION_ADOPTED:
             reason = f"suggestion {p['issue_id']} adopted"
             return _change_row(
                 e, "suggestion_adopted", p["adopted_on"], None, p["issue_id"], reason
@@ -368,11 +396,11 @@ def _change(e: Envelope) -> list[Any] | None:
 def _step_values(e: Envelope) -> tuple[str | None, str | None]:
     p = e.payload
     match e.type:
-        case "chick.graduated":
+        case performance_events.CHICK_GRADUATED:
             return "chick", "flying"
-        case "star.promoted" | "star.demoted":
+        case performance_events.STAR_PROMOTED | performance_events.STAR_DEMOTED:
             return str(p["from_star"]), str(p["to_star"])
-        case "track.changed":
+        case performance_events.TRACK_CHANGED:
             return p["from_track"], p["to_track"]
     return p.get("from_track"), p.get("to_post")
 
@@ -407,9 +435,9 @@ def _changes(envelopes: Sequence[Envelope]) -> list[Statement]:
 
 
 TRAINING_OUTCOMES = {
-    "training.assigned": ("assigned", "assigned_on"),
-    "training.passed": ("passed", "passed_on"),
-    "training.failed": ("failed", "failed_on"),
+    TRAINING_ASSIGNED: ("assigned", "assigned_on"),
+    TRAINING_PASSED: ("passed", "passed_on"),
+    TRAINING_FAILED: ("failed", "failed_on"),
 }
 
 
@@ -505,8 +533,8 @@ DECISION_COLUMNS = [
 def _energy_decisions(by_type: dict[str, list[Envelope]]) -> list[Statement]:
     rows = []
     for kind, name in (
-        ("energy.rewarded", "reward"),
-        ("offpost_training.ordered", "offpost_training"),
+        (ENERGY_REWARDED, "reward"),
+        (OFFPOST_TRAINING_ORDERED, "offpost_training"),
     ):
         for e in by_type.get(kind, []):
             p = e.payload
@@ -537,7 +565,7 @@ def _learning_checks(by_type: dict[str, list[Envelope]]) -> list[Statement]:
     statements = []
     missed = [
         [e.event_id, e.employee_id, e.payload["day"], e.payload["reason"]]
-        for e in by_type.get("study.missed", [])
+        for e in by_type.get(STUDY_MISSED, [])
     ]
     if missed:
         columns = [
@@ -552,10 +580,10 @@ def _learning_checks(by_type: dict[str, list[Envelope]]) -> list[Statement]:
             e.event_id,
             e.employee_id,
             e.payload["taken_on"],
-            e.type == "makeup_exam.passed",
+            e.type == MAKEUP_EXAM_PASSED,
             e.payload["score"],
         ]
-        for kind in ("makeup_exam.passed", "makeup_exam.failed")
+        for kind in (MAKEUP_EXAM_PASSED, MAKEUP_EXAM_FAILED)
         for e in by_type.get(kind, [])
     ]
     if exams:
@@ -571,11 +599,11 @@ def _learning_checks(by_type: dict[str, list[Envelope]]) -> list[Statement]:
         [
             e.payload["order_id"],
             e.employee_id,
-            e.type == "acceptance_test.passed",
+            e.type == ACCEPTANCE_TEST_PASSED,
             e.payload["score"],
             e.payload["taken_on"],
         ]
-        for kind in ("acceptance_test.passed", "acceptance_test.failed")
+        for kind in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED)
         for e in by_type.get(kind, [])
     ]
     if tests:
@@ -602,7 +630,7 @@ def _yearly(envelopes: Sequence[Envelope]) -> list[Statement]:
             (e.employee_id, year, metric), [e.employee_id, year, metric, 0, Decimal(0)]
         )
         row[3] += 1
-        if e.type == "coupon.granted":
+        if e.type == COUPON_GRANTED:
             row[4] += Decimal(e.payload["amount"])
     if not sums:
         return []
@@ -628,7 +656,7 @@ def _regroupings(by_type: dict[str, list[Envelope]]) -> list[Statement]:
     statements = []
     proposed = [
         [e.payload["proposal_id"], e.payload["site_id"], e.payload, e.recorded_at]
-        for e in by_type.get("regrouping.proposed", [])
+        for e in by_type.get(REGROUPING_PROPOSED, [])
     ]
     if proposed:
         columns = [
@@ -640,7 +668,7 @@ def _regroupings(by_type: dict[str, list[Envelope]]) -> list[Statement]:
         statements.append(insert_rows("growth_regrouping", columns, proposed))
     accepted = {
         e.payload["proposal_id"]: {"accepted_on": e.payload["accepted_on"], "accepted_by": e.actor}
-        for e in by_type.get("regrouping.accepted", [])
+        for e in by_type.get(REGROUPING_ACCEPTED, [])
     }
     statements += patch_rows(
         "growth_regrouping",

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.voice import ISSUE_HANDED_OVER, ISSUE_RAISED, ISSUE_RESOLVED
 from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
@@ -40,12 +42,12 @@ class HandoverManager(ProcessManager):
     tables = ("handover_member", "handover_open_issue")
     handles = frozenset(
         {
-            "employee.hired",
-            "employee.transferred",
-            "employee.left",
-            "issue.raised",
-            "issue.handed_over",
-            "issue.resolved",
+            EMPLOYEE_HIRED,
+            EMPLOYEE_TRANSFERRED,
+            EMPLOYEE_LEFT,
+            ISSUE_RAISED,
+            ISSUE_HANDED_OVER,
+            ISSUE_RESOLVED,
         }
     )
     migrations = ((1, "team members and named open issues", STATE),)
@@ -58,18 +60,18 @@ class HandoverManager(ProcessManager):
         resolved: list[tuple[str]] = []
         for e in envelopes:
             p, who = e.payload, e.employee_id
-            if e.type == "employee.hired" and who:
+            if e.type == EMPLOYEE_HIRED and who:
                 hired[who] = [who, p["team_id"], p["role"], True]
                 patches.pop(who, None)
-            elif e.type == "employee.transferred" and who:
+            elif e.type == EMPLOYEE_TRANSFERRED and who:
                 _patch(hired, patches, who, {"team_id": p["to_team_id"]})
-            elif e.type == "employee.left" and who:
+            elif e.type == EMPLOYEE_LEFT and who:
                 _patch(hired, patches, who, {"active": False})
-            elif e.type == "issue.raised" and who:
+            elif e.type == ISSUE_RAISED and who:
                 raised.append((p["issue_id"], who))
-            elif e.type == "issue.handed_over":
+            elif e.type == ISSUE_HANDED_OVER:
                 holders[p["issue_id"]] = p["to_employee_id"]
-            elif e.type == "issue.resolved":
+            elif e.type == ISSUE_RESOLVED:
                 resolved.append((p["issue_id"],))
         statements = []
         if hired:
@@ -114,7 +116,7 @@ class HandoverManager(ProcessManager):
                 data={"employee_id": e.employee_id, "left_on": e.payload["left_on"]},
             )
             for e in envelopes
-            if e.type == "employee.left" and e.employee_id
+            if e.type == EMPLOYEE_LEFT and e.employee_id
         ]
 
     async def on_timer(
@@ -140,7 +142,7 @@ class HandoverManager(ProcessManager):
         reason = REASON.format(left_on=timer.data["left_on"])
         return [
             CommandRequest(
-                kind="issue.handed_over",
+                kind=ISSUE_HANDED_OVER,
                 command_id=f"handover:{leaver}:{issue_id}",
                 employee_id=leaver,
                 data={"issue_id": issue_id, "to_employee_id": row[0], "reason": reason},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_events.envelope import Envelope
 
 from aerie_projections.kit import Projection, Statement, patch_rows, upsert_rows
@@ -36,7 +37,7 @@ class OrganisationProjection(Projection):
 
     name = "organisation"
     tables = ("site",)
-    handles = frozenset({"site.opened", "site.calendar_published"})
+    handles = frozenset({SITE_OPENED, SITE_CALENDAR_PUBLISHED})
     migrations = ((1, "sites and their calendars", SCHEMA_V1),)
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
@@ -44,7 +45,7 @@ class OrganisationProjection(Projection):
         calendars: dict[str, dict[str, Any]] = {}
         for e in envelopes:
             p = e.payload
-            if e.type == "site.opened":
+            if e.type == SITE_OPENED:
                 opened[p["site_id"]] = [
                     p["site_id"],
                     p["name"],
@@ -52,7 +53,7 @@ class OrganisationProjection(Projection):
                     p["opened_on"],
                     e.recorded_at,
                 ]
-            elif e.type == "site.calendar_published":
+            elif e.type == SITE_CALENDAR_PUBLISHED:
                 calendars[p["site_id"]] = {
                     "calendar_version": p["calendar_version"],
                     "calendar": {k: v for k, v in p.items() if k != "site_id"},

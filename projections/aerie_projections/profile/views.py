@@ -14,6 +14,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from aerie_events.catalog import people as people_events
+from aerie_events.catalog import performance as performance_events
+from aerie_events.catalog.coupons import COUPON_GRANTED
+from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import STAR_DEMOTED, STAR_PROMOTED
+from aerie_events.catalog.voice import ISSUE_HANDED_OVER, ISSUE_RAISED, ISSUE_RESOLVED
 from aerie_events.envelope import Envelope
 
 from aerie_projections.kit import (
@@ -155,16 +162,16 @@ class ProfileProjection(Projection):
     tables = TABLES
     handles = frozenset(
         {
-            "employee.hired",
-            "employee.transferred",
-            "employee.left",
-            "training.passed",
-            "star.promoted",
-            "star.demoted",
-            "issue.raised",
-            "issue.handed_over",
-            "issue.resolved",
-            "coupon.granted",
+            EMPLOYEE_HIRED,
+            EMPLOYEE_TRANSFERRED,
+            EMPLOYEE_LEFT,
+            TRAINING_PASSED,
+            STAR_PROMOTED,
+            STAR_DEMOTED,
+            ISSUE_RAISED,
+            ISSUE_HANDED_OVER,
+            ISSUE_RESOLVED,
+            COUPON_GRANTED,
         }
     )
     migrations = (
@@ -180,8 +187,8 @@ class ProfileProjection(Projection):
         statements = [_counts(envelopes)]
         statements += _roster_patches(envelopes)
         statements += _inserts(by_type)
-        statements += _holders(by_type.get("issue.handed_over", []))
-        statements += _resolved(by_type.get("issue.resolved", []))
+        statements += _holders(by_type.get(ISSUE_HANDED_OVER, []))
+        statements += _resolved(by_type.get(ISSUE_RESOLVED, []))
         return [s for s in statements if s is not None]
 
 
@@ -194,13 +201,13 @@ def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
             continue  # an anonymous issue touches no one's profile
         row = rows.setdefault(employee_id, [employee_id, envelope.recorded_at, 0, 0, 0, Decimal(0)])
         row[1] = max(row[1], envelope.recorded_at)
-        if envelope.type == "training.passed":
+        if envelope.type == TRAINING_PASSED:
             row[2] += 1
-        elif envelope.type == "issue.raised":
+        elif envelope.type == ISSUE_RAISED:
             row[3] += 1
-        elif envelope.type == "issue.resolved":
+        elif envelope.type == ISSUE_RESOLVED:
             row[3] -= 1
-        elif envelope.type == "coupon.granted":
+        elif envelope.type == COUPON_GRANTED:
             row[4] += 1
             row[5] += Decimal(envelope.payload["amount"])
     if not rows:
@@ -213,7 +220,7 @@ def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
 def _roster_patch(envelope: Envelope) -> dict[str, Any]:
     p = envelope.payload
     match envelope.type:
-        case "employee.hired":
+        case people_events.EMPLOYEE_HIRED:
             return {
                 "site_id": envelope.site_id,
                 "team_id": p["team_id"],
@@ -222,13 +229,13 @@ def _roster_patch(envelope: Envelope) -> dict[str, Any]:
                 "status": "active",
                 "hired_on": p["hired_on"],
             }
-        case "employee.transferred":
+        case people_events.EMPLOYEE_TRANSFERRED:
             return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
-        case "employee.left":
+        case people_events.EMPLOYEE_LEFT:
             return {"status": "left", "left_on": p["left_on"]}
-        case "star.promoted":
+        case performance_events.STAR_PROMOTED:
             return {"star_level": p["to_star"], "promoted_on": p["promoted_on"]}
-        case "star.demoted":
+        case performance_events.STAR_DEMOTED:
             return {"star_level": p["to_star"]}
     return {}
 
@@ -245,7 +252,7 @@ def _roster_patches(envelopes: Sequence[Envelope]) -> list[Statement]:
 
 def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
     statements = []
-    if passed := by_type.get("training.passed"):
+    if passed := by_type.get(TRAINING_PASSED):
         statements.append(
             insert_rows(
                 "training_passed",
@@ -273,7 +280,7 @@ def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
                 ],
             )
         )
-    if raised := by_type.get("issue.raised"):
+    if raised := by_type.get(ISSUE_RAISED):
         statements.append(
             insert_rows(
                 "issue",
@@ -305,7 +312,7 @@ def _inserts(by_type: dict[str, list[Envelope]]) -> list[Statement]:
                 ],
             )
         )
-    if granted := by_type.get("coupon.granted"):
+    if granted := by_type.get(COUPON_GRANTED):
         statements.append(
             insert_rows(
                 "coupon_grant",

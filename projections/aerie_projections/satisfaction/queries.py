@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aerie_events.scales import HISTOGRAM_SIZE
+from aerie_events.rules.scales import HISTOGRAM_SIZE
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 

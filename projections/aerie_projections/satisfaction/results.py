@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aerie_events.scales import Scale, scales_of
+from aerie_events.rules.scales import Scale, scales_of
 
 from aerie_projections.satisfaction.disclosure import Disclosure, rule_of
 from aerie_projections.satisfaction.drivers import DriverAnalysis, DriverPoint, analyse

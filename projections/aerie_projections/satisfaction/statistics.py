@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_events.scales import HISTOGRAM_SIZE, Scale
+from aerie_events.rules.scales import HISTOGRAM_SIZE, Scale
 
 COMPANY = "company"
 SITE = "site"

@@ -27,7 +27,9 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from aerie_events.catalog import CATALOG
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog.performance import KPI_RECORDED
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.envelope import Envelope
 
 from aerie_projections.kit import (
@@ -147,10 +149,7 @@ _RESPONSES = (
     "ON CONFLICT (survey_id, response_id) DO UPDATE SET revision = excluded.revision, "
     "answer = excluded.answer, comment = excluded.comment WHERE t.revision < excluded.revision"
 )
-ROSTER_TYPES = ("employee.hired", "employee.transferred", "employee.left")
-KPI_RECORDED = "kpi.recorded"
-"""The growth capability's daily KPI facts (``day``, ``customer_satisfaction``), for the trends;
-handled once the catalog has the type."""
+ROSTER_TYPES = (EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED, EMPLOYEE_LEFT)
 
 
 class SatisfactionProjection(Projection):
@@ -159,8 +158,7 @@ class SatisfactionProjection(Projection):
     name = "satisfaction"
     tables = TABLES
     handles = frozenset(
-        {"survey.published", "survey.answered", "survey.closed", *ROSTER_TYPES}
-        | ({KPI_RECORDED} & set(CATALOG))
+        {SURVEY_PUBLISHED, SURVEY_ANSWERED, SURVEY_CLOSED, KPI_RECORDED, *ROSTER_TYPES}
     )
     migrations = (
         (1, "surveys, running sums, responses, roster, customer satisfaction", SCHEMA_V1),
@@ -171,12 +169,12 @@ class SatisfactionProjection(Projection):
         by_type: dict[str, list[Envelope]] = {}
         for envelope in envelopes:
             by_type.setdefault(envelope.type, []).append(envelope)
-        answers = [e.payload for e in by_type.get("survey.answered", []) if _anonymous(e)]
+        answers = [e.payload for e in by_type.get(SURVEY_ANSWERED, []) if _anonymous(e)]
         statements = [
-            *_published(by_type.get("survey.published", [])),
+            *_published(by_type.get(SURVEY_PUBLISHED, [])),
             *_sums(answers),
             *_responses(answers),
-            *_closed(by_type.get("survey.closed", [])),
+            *_closed(by_type.get(SURVEY_CLOSED, [])),
             *_roster([e for e in envelopes if e.type in ROSTER_TYPES]),
             *_customer_satisfaction(by_type.get(KPI_RECORDED, [])),
         ]
@@ -311,9 +309,9 @@ def _closed(closed: list[Envelope]) -> list[Statement]:
 def _placement(envelope: Envelope) -> tuple[str, str | None, str | None]:
     """``(since, site, team)`` a roster event starts; a leaver sits nowhere from the next day."""
     p = envelope.payload
-    if envelope.type == "employee.hired":
+    if envelope.type == EMPLOYEE_HIRED:
         return p["hired_on"], envelope.site_id, p["team_id"]
-    if envelope.type == "employee.transferred":
+    if envelope.type == EMPLOYEE_TRANSFERRED:
         return p["transferred_on"], p["to_site_id"], p["to_team_id"]
     return _next_day(p["left_on"]), None, None
 

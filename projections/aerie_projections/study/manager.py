@@ -6,8 +6,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog.learning import (
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_MISSED,
+    STUDY_PLAN_ENDED,
+    STUDY_PLAN_STARTED,
+)
+from aerie_events.catalog.people import EMPLOYEE_LEFT
 from aerie_events.envelope import Envelope
-from aerie_events.growth.study import plan_days, study_policy_on
+from aerie_events.rules.growth.study import plan_days, study_policy_on
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
@@ -43,12 +51,12 @@ class StudyManager(ProcessManager):
     tables = ("study_plan", "study_day", "study_missed")
     handles = frozenset(
         {
-            "study_plan.started",
-            "study_plan.ended",
-            "study.logged",
-            "quiz.scored",
-            "study.missed",
-            "employee.left",
+            STUDY_PLAN_STARTED,
+            STUDY_PLAN_ENDED,
+            STUDY_LOGGED,
+            QUIZ_SCORED,
+            STUDY_MISSED,
+            EMPLOYEE_LEFT,
         }
     )
     migrations = ((1, "study plans, minutes and quizzes by day, missed days", STATE),)
@@ -62,7 +70,7 @@ class StudyManager(ProcessManager):
             p, who = e.payload, e.employee_id
             if who is None:
                 continue
-            if e.type == "study_plan.started":
+            if e.type == STUDY_PLAN_STARTED:
                 plans[who] = [
                     who,
                     p["first_day"],
@@ -71,19 +79,19 @@ class StudyManager(ProcessManager):
                     p["time_zone"],
                 ]
                 ends.pop(who, None)
-            elif e.type in ("study_plan.ended", "employee.left"):  # no day after it is judged
+            elif e.type in (STUDY_PLAN_ENDED, EMPLOYEE_LEFT):  # no day after it is judged
                 last = p.get("ended_on") or p["left_on"]
                 if who in plans:
                     plans[who][2] = min(plans[who][2], last)
                 else:
                     ends[who] = min(ends.get(who, last), last)
-            elif e.type in ("study.logged", "quiz.scored"):
+            elif e.type in (STUDY_LOGGED, QUIZ_SCORED):
                 row = sums.setdefault((who, p["day"]), [who, p["day"], 0, []])
-                if e.type == "study.logged":
+                if e.type == STUDY_LOGGED:
                     row[2] += p["minutes"]
                 else:
                     row[3].append(p["score"])
-            elif e.type == "study.missed":
+            elif e.type == STUDY_MISSED:
                 missed.append([who, p["day"]])
         statements = []
         if plans:
@@ -144,7 +152,7 @@ class StudyManager(ProcessManager):
             p, who = e.payload, e.employee_id
             if who is None:
                 continue
-            if e.type == "study_plan.started":
+            if e.type == STUDY_PLAN_STARTED:
                 recorded = dt.datetime.fromisoformat(e.recorded_at)
                 for day in plan_days(
                     dt.date.fromisoformat(p["first_day"]), dt.date.fromisoformat(p["last_day"])
@@ -155,7 +163,7 @@ class StudyManager(ProcessManager):
                         timers[f"day:{who}:{day}"] = Timer(
                             f"day:{who}:{day}", due.isoformat(), e.event_id, data, replace=False
                         )
-            if e.type in ("study_plan.started", "study.logged", "quiz.scored"):
+            if e.type in (STUDY_PLAN_STARTED, STUDY_LOGGED, QUIZ_SCORED):
                 # days already over when this was recorded are judged now, from what came before
                 key = f"facts:{who}:{e.occurred_at[:10]}"
                 data = {"employee_id": who, "as_of": e.occurred_at}
@@ -197,7 +205,7 @@ class StudyManager(ProcessManager):
                 data = {"day": day.isoformat()}
                 commands.append(
                     CommandRequest(
-                        "study.missed", f"study-missed:{who}:{day}", who, data, str(timer.cause)
+                        STUDY_MISSED, f"study-missed:{who}:{day}", who, data, str(timer.cause)
                     )
                 )
         return commands

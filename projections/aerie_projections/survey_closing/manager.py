@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from aerie_events.catalog.surveys import SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
@@ -20,7 +21,7 @@ class SurveyClosingManager(ProcessManager):
 
     name = "survey_closing"
     tables = ()
-    handles = frozenset({"survey.published"})
+    handles = frozenset({SURVEY_PUBLISHED})
     migrations = ()
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
@@ -35,7 +36,7 @@ class SurveyClosingManager(ProcessManager):
                 data={"survey_id": e.payload["survey_id"]},
             )
             for e in envelopes
-            if e.type == "survey.published" and _still_open(e)
+            if e.type == SURVEY_PUBLISHED and _still_open(e)
         ]
 
     async def on_timer(
@@ -44,7 +45,7 @@ class SurveyClosingManager(ProcessManager):
         survey_id = timer.data["survey_id"]
         return [
             CommandRequest(
-                kind="survey.closed",
+                kind=SURVEY_CLOSED,
                 command_id=f"survey-closing:{survey_id}",
                 employee_id=None,
                 data={"survey_id": survey_id, "reason": "scheduled"},

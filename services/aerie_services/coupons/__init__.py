@@ -1,5 +1,7 @@
 """The coupons bounded context."""
 
+from aerie_events.catalog.coupons import COUPON_GRANTED
+
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.coupons.application import Coupons
 
@@ -7,6 +9,6 @@ CONTEXT = BoundedContext(
     name="coupons",
     application=Coupons,
     handles=(
-        Handles("coupon.granted", Coupons.grant_coupon, decided_by_domain=frozenset({"limit"})),
+        Handles(COUPON_GRANTED, Coupons.grant_coupon, decided_by_domain=frozenset({"limit"})),
     ),
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from aerie_events.rules.coupons import COUPON_LIMITS
+
 from aerie_services.base import Command, ContextApplication, Outcome
 from aerie_services.context import Facts
 from aerie_services.coupons.domainmodel import CouponGrant
 from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.performance import EMPLOYEE_STAR
-from aerie_services.policies import COUPON_LIMITS
 
 
 class Coupons(ContextApplication):

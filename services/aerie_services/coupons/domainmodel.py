@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from aerie_events.catalog.coupons import COUPON_GRANTED
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -26,7 +27,7 @@ class CouponGrant(AerieAggregate):
     def __init__(self, employee_id: str, meta: dict, payload: dict) -> None:
         self.employee_id = employee_id
         self.amount = payload["amount"]
-        self.remember(meta, "coupon.granted", 1)
+        self.remember(meta, COUPON_GRANTED, 1)
 
     @classmethod
     def grant(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from aerie_events.catalog import COUPON_SCENARIOS
+from aerie_events.catalog.coupons import COUPON_GRANTED, COUPON_SCENARIOS
 
 from aerie_services.demo.world import DemoCommand, DemoWorld, command
 
@@ -17,7 +17,7 @@ def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
     for agent, day in world.working_days():
         if rng.random() < DAILY_CHANCE:
             yield command(
-                "coupon.granted",
+                COUPON_GRANTED,
                 f"demo-{world.seed}-{agent.employee_id}-{day}-coupon",
                 world.at(agent.site, day, 14),
                 {

@@ -21,11 +21,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_events.growth.energy import Consequence, assess_week, energy_policy_on, week_of
-from aerie_events.growth.kpi import DailyKpi, in_window
-from aerie_events.growth.ladder import Standing, Step, StepKind
-from aerie_events.growth.policy import Evidence, ladder_policy_on
-from aerie_events.growth.study import study_policy_on
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    MAKEUP_EXAM_PASSED,
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_PLAN_STARTED,
+    TRAINING_ASSIGNED,
+    TRAINING_FAILED,
+    TRAINING_PASSED,
+)
+from aerie_events.catalog.performance import CHICK_GRADUATED, KPI_RECORDED, STAR_PROMOTED
+from aerie_events.rules.growth.energy import Consequence, assess_week, energy_policy_on, week_of
+from aerie_events.rules.growth.kpi import DailyKpi, in_window
+from aerie_events.rules.growth.ladder import Standing, Step, StepKind
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
+from aerie_events.rules.growth.study import study_policy_on
 
 from aerie_services.demo.world import DemoCommand, DemoPerson, DemoWorld, command
 
@@ -136,7 +148,7 @@ def simulate_agent(
             "required_minutes": REQUIRED_MINUTES,
             "reason": "working from home during the lock-down",
         }
-        path.learning.append(Event("study_plan.started", lockdown[0], 7, data, "plan"))
+        path.learning.append(Event(STUDY_PLAN_STARTED, lockdown[0], 7, data, "plan"))
     for index, day in enumerate(days):
         if not agent.works_on(day):
             continue
@@ -152,7 +164,7 @@ def simulate_agent(
             order_id = test_on[1]
             ok = rng.random() < 0.75
             score = rng.randint(62, 95) if ok else rng.randint(30, 58)
-            kind = "acceptance_test.passed" if ok else "acceptance_test.failed"
+            kind = ACCEPTANCE_TEST_PASSED if ok else ACCEPTANCE_TEST_FAILED
             data = {
                 "order_id": order_id,
                 "score": score,
@@ -168,7 +180,7 @@ def simulate_agent(
             slump = slump_start is not None and slump_start <= index < slump_start + 18
             facts = _kpi(ability - (slump_depth if slump else 0.0), rng)
             path.performance.append(
-                Event("kpi.recorded", day, 17, {"day": day.isoformat(), **facts}, "kpi")
+                Event(KPI_RECORDED, day, 17, {"day": day.isoformat(), **facts}, "kpi")
             )
             kpi.append(DailyKpi.from_payload({"day": day.isoformat(), **facts}))
             monday = week_of(day)[0]
@@ -211,7 +223,7 @@ def simulate_agent(
             step = _review(star, graduated, since, passed, kpi, day, demoted)
             if step is not None:
                 path.performance.append(step)
-                if step.kind == "chick.graduated":
+                if step.kind == CHICK_GRADUATED:
                     graduated = True
                 else:
                     star, since, graduated = star + 1, day, True
@@ -238,7 +250,7 @@ def _review(
                 "graduated_on": day.isoformat(),
                 "reason": "Review: coaching completed, onboarding passed",
             }
-            return Event("chick.graduated", day, 18, data, "graduation")
+            return Event(CHICK_GRADUATED, day, 18, data, "graduation")
         return None
     if demoted or star >= 5:
         return None
@@ -255,7 +267,7 @@ def _review(
         "reason": f"Review: every criterion of {policy.version} met from {start} to {end}",
         "promoted_on": day.isoformat(),
     }
-    return Event("star.promoted", day, 18, data, "promotion")
+    return Event(STAR_PROMOTED, day, 18, data, "promotion")
 
 
 def _course_event(course: str, outcome: str, day: dt.date, rng: random.Random) -> Event:
@@ -266,12 +278,12 @@ def _course_event(course: str, outcome: str, day: dt.date, rng: random.Random) -
             "assigned_on": day.isoformat(),
             "reason": "Targeted training for the next step of the ladder",
         }
-        return Event("training.assigned", day, 9, data, f"assign-{course}")
+        return Event(TRAINING_ASSIGNED, day, 9, data, f"assign-{course}")
     if outcome == "failed":
         data = {**base, "score": rng.randint(35, 59), "pass_mark": 60, "failed_on": day.isoformat()}
-        return Event("training.failed", day, 15, data, f"fail-{course}")
+        return Event(TRAINING_FAILED, day, 15, data, f"fail-{course}")
     data = {**base, "score": rng.randint(62, 100), "pass_mark": 60, "passed_on": day.isoformat()}
-    return Event("training.passed", day, 15, data, f"pass-{course}")
+    return Event(TRAINING_PASSED, day, 15, data, f"pass-{course}")
 
 
 def _study_day(path: AgentPath, day: dt.date, rng: random.Random) -> None:
@@ -280,7 +292,7 @@ def _study_day(path: AgentPath, day: dt.date, rng: random.Random) -> None:
     minutes = rng.randint(8, 25) if miss and rng.random() < 0.5 else rng.randint(30, 60)
     path.learning.append(
         Event(
-            "study.logged",
+            STUDY_LOGGED,
             day,
             8,
             {"day": day.isoformat(), "minutes": minutes, "course_id": "C-HOME"},
@@ -294,12 +306,12 @@ def _study_day(path: AgentPath, day: dt.date, rng: random.Random) -> None:
         "day": day.isoformat(),
         "score": score,
     }
-    path.learning.append(Event("quiz.scored", day, 9, quiz, "quiz"))
+    path.learning.append(Event(QUIZ_SCORED, day, 9, quiz, "quiz"))
     judged = study_policy_on(day).judge(REQUIRED_MINUTES, minutes, [score])
     if not judged.met and path.agent.works_on(day + dt.timedelta(days=1)):
         next_day = day + dt.timedelta(days=1)
         exam = {"score": rng.randint(62, 95), "pass_mark": 60, "taken_on": next_day.isoformat()}
-        path.learning.append(Event("makeup_exam.passed", next_day, 11, exam, "makeup"))
+        path.learning.append(Event(MAKEUP_EXAM_PASSED, next_day, 11, exam, "makeup"))
 
 
 def commands_of(world: DemoWorld, timeline: str) -> Iterator[DemoCommand]:

@@ -6,6 +6,9 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
+
 from aerie_services.demo.world import DemoCommand, DemoWorld, command
 
 
@@ -13,7 +16,7 @@ def commands(world: DemoWorld, _rng: random.Random) -> Iterator[DemoCommand]:
     for site in world.sites:
         opened = world.at(site, site.opened_on, 9)
         yield command(
-            "site.opened",
+            SITE_OPENED,
             f"demo-{world.seed}-open-{site.site_id}",
             opened,
             {
@@ -24,14 +27,14 @@ def commands(world: DemoWorld, _rng: random.Random) -> Iterator[DemoCommand]:
             },
         )
         yield command(
-            "site.calendar_published",
+            SITE_CALENDAR_PUBLISHED,
             f"demo-{world.seed}-calendar-{site.site_id}-{site.calendar.version}",
             opened + dt.timedelta(hours=1),
             {"site_id": site.site_id, **site.calendar.to_payload()},
         )
     for person in world.people():
         yield command(
-            "employee.hired",
+            EMPLOYEE_HIRED,
             f"demo-{world.seed}-hire-{person.employee_id}",
             world.at(person.site, person.hired_on, 9),
             {
@@ -45,7 +48,7 @@ def commands(world: DemoWorld, _rng: random.Random) -> Iterator[DemoCommand]:
         )
         if person.left_on is not None:
             yield command(
-                "employee.left",
+                EMPLOYEE_LEFT,
                 f"demo-{world.seed}-{person.employee_id}-{person.left_on}-left",
                 world.at(person.site, person.left_on, 19),
                 {"left_on": person.left_on.isoformat(), "reason": person.leaving_reason},

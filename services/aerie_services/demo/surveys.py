@@ -18,6 +18,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+
 from aerie_services.demo.world import DemoCommand, DemoPerson, DemoWorld, command
 from aerie_services.surveys.questionnaire import Window
 
@@ -94,7 +96,7 @@ def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
         closes_at = Window(wave.opens_on, wave.closes_on).closes_at
         if closes_at <= world.as_of:
             yield command(
-                "survey.closed",
+                SURVEY_CLOSED,
                 f"demo-{world.seed}-{wave.survey_id}-closed",
                 closes_at,
                 {"survey_id": wave.survey_id, "reason": "scheduled"},
@@ -121,7 +123,7 @@ def _published(world: DemoWorld, wave: Wave, at: dt.datetime) -> DemoCommand:
         ),
     ]
     return command(
-        "survey.published",
+        SURVEY_PUBLISHED,
         f"demo-{world.seed}-{wave.survey_id}-published",
         at,
         {
@@ -176,7 +178,7 @@ def _answered(
     world: DemoWorld, wave: Wave, agent: DemoPerson, at: dt.datetime, answer: dict, suffix: str
 ) -> DemoCommand:
     return command(
-        "survey.answered",
+        SURVEY_ANSWERED,
         f"demo-{world.seed}-{agent.employee_id}-{wave.survey_id}{suffix}",
         at,
         {"survey_id": wave.survey_id, **answer},

@@ -19,7 +19,18 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from aerie_events.escalation import overdue_command_id, rejection_command_id
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ACCEPTED,
+    ISSUE_ESCALATED,
+    ISSUE_LINKED,
+    ISSUE_RAISED,
+    ISSUE_REJECTED,
+    ISSUE_REPLIED,
+    ISSUE_RESOLVED,
+    SUGGESTION_ADOPTED,
+)
+from aerie_events.rules.escalation import overdue_command_id, rejection_command_id
 
 from aerie_services.demo.world import DemoCommand, DemoPerson, DemoWorld, command
 from aerie_services.voice.deadlines import reply_due
@@ -70,7 +81,7 @@ def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
     start = min(world.at(s, world.first_day(s), 8) for s in world.sites) - dt.timedelta(days=1)
     for n, department in enumerate(published.values()):
         yield command(
-            "department.published",
+            DEPARTMENT_PUBLISHED,
             f"demo-{world.seed}-department-{department.department_id}-v1",
             start + dt.timedelta(minutes=n),
             {
@@ -115,7 +126,7 @@ class Story:
 
     def told(self) -> Iterator[DemoCommand]:
         yield command(
-            "issue.raised",
+            ISSUE_RAISED,
             f"{self.base}-issue",
             self.raised_at,
             {
@@ -156,10 +167,10 @@ class Story:
             if self.agent.left_on is not None and moment.date() >= self.agent.left_on:
                 return  # their open issues went to their team lead
             if rng.random() < ACCEPTED_SHARE or self.replies > 1:
-                yield self._by_author("issue.accepted", "accepted", moment, {})
+                yield self._by_author(ISSUE_ACCEPTED, "accepted", moment, {})
                 break
             yield self._by_author(
-                "issue.rejected", "rejected", moment, {"reason": "That does not solve it."}
+                ISSUE_REJECTED, "rejected", moment, {"reason": "That does not solve it."}
             )
             moment += dt.timedelta(minutes=30)
             escalation_id = rejection_command_id(self.issue_id, self.replies)
@@ -168,13 +179,13 @@ class Story:
         moment += dt.timedelta(hours=rng.randint(1, 24))
         if self.kind == "suggestion" and rng.random() < ADOPTED_SHARE:
             yield self._department(
-                "suggestion.adopted",
+                SUGGESTION_ADOPTED,
                 "adopted",
                 moment,
                 {"adopted_on": moment.date().isoformat(), "note": "Piloted with two teams."},
             )
             moment += dt.timedelta(minutes=5)
-        yield self._department("issue.resolved", "resolved", moment, {"note": "Done."})
+        yield self._department(ISSUE_RESOLVED, "resolved", moment, {"note": "Done."})
 
     def _reply(self, moment: dt.datetime) -> DemoCommand:
         self.replies += 1
@@ -182,7 +193,7 @@ class Story:
         if public and self.title not in self.representatives:
             self.representatives[self.title] = (self.issue_id, self.raised_at)
         return self._department(
-            "issue.replied",
+            ISSUE_REPLIED,
             f"reply-{self.replies}",
             moment,
             {
@@ -197,12 +208,12 @@ class Story:
         if found is None or found[0] == self.issue_id or found[1] >= moment:
             return None
         return self._department(
-            "issue.linked", "linked", moment, {"representative_issue_id": found[0]}
+            ISSUE_LINKED, "linked", moment, {"representative_issue_id": found[0]}
         )
 
     def _escalation(self, reason: str, moment: dt.datetime, command_id: str) -> DemoCommand:
         return command(
-            "issue.escalated", command_id, moment, {"issue_id": self.issue_id, "reason": reason}
+            ISSUE_ESCALATED, command_id, moment, {"issue_id": self.issue_id, "reason": reason}
         )
 
     def _department(

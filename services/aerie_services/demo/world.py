@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_events.calendar import WorkingCalendar
+from aerie_events.rules.calendar import WorkingCalendar
 
 LEAVING_CHANCE = 0.001
 """Per agent and day: about 27 of 300 agents leave over 90 days."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aerie_events.catalog.learning import TRAINING_PASSED
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -25,7 +26,7 @@ class TrainingPassage(AerieAggregate):
     def __init__(self, statement_id: str, employee_id: str, meta: dict, payload: dict) -> None:
         self.employee_id = employee_id
         self.course_id = payload["course_id"]
-        self.remember(meta, "training.passed", 1)
+        self.remember(meta, TRAINING_PASSED, 1)
 
     @classmethod
     def record(

@@ -12,7 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aerie_events.growth.study import study_policy_on
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    MAKEUP_EXAM_FAILED,
+    MAKEUP_EXAM_PASSED,
+    QUIZ_SCORED,
+    STUDY_LOGGED,
+    STUDY_MISSED,
+    STUDY_PLAN_ENDED,
+    STUDY_PLAN_STARTED,
+    TRAINING_ASSIGNED,
+    TRAINING_FAILED,
+    TRAINING_PASSED,
+)
+from aerie_events.rules.growth.study import study_policy_on
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -59,7 +73,7 @@ class LearnerRecord(AerieAggregate):
     # courses
 
     def assign(self, meta: dict, data: dict) -> None:
-        self._recorded(meta=meta, payload=data, kind="training.assigned")
+        self._recorded(meta=meta, payload=data, kind=TRAINING_ASSIGNED)
 
     def pass_course(self, meta: dict, data: dict, today: dt.date, zone: str) -> None:
         not_after(data["passed_on"], "passedOn", today, zone)
@@ -73,13 +87,13 @@ class LearnerRecord(AerieAggregate):
     @event("CoursePassed")
     def _course_passed(self, meta: dict, payload: dict) -> None:
         self.passed.setdefault(payload["course_id"], payload["passed_on"])
-        self.remember(meta, "training.passed", self.version + 1)
+        self.remember(meta, TRAINING_PASSED, self.version + 1)
 
     def fail_course(self, meta: dict, data: dict, today: dt.date, zone: str) -> None:
         not_after(data["failed_on"], "failedOn", today, zone)
         if data["score"] >= data["pass_mark"]:
             raise ScoreAbovePassMark(data["score"], data["pass_mark"])
-        self._recorded(meta=meta, payload=data, kind="training.failed")
+        self._recorded(meta=meta, payload=data, kind=TRAINING_FAILED)
 
     @event("Recorded")
     def _recorded(self, meta: dict, payload: dict, kind: str) -> None:
@@ -114,7 +128,7 @@ class LearnerRecord(AerieAggregate):
     @event("PlanStarted")
     def _plan_started(self, meta: dict, payload: dict) -> None:
         self.plan = {k: payload[k] for k in ("first_day", "last_day", "required_minutes")}
-        self.remember(meta, "study_plan.started", self.version + 1)
+        self.remember(meta, STUDY_PLAN_STARTED, self.version + 1)
 
     def end_plan(self, meta: dict, data: dict) -> None:
         if (
@@ -129,7 +143,7 @@ class LearnerRecord(AerieAggregate):
     def _plan_ended(self, meta: dict, payload: dict) -> None:
         assert self.plan is not None
         self.plan = {**self.plan, "last_day": payload["ended_on"]}
-        self.remember(meta, "study_plan.ended", self.version + 1)
+        self.remember(meta, STUDY_PLAN_ENDED, self.version + 1)
 
     def _plan_on(self, day: dt.date) -> dict[str, Any] | None:
         plan = self.plan
@@ -145,7 +159,7 @@ class LearnerRecord(AerieAggregate):
     def _studied(self, meta: dict, payload: dict) -> None:
         self.minutes[payload["day"]] = self.minutes.get(payload["day"], 0) + payload["minutes"]
         self._forget_old(payload["day"])
-        self.remember(meta, "study.logged", self.version + 1)
+        self.remember(meta, STUDY_LOGGED, self.version + 1)
 
     def score_quiz(self, meta: dict, data: dict, today: dt.date, zone: str) -> None:
         not_after(data["day"], "day", today, zone)
@@ -155,7 +169,7 @@ class LearnerRecord(AerieAggregate):
     def _quiz_scored(self, meta: dict, payload: dict) -> None:
         self.quizzes.setdefault(payload["day"], []).append(payload["score"])
         self._forget_old(payload["day"])
-        self.remember(meta, "quiz.scored", self.version + 1)
+        self.remember(meta, QUIZ_SCORED, self.version + 1)
 
     def _forget_old(self, day: str) -> None:
         horizon = (dt.date.fromisoformat(day) - dt.timedelta(days=STUDY_MEMORY_DAYS)).isoformat()
@@ -188,7 +202,7 @@ class LearnerRecord(AerieAggregate):
     @event("Missed")
     def _missed(self, meta: dict, payload: dict) -> None:
         self.missed.add(payload["day"])
-        self.remember(meta, "study.missed", self.version + 1)
+        self.remember(meta, STUDY_MISSED, self.version + 1)
 
     def take_makeup(self, meta: dict, data: dict, passed: bool, today: dt.date, zone: str) -> None:
         not_after(data["taken_on"], "takenOn", today, zone)
@@ -196,12 +210,12 @@ class LearnerRecord(AerieAggregate):
         if passed:
             self._makeup_passed(meta=meta, payload=data)
         else:
-            self._recorded(meta=meta, payload=data, kind="makeup_exam.failed")
+            self._recorded(meta=meta, payload=data, kind=MAKEUP_EXAM_FAILED)
 
     @event("MakeupPassed")
     def _makeup_passed(self, meta: dict, payload: dict) -> None:
         self.makeups_passed.append(payload["taken_on"])
-        self.remember(meta, "makeup_exam.passed", self.version + 1)
+        self.remember(meta, MAKEUP_EXAM_PASSED, self.version + 1)
 
     def pending_makeup(self) -> list[str]:
         """Missed days no make-up exam passed on or after them clears yet."""
@@ -223,7 +237,7 @@ class LearnerRecord(AerieAggregate):
     def _acceptance_taken(self, meta: dict, payload: dict, passed: bool) -> None:
         self.acceptance[payload["order_id"]] = passed
         self.remember(
-            meta, "acceptance_test.passed" if passed else "acceptance_test.failed", self.version + 1
+            meta, ACCEPTANCE_TEST_PASSED if passed else ACCEPTANCE_TEST_FAILED, self.version + 1
         )
 
 

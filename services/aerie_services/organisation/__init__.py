@@ -1,5 +1,7 @@
 """The organisation bounded context: the company's sites, their zones and calendars."""
 
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.organisation.application import Organisation
 
@@ -13,8 +15,8 @@ CONTEXT = BoundedContext(
     name="organisation",
     application=Organisation,
     handles=(
-        Handles("site.opened", Organisation.open_site, subject="none"),
-        Handles("site.calendar_published", Organisation.publish_calendar, subject="none"),
+        Handles(SITE_OPENED, Organisation.open_site, subject="none"),
+        Handles(SITE_CALENDAR_PUBLISHED, Organisation.publish_calendar, subject="none"),
     ),
     facts={SITE_TIME_ZONE: Organisation.time_zone_of, SITE_CALENDAR: Organisation.calendar_of},
 )

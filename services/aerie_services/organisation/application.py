@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aerie_events.calendar import DEFAULT_ZONE, WorkingCalendar
+from aerie_events.rules.calendar import DEFAULT_ZONE, WorkingCalendar
 
 from aerie_services.base import Command, ContextApplication, Outcome
 from aerie_services.context import Facts

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aerie_events.calendar import DEFAULT_ZONE, WorkingCalendar
+from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
+from aerie_events.rules.calendar import DEFAULT_ZONE, WorkingCalendar
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -28,7 +29,7 @@ class Site(AerieAggregate):
         self.time_zone = payload["time_zone"]
         self.calendar: dict[str, Any] | None = None
         self.calendar_versions: list[str] = []
-        self.remember(meta, "site.opened", 1)
+        self.remember(meta, SITE_OPENED, 1)
 
     @classmethod
     def open(cls, existing: Site | None, meta: dict, payload: dict) -> Site:
@@ -50,7 +51,7 @@ class Site(AerieAggregate):
     def _calendar_published(self, meta: dict, payload: dict) -> None:
         self.calendar = {k: v for k, v in payload.items() if k != "site_id"}
         self.calendar_versions = [*self.calendar_versions, payload["calendar_version"]]
-        self.remember(meta, "site.calendar_published", self.version + 1)
+        self.remember(meta, SITE_CALENDAR_PUBLISHED, self.version + 1)
 
     def working_calendar(self) -> WorkingCalendar:
         """The calendar in force: the latest published, or the default in the site's zone."""

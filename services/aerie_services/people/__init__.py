@@ -1,5 +1,7 @@
 """The people bounded context: the roster."""
 
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.people.application import People
 
@@ -16,13 +18,13 @@ CONTEXT = BoundedContext(
     name="people",
     application=People,
     handles=(
-        Handles("employee.hired", People.hire, takes_site=True),
+        Handles(EMPLOYEE_HIRED, People.hire, takes_site=True),
         Handles(
-            "employee.transferred",
+            EMPLOYEE_TRANSFERRED,
             People.transfer,
             decided_by_domain=frozenset({"from_site_id", "from_team_id"}),
         ),
-        Handles("employee.left", People.record_leaving),
+        Handles(EMPLOYEE_LEFT, People.record_leaving),
     ),
     facts={
         EMPLOYEE_SITE: People.site_of_active,

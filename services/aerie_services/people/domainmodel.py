@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -29,7 +30,7 @@ class Employee(AerieAggregate):
         self.role = payload["role"]
         self.hired_on = payload["hired_on"]
         self.active = True
-        self.remember(meta, "employee.hired", 1)
+        self.remember(meta, EMPLOYEE_HIRED, 1)
 
     @classmethod
     def hire(
@@ -50,7 +51,7 @@ class Employee(AerieAggregate):
     def _transferred(self, meta: dict, payload: dict) -> None:
         self.site_id = payload["to_site_id"]
         self.team_id = payload["to_team_id"]
-        self.remember(meta, "employee.transferred", self.version + 1)
+        self.remember(meta, EMPLOYEE_TRANSFERRED, self.version + 1)
 
     def leave(self, meta: dict, payload: dict) -> None:
         self._require_active()
@@ -59,7 +60,7 @@ class Employee(AerieAggregate):
     @event("Left")
     def _left(self, meta: dict, payload: dict) -> None:
         self.active = False
-        self.remember(meta, "employee.left", self.version + 1)
+        self.remember(meta, EMPLOYEE_LEFT, self.version + 1)
 
     def _require_active(self) -> None:
         if not self.active:

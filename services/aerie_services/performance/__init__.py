@@ -1,6 +1,19 @@
 """The performance bounded context: the growth ladder, daily KPI facts, what energy leads to,
 and team regrouping."""
 
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    EMPLOYEE_REPOSITIONED,
+    ENERGY_REWARDED,
+    KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
+    REGROUPING_ACCEPTED,
+    REGROUPING_PROPOSED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.performance.application import Performance
 
@@ -17,37 +30,35 @@ CONTEXT = BoundedContext(
     name="performance",
     application=Performance,
     handles=(
-        Handles("kpi.recorded", Performance.record_kpi, decided_by_domain=frozenset({"team_id"})),
-        Handles("chick.graduated", Performance.graduate, decided_by_domain=_CRITERIA),
+        Handles(KPI_RECORDED, Performance.record_kpi, decided_by_domain=frozenset({"team_id"})),
+        Handles(CHICK_GRADUATED, Performance.graduate, decided_by_domain=_CRITERIA),
         Handles(
-            "star.promoted",
+            STAR_PROMOTED,
             Performance.promote_star,
             decided_by_domain=_CRITERIA | {"from_star"},
         ),
+        Handles(STAR_DEMOTED, Performance.demote_star, decided_by_domain=_CRITERIA | {"from_star"}),
         Handles(
-            "star.demoted", Performance.demote_star, decided_by_domain=_CRITERIA | {"from_star"}
+            TRACK_CHANGED, Performance.change_track, decided_by_domain=_CRITERIA | {"from_track"}
         ),
         Handles(
-            "track.changed", Performance.change_track, decided_by_domain=_CRITERIA | {"from_track"}
-        ),
-        Handles(
-            "energy.rewarded",
+            ENERGY_REWARDED,
             Performance.reward_energy,
             decided_by_domain=_WEEK | {"reward_amount", "currency"},
         ),
         Handles(
-            "offpost_training.ordered",
+            OFFPOST_TRAINING_ORDERED,
             Performance.order_offpost_training,
             decided_by_domain=_WEEK | {"level", "days", "acceptance_test", "starts_on", "ends_on"},
         ),
         Handles(
-            "employee.repositioned",
+            EMPLOYEE_REPOSITIONED,
             Performance.reposition,
             decided_by_domain=frozenset({"from_track", "window_start", "window_end"}),
         ),
-        Handles("regrouping.proposed", Performance.propose_regrouping, subject="none"),
+        Handles(REGROUPING_PROPOSED, Performance.propose_regrouping, subject="none"),
         Handles(
-            "regrouping.accepted",
+            REGROUPING_ACCEPTED,
             Performance.accept_regrouping,
             subject="none",
             decided_by_domain=frozenset({"site_id", "moves"}),

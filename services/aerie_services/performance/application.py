@@ -7,7 +7,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from aerie_events.growth.policy import Evidence
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+from aerie_events.rules.growth.policy import Evidence
 
 from aerie_services.base import Command, Outcome
 from aerie_services.batching import BatchedDecisions
@@ -26,10 +32,10 @@ from aerie_services.site_days import site_today
 Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
 
 STEP_DAYS = {
-    "chick.graduated": "graduated_on",
-    "star.promoted": "promoted_on",
-    "star.demoted": "demoted_on",
-    "track.changed": "changed_on",
+    CHICK_GRADUATED: "graduated_on",
+    STAR_PROMOTED: "promoted_on",
+    STAR_DEMOTED: "demoted_on",
+    TRACK_CHANGED: "changed_on",
 }
 
 

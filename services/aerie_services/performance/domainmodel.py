@@ -13,10 +13,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from aerie_events.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
-from aerie_events.growth.kpi import KPI_NAMES, DailyKpi
-from aerie_events.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
-from aerie_events.growth.policy import Evidence, ladder_policy_on
+from aerie_events.catalog.performance import (
+    CHICK_GRADUATED,
+    EMPLOYEE_REPOSITIONED,
+    ENERGY_REWARDED,
+    KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
+    STAR_DEMOTED,
+    STAR_PROMOTED,
+    TRACK_CHANGED,
+)
+from aerie_events.rules.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
+from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
+from aerie_events.rules.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -99,7 +109,7 @@ class StarLadder(AerieAggregate):
     def _kpi_recorded(self, meta: dict, payload: dict) -> None:
         self.kpi[payload["day"]] = {k: payload[k] for k in KPI_NAMES}
         self._forget_old_weeks()
-        self.remember(meta, "kpi.recorded", self.version + 1)
+        self.remember(meta, KPI_RECORDED, self.version + 1)
 
     def _forget_old_weeks(self) -> None:
         """Forget the weeks no fact can be added to any more, keeping each one's assessment.
@@ -178,7 +188,7 @@ class StarLadder(AerieAggregate):
     @event("Graduated")
     def _graduated(self, meta: dict, payload: dict) -> None:
         self.graduated = True
-        self.remember(meta, "chick.graduated", self.version + 1)
+        self.remember(meta, CHICK_GRADUATED, self.version + 1)
 
     def promote(
         self,
@@ -210,7 +220,7 @@ class StarLadder(AerieAggregate):
         self.star = payload["to_star"]
         self.graduated = True
         self.level_since = payload["promoted_on"]
-        self.remember(meta, "star.promoted", self.version + 1)
+        self.remember(meta, STAR_PROMOTED, self.version + 1)
 
     def demote(
         self,
@@ -241,7 +251,7 @@ class StarLadder(AerieAggregate):
     def _demoted(self, meta: dict, payload: dict) -> None:
         self.star = payload["to_star"]
         self.level_since = payload["demoted_on"]
-        self.remember(meta, "star.demoted", self.version + 1)
+        self.remember(meta, STAR_DEMOTED, self.version + 1)
 
     def change_track(
         self,
@@ -278,7 +288,7 @@ class StarLadder(AerieAggregate):
         self.track = payload["to_track"]
         self.level_since = payload["changed_on"]
         self.post = None
-        self.remember(meta, "track.changed", self.version + 1)
+        self.remember(meta, TRACK_CHANGED, self.version + 1)
 
     # what the energy leads to (decided by the energy manager, checked here)
 
@@ -309,7 +319,7 @@ class StarLadder(AerieAggregate):
     @event("Rewarded")
     def _rewarded(self, meta: dict, payload: dict) -> None:
         self.weeks_decided[payload["window_start"]] = "reward"
-        self.remember(meta, "energy.rewarded", self.version + 1)
+        self.remember(meta, ENERGY_REWARDED, self.version + 1)
 
     def order_offpost_training(self, meta: dict, data: dict) -> None:
         assessment = self._assessed(data, Consequence.OFFPOST_TRAINING)
@@ -340,7 +350,7 @@ class StarLadder(AerieAggregate):
             "window_end": payload["window_end"],
             "policy_version": meta.get("policy_version"),
         }
-        self.remember(meta, "offpost_training.ordered", self.version + 1)
+        self.remember(meta, OFFPOST_TRAINING_ORDERED, self.version + 1)
 
     def reposition(self, meta: dict, data: dict) -> None:
         order = self.orders.get(data["order_id"])
@@ -361,7 +371,7 @@ class StarLadder(AerieAggregate):
     def _repositioned(self, meta: dict, payload: dict) -> None:
         self.orders[payload["order_id"]]["repositioned"] = True
         self.post = payload["to_post"]
-        self.remember(meta, "employee.repositioned", self.version + 1)
+        self.remember(meta, EMPLOYEE_REPOSITIONED, self.version + 1)
 
 
 def _window(assessment: EnergyAssessment) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from aerie_events.catalog.performance import REGROUPING_ACCEPTED, REGROUPING_PROPOSED
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -65,7 +66,7 @@ class RegroupingProposal(AerieAggregate):
             (a["employee_id"], a["from_team_id"], a["to_team_id"]) for a in payload["assignments"]
         ]
         self.accepted = False
-        self.remember(meta, "regrouping.proposed", 1)
+        self.remember(meta, REGROUPING_PROPOSED, 1)
 
     @classmethod
     def propose(
@@ -105,4 +106,4 @@ class RegroupingProposal(AerieAggregate):
     @event("Accepted")
     def _accepted(self, meta: dict, payload: dict) -> None:
         self.accepted = True
-        self.remember(meta, "regrouping.accepted", self.version + 1)
+        self.remember(meta, REGROUPING_ACCEPTED, self.version + 1)

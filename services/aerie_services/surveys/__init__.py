@@ -1,5 +1,7 @@
 """The surveys bounded context: surveys published, answered under pseudonyms, closed."""
 
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
+
 from aerie_services.context import BoundedContext, Handles
 from aerie_services.surveys.application import Surveys
 
@@ -8,14 +10,14 @@ CONTEXT = BoundedContext(
     application=Surveys,
     handles=(
         Handles(
-            "survey.published",
+            SURVEY_PUBLISHED,
             Surveys.publish_survey,
             subject="none",
             decided_by_domain=frozenset({"closes_at", "scales_version"}),
             event_time="platform",
         ),
         Handles(
-            "survey.answered",
+            SURVEY_ANSWERED,
             Surveys.answer_survey,
             decided_by_domain=frozenset(
                 {"response_id", "revision", "site_id", "team_id", "previous", "anonymous"}
@@ -23,7 +25,7 @@ CONTEXT = BoundedContext(
             event_time="platform",
         ),
         Handles(
-            "survey.closed",
+            SURVEY_CLOSED,
             Surveys.close_survey,
             subject="none",
             decided_by_domain=frozenset({"responses"}),

@@ -12,7 +12,8 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from aerie_events.scales import SCALES_VERSION
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED
+from aerie_events.rules.scales import SCALES_VERSION
 from eventsourcing.persistence import IntegrityError
 from psycopg.sql import SQL, Identifier
 
@@ -140,7 +141,7 @@ class Surveys(ContextApplication):
         try:
             outcome = self._record_answer(survey_id, anonymous, respondent)
         except Unchanged as same:
-            outcome = self._earlier(survey_id, "survey.answered", same.version, position=False)
+            outcome = self._earlier(survey_id, SURVEY_ANSWERED, same.version, position=False)
         return self._receipt(outcome)
 
     def close_survey(self, command: Command, _facts: Facts) -> Outcome:
@@ -150,7 +151,7 @@ class Surveys(ContextApplication):
             existing = self.find(Survey.id_for(survey_id))
             closed_version = existing.closed_version if existing is not None else None
         if closed_version is not None and command.data["reason"] == "scheduled":
-            return self._earlier(survey_id, "survey.closed", closed_version)
+            return self._earlier(survey_id, SURVEY_CLOSED, closed_version)
         meta = command.meta(site_id=None, policy_version=ANONYMITY.version)
 
         def act(survey: Survey | None) -> Survey:

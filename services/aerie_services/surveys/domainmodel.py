@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.fields import FieldProblem
 from eventsourcing.domain import Snapshot, event
 from eventsourcing.utils import get_topic
@@ -80,7 +81,7 @@ class Survey(AerieAggregate):
         self._take_publication(payload)
         self.responses: dict[str, Response] = {}
         self.closed_version: int | None = None
-        self.remember(meta, "survey.published", 1)
+        self.remember(meta, SURVEY_PUBLISHED, 1)
 
     def _take_publication(self, payload: dict) -> None:
         self.survey_id = payload["survey_id"]
@@ -185,7 +186,7 @@ class Survey(AerieAggregate):
             digest=meta["digest"],
             version=version,
         )
-        self.remember(meta, "survey.answered", version)
+        self.remember(meta, SURVEY_ANSWERED, version)
 
     def close(self, meta: dict, data: dict) -> None:
         """Close the survey: no answer or correction is taken after this."""
@@ -200,7 +201,7 @@ class Survey(AerieAggregate):
     @event("Closed")
     def _closed(self, meta: dict, payload: dict) -> None:
         self.closed_version = self.version + 1
-        self.remember(meta, "survey.closed", self.closed_version)
+        self.remember(meta, SURVEY_CLOSED, self.closed_version)
 
     def snapshot_state(self) -> dict[str, Any]:
         """The survey as plain data, for ``SurveySnapshot``.

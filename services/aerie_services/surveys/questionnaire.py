@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aerie_events.fields import FieldProblem
-from aerie_events.scales import ENPS_SCALE, SCALES, Scale
+from aerie_events.rules.scales import ENPS_SCALE, SCALES, Scale
 
 from aerie_services.errors import AnswerOutOfScale, InvalidSurvey
 

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from aerie_events.catalog.voice import ISSUE_ACCEPTED, ISSUE_REJECTED
+
 from aerie_services.base import (
     Command,
     ContextApplication,
@@ -260,7 +262,7 @@ class Voice(ContextApplication):
                 raise UnknownIssue(issue_id)
             issue.check_follower(follower, key if data["anonymous"] else None, self._secret())
             payload = {**data}
-            if command.kind in ("issue.accepted", "issue.rejected"):
+            if command.kind in (ISSUE_ACCEPTED, ISSUE_REJECTED):
                 payload["reply_number"] = issue.replies
             action(issue, self._about(issue, command), payload)
             return issue

@@ -23,7 +23,7 @@ from aerie_services.voice.departments import Department
 
 
 class WorkingTime(Protocol):
-    """What a deadline needs of a site's calendar (``aerie_events.calendar.WorkingCalendar``)."""
+    """What a deadline needs of a site's calendar (``aerie_events.rules.calendar.WorkingCalendar``)."""
 
     def add_working_time(self, start: dt.datetime, span: dt.timedelta) -> dt.datetime: ...
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aerie_events.catalog import MAX_REPLY_MINUTES, PRIORITIES
+from aerie_events.catalog.voice import MAX_REPLY_MINUTES, PRIORITIES
 
 from aerie_services.voice.errors import InvalidDepartment, NoLeadership, UnknownDepartment
 

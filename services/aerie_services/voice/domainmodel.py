@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from aerie_events.escalation import instant
+from aerie_events.catalog.voice import (
+    DEPARTMENT_PUBLISHED,
+    ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
+    ISSUE_ESCALATED,
+    ISSUE_HANDED_OVER,
+    ISSUE_LINKED,
+    ISSUE_RAISED,
+    ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
+    ISSUE_REPLIED,
+    ISSUE_REPRIORITISED,
+    ISSUE_RESOLVED,
+    SUGGESTION_ADOPTED,
+)
+from aerie_events.rules.escalation import instant
 from eventsourcing.domain import event
 
 from aerie_services.base import AerieAggregate, stable_id
@@ -55,7 +70,7 @@ class DepartmentDirectory(AerieAggregate):
     @event("Published")
     def _published(self, meta: dict[str, Any], payload: dict[str, Any]) -> None:
         self.departments[payload["department_id"]] = dict(payload)
-        self.remember(meta, "department.published", self.version + 1)
+        self.remember(meta, DEPARTMENT_PUBLISHED, self.version + 1)
 
 
 def _department(payload: dict[str, Any]) -> Department:
@@ -105,7 +120,7 @@ class Issue(AerieAggregate):
         self.representative = None
         self.adopted_on = None
         self.rejected_at = None
-        self.remember(meta, "issue.raised", 1)
+        self.remember(meta, ISSUE_RAISED, 1)
 
     @classmethod
     def raise_issue(cls, existing: Issue | None, meta: dict, payload: dict) -> Issue:
@@ -249,7 +264,7 @@ class Issue(AerieAggregate):
     @event("HandedOver")
     def _handed_over(self, meta: dict, payload: dict) -> None:
         self.holder = payload["to_employee_id"]
-        self.remember(meta, "issue.handed_over", self.version + 1)
+        self.remember(meta, ISSUE_HANDED_OVER, self.version + 1)
 
     # -- what the events change --------------------------------------------------------------
 
@@ -261,34 +276,34 @@ class Issue(AerieAggregate):
         self.department = payload["to_department"]
         self.reply_due_at = payload["reply_due_at"]
         self.routed_at = meta["occurred_at"]
-        self.remember(meta, "issue.reassigned", self.version + 1)
+        self.remember(meta, ISSUE_REASSIGNED, self.version + 1)
 
     @event("Reprioritised")
     def _reprioritised(self, meta: dict, payload: dict) -> None:
         self.priority = payload["priority"]
         self.reply_due_at = payload["reply_due_at"]
-        self.remember(meta, "issue.reprioritised", self.version + 1)
+        self.remember(meta, ISSUE_REPRIORITISED, self.version + 1)
 
     @event("Replied")
     def _replied(self, meta: dict, payload: dict) -> None:
         self.status = Status.REPLIED.value
         self.replies = payload["reply_number"]
-        self.remember(meta, "issue.replied", self.version + 1)
+        self.remember(meta, ISSUE_REPLIED, self.version + 1)
 
     @event("Accepted")
     def _accepted(self, meta: dict, payload: dict) -> None:
         self.status = Status.ACCEPTED.value
-        self.remember(meta, "issue.accepted", self.version + 1)
+        self.remember(meta, ISSUE_ACCEPTED, self.version + 1)
 
     @event("Rejected")
     def _rejected(self, meta: dict, payload: dict) -> None:
         self.status = Status.REJECTED.value
         self.rejected_at = meta["occurred_at"]
-        self.remember(meta, "issue.rejected", self.version + 1)
+        self.remember(meta, ISSUE_REJECTED, self.version + 1)
 
     @event("Commented")
     def _commented(self, meta: dict, payload: dict) -> None:
-        self.remember(meta, "issue.commented", self.version + 1)
+        self.remember(meta, ISSUE_COMMENTED, self.version + 1)
 
     @event("Escalated")
     def _escalated(self, meta: dict, payload: dict) -> None:
@@ -297,19 +312,19 @@ class Issue(AerieAggregate):
         self.reply_due_at = payload.get("reply_due_at")
         self.routed_at = meta["occurred_at"]
         self.escalations = payload["escalation_number"]
-        self.remember(meta, "issue.escalated", self.version + 1)
+        self.remember(meta, ISSUE_ESCALATED, self.version + 1)
 
     @event("Resolved")
     def _resolved(self, meta: dict, payload: dict) -> None:
         self.status = Status.RESOLVED.value
-        self.remember(meta, "issue.resolved", self.version + 1)
+        self.remember(meta, ISSUE_RESOLVED, self.version + 1)
 
     @event("Linked")
     def _linked(self, meta: dict, payload: dict) -> None:
         self.representative = payload["representative_issue_id"]
-        self.remember(meta, "issue.linked", self.version + 1)
+        self.remember(meta, ISSUE_LINKED, self.version + 1)
 
     @event("Adopted")
     def _adopted(self, meta: dict, payload: dict) -> None:
         self.adopted_on = payload["adopted_on"]
-        self.remember(meta, "suggestion.adopted", self.version + 1)
+        self.remember(meta, SUGGESTION_ADOPTED, self.version + 1)

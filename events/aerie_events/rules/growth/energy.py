@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from aerie_events.growth.kpi import KPI_NAMES, DailyKpi, mean
+from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi, mean
 
 CENTS = Decimal("0.01")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aerie_events.catalog import WEEKDAYS
+from aerie_events.catalog.organisation import WEEKDAYS
 
 DEFAULT_ZONE = "UTC"
 """The zone of a site that was never opened (no ``site.opened`` event names it)."""

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
-from aerie_events.growth.energy import mean_energy
-from aerie_events.growth.kpi import KPI_BY_NAME, DailyKpi, in_window, mean
-from aerie_events.growth.ladder import Standing, Step, StepKind, Track
+from aerie_events.rules.growth.energy import mean_energy
+from aerie_events.rules.growth.kpi import KPI_BY_NAME, DailyKpi, in_window, mean
+from aerie_events.rules.growth.ladder import Standing, Step, StepKind, Track
 
 
 @dataclass(frozen=True)
