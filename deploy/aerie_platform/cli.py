@@ -405,7 +405,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """One projection worker: its share of the partitions (``--index`` or AERIE_WORKER_INDEX)."""
     from aerie_projections.worker import WorkerConfig, create_worker
-    from aerie_services.relay import ensure_topics
+    from aerie_services.platform.relay import ensure_topics
     from faust import Worker
 
     settings, database_url, side = part_side()
@@ -470,7 +470,7 @@ def cmd_ingest(_args: argparse.Namespace) -> int:
     import asyncio
 
     from aerie_gateway.ingest import run_ingest
-    from aerie_services.relay import ensure_topics
+    from aerie_services.platform.relay import ensure_topics
 
     settings, database_url, side = part_side()
     config = compose.ingest_config(settings, database_url)

@@ -18,14 +18,13 @@ from aerie_events.topics import DEAD_LETTER, QUARANTINE
 from aerie_projections.kit import Projection
 from aerie_projections.manager import CommandRequest, ProcessManager
 from aerie_projections.registry import checked
-from aerie_services.base import ContextApplication
-from aerie_services.bus import Aerie
-from aerie_services.committed import CommittedLog
-from aerie_services.context import ContextRegistry
-from aerie_services.eventstore import SharedDatastoreFactory, open_datastore
-from aerie_services.keyring import PostgresKeyRing
-from aerie_services.registry import registry as context_registry
-from aerie_services.relay import (
+from aerie_services.kit.base import ContextApplication
+from aerie_services.kit.bus import Aerie
+from aerie_services.kit.context import ContextRegistry
+from aerie_services.platform.committed import CommittedLog
+from aerie_services.platform.eventstore import SharedDatastoreFactory, open_datastore
+from aerie_services.platform.keyring import PostgresKeyRing
+from aerie_services.platform.relay import (
     DEAD_LETTER_COLUMNS,
     QUARANTINE_COLUMNS,
     STORED_COLUMNS,
@@ -35,7 +34,7 @@ from aerie_services.relay import (
     dead_letter_messages,
     quarantine_messages,
 )
-from aerie_services.storage import (
+from aerie_services.platform.storage import (
     DEAD_LETTER_CHANNEL,
     DEAD_LETTER_TABLE,
     QUARANTINE_CHANNEL,
@@ -43,6 +42,7 @@ from aerie_services.storage import (
     DeadLetters,
     stored_relay_key,
 )
+from aerie_services.registry import registry as context_registry
 from eventsourcing.postgres import PostgresDatastore
 
 from aerie_platform.settings import Settings
@@ -239,7 +239,7 @@ def token_settings(settings: Settings, database_url: str) -> Any:
     from pathlib import Path
 
     from aerie_gateway.identity import TokenSettings
-    from aerie_services.storage import stored_secret
+    from aerie_services.platform.storage import stored_secret
 
     gateway = settings.gateway
     local_key = None
@@ -263,7 +263,7 @@ def link_key(database_url: str) -> bytes:
     import hashlib
     import hmac
 
-    from aerie_services.storage import stored_secret
+    from aerie_services.platform.storage import stored_secret
 
     with psycopg.connect(database_url) as conn:
         secret = stored_secret(conn, "token-signing")

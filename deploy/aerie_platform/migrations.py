@@ -18,7 +18,7 @@ import psycopg
 from aerie_gateway.clients import MIGRATIONS as GATEWAY_TABLES
 from aerie_gateway.ingest import MIGRATIONS as INGEST_TABLES
 from aerie_projections.kit import PLATFORM_MIGRATIONS, READ_SCHEMA, Projection
-from aerie_services.storage import MIGRATIONS as PLATFORM_TABLES
+from aerie_services.platform.storage import MIGRATIONS as PLATFORM_TABLES
 from psycopg import sql
 
 from aerie_platform.compose import WriteSide

@@ -24,8 +24,8 @@ from aerie_events.topics import Topics
 from aerie_projections.kit import QUARANTINE_TABLE, READ_SCHEMA, Projection
 from aerie_projections.rebuild import apply_envelopes
 from aerie_projections.tracking import NOT_SIGNED
-from aerie_services.keyring import PostgresKeyRing
-from aerie_services.relay import STORED_COLUMNS, ContextEvents
+from aerie_services.platform.keyring import PostgresKeyRing
+from aerie_services.platform.relay import STORED_COLUMNS, ContextEvents
 from psycopg import sql
 from psycopg.rows import dict_row
 

@@ -22,10 +22,10 @@ from aerie_events.codec import EventCodec
 from aerie_events.envelope import Envelope
 from aerie_projections.kit import READ_SCHEMA, Projection
 from aerie_projections.rebuild import apply_envelopes, digest, drop_schema
-from aerie_services.committed import CommittedLog
-from aerie_services.keyring import PostgresKeyRing
-from aerie_services.relay import STORED_COLUMNS, ContextEvents
-from aerie_services.storage import HELD_TABLE
+from aerie_services.platform.committed import CommittedLog
+from aerie_services.platform.keyring import PostgresKeyRing
+from aerie_services.platform.relay import STORED_COLUMNS, ContextEvents
+from aerie_services.platform.storage import HELD_TABLE
 
 from aerie_platform.compose import WriteSide
 from aerie_platform.migrations import forget_schema, migrate, projection_steps

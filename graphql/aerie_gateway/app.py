@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from aerie_events.topics import Topics
-from aerie_services.bus import Aerie
+from aerie_services.kit.bus import Aerie
 from cross_web import HTTPException
 from psycopg_pool import AsyncConnectionPool
 from starlette.applications import Starlette

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
-from aerie_services.bus import Aerie
+from aerie_services.kit.bus import Aerie
 from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 from starlette.routing import BaseRoute

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 
 from aerie_gateway.limits import TOKEN_LIMIT_MESSAGE, QueryLimits, token_limit_extensions
 from graphql import GraphQLError

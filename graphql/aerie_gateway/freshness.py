@@ -19,7 +19,7 @@ import psycopg
 from aerie_events.topics import Topics
 from aerie_projections.kit import APPLIED_CHANNEL
 from aerie_projections.positions import Applied, applied_position, read_notice
-from aerie_services.relay import partition_of
+from aerie_services.platform.relay import partition_of
 from psycopg_pool import AsyncConnectionPool
 
 log = logging.getLogger("aerie.gateway")

@@ -30,8 +30,8 @@ from typing import Any
 import orjson
 import psycopg
 from aerie_events.catalog import CATALOG, UnknownEventType
-from aerie_services.bus import Aerie
-from aerie_services.errors import DomainError, InvalidInput
+from aerie_services.kit.bus import Aerie
+from aerie_services.kit.errors import DomainError, InvalidInput
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from psycopg_pool import AsyncConnectionPool
 

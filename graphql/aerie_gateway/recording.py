@@ -18,9 +18,9 @@ import strawberry
 from aerie_events.catalog import CATALOG, UnknownEventType, key_of
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED
 from aerie_projections.profile import queries as profile_queries
-from aerie_services.base import Outcome
-from aerie_services.bus import Aerie
-from aerie_services.errors import DomainError, InvalidInput
+from aerie_services.kit.base import Outcome
+from aerie_services.kit.bus import Aerie
+from aerie_services.kit.errors import DomainError, InvalidInput
 from aerie_services.people import EMPLOYEE_PLACEMENT
 from psycopg_pool import AsyncConnectionPool
 from strawberry.permission import BasePermission

@@ -7,7 +7,7 @@ Adding a context: its package under ``aerie_services/`` ending with
 from __future__ import annotations
 
 from aerie_services import coupons, learning, organisation, people, performance, surveys, voice
-from aerie_services.context import BoundedContext, ContextRegistry
+from aerie_services.kit.context import BoundedContext, ContextRegistry
 
 CONTEXTS: tuple[BoundedContext, ...] = (
     organisation.CONTEXT,

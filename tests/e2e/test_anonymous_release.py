@@ -147,7 +147,7 @@ def assert_numbered_without_gaps(records: list[Record], topic: str, key: bytes) 
 
 
 def relay_key(database_url: str) -> bytes:
-    from aerie_services.storage import stored_relay_key
+    from aerie_services.platform.storage import stored_relay_key
 
     return stored_relay_key(database_url)
 

@@ -27,7 +27,7 @@ from aerie_platform.compose import projections
 from aerie_platform.replay import compare, rebuild
 from aerie_platform.stack import EmbeddedPostgres, ensure_database
 from aerie_services import demo
-from aerie_services.base import event_id_of
+from aerie_services.kit.base import event_id_of
 from eventsourcing.persistence import PersistenceError
 
 from tests.conftest import Platform, wait_until

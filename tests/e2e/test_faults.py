@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 from aerie_projections.tracking import NOT_SIGNED
-from aerie_services.relay import partition_of
+from aerie_services.platform.relay import partition_of
 
 from tests.conftest import Platform, hire, hire_input, new_id, token_for, wait_until
 

@@ -617,7 +617,7 @@ def test_an_admin_cannot_answer_as_anyone_nor_learn_from_trying(
 
 
 def test_an_answers_receipt_counts_nothing_and_shows_no_view(platform: Platform, bus: Any) -> None:
-    from aerie_services.base import event_id_of
+    from aerie_services.kit.base import event_id_of
     from aerie_services.surveys.domainmodel import Survey
 
     from tests.e2e.test_access import publish_open_survey
@@ -675,7 +675,7 @@ def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
     """A survey whose recorded close is seconds away: the survey-closing manager's timer fires
     in the running worker and records the close; its results show; a late answer is refused."""
     from aerie_events.rules.scales import SCALES_VERSION
-    from aerie_services.commands import build_command
+    from aerie_services.kit.inputs import build_command
     from aerie_services.surveys.domainmodel import Survey
     from aerie_services.surveys.policy import ANONYMITY
 

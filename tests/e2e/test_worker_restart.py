@@ -19,7 +19,7 @@ from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.topics import Topics
 from aerie_platform.compose import projections
 from aerie_projections.worker import WATCHDOG_SECONDS, StaticShare
-from aerie_services.relay import partition_of
+from aerie_services.platform.relay import partition_of
 from faust.types import TP
 
 from tests.conftest import Platform, bootstrap_of, hire, new_id, wait_until, write_side

@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from aerie_services.committed import CommittedLog
+from aerie_services.platform.committed import CommittedLog
 
 from tests.conftest import write_side
 

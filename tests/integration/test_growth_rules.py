@@ -19,7 +19,7 @@ from aerie_events.catalog.performance import (
     STAR_DEMOTED,
     STAR_PROMOTED,
 )
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 
 from tests.conftest import hire, new_id
 from tests.growth_support import (

@@ -13,7 +13,7 @@ import pytest
 from aerie_events.catalog import CATALOG
 from aerie_events.catalog.voice import ISSUE_RAISED
 from aerie_events.codec import EventCodec, seal_payload
-from aerie_services.keyring import KEYRING_DDL, PostgresKeyRing, SubjectErased
+from aerie_services.platform.keyring import KEYRING_DDL, PostgresKeyRing, SubjectErased
 from psycopg.rows import dict_row
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

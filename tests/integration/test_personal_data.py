@@ -5,9 +5,9 @@ from typing import Any
 
 import psycopg
 from aerie_events.codec import EventCodec
-from aerie_services.committed import CommittedLog
-from aerie_services.keyring import PostgresKeyRing
-from aerie_services.relay import STORED_COLUMNS, ContextEvents
+from aerie_services.platform.committed import CommittedLog
+from aerie_services.platform.keyring import PostgresKeyRing
+from aerie_services.platform.relay import STORED_COLUMNS, ContextEvents
 
 from tests.conftest import hire, new_id
 

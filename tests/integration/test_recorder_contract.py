@@ -22,7 +22,7 @@ from unittest import TestCase, skip
 
 import psycopg
 import pytest
-from aerie_services.eventstore import (
+from aerie_services.platform.eventstore import (
     AerieRecorder,
     SharedDatastoreFactory,
     SubscriptionNotSupported,

@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
-from aerie_services.base import event_id_of
-from aerie_services.errors import DomainError
+from aerie_services.kit.base import event_id_of
+from aerie_services.kit.errors import DomainError
 from aerie_services.surveys.domainmodel import Survey
 
 from tests.conftest import hire, new_id, write_side

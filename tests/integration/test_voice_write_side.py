@@ -18,7 +18,7 @@ from aerie_events.catalog.voice import (
     ISSUE_RESOLVED,
 )
 from aerie_events.rules.escalation import overdue_command_id
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 
 from tests.conftest import hire, new_id
 

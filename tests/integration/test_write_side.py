@@ -8,7 +8,7 @@ from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 from aerie_events.catalog.performance import STAR_PROMOTED
 from aerie_events.catalog.voice import ISSUE_RAISED
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 
 from tests.conftest import hire, new_id, write_side
 from tests.growth_support import PROMOTED_ON, ready_for_promotion

@@ -44,8 +44,8 @@ from aerie_platform.replay import Progress, rebuild
 from aerie_platform.settings import Settings
 from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 from aerie_services import demo
-from aerie_services.bus import Aerie
-from aerie_services.commands import build_command
+from aerie_services.kit.bus import Aerie
+from aerie_services.kit.inputs import build_command
 from aerie_services.learning.domainmodel import TrainingPassage
 
 from tests.conftest import Platform, token_for, wait_until, write_side

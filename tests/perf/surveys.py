@@ -33,7 +33,7 @@ from aerie_platform.compose import WriteSide
 from aerie_platform.replay import Progress
 from aerie_projections.satisfaction import queries
 from aerie_projections.satisfaction.statistics import ENPS, OVERALL, batch_statistics
-from aerie_services.commands import build_command
+from aerie_services.kit.inputs import build_command
 from aerie_services.surveys.domainmodel import Respondent, Survey, SurveySnapshot
 from aerie_services.surveys.questionnaire import response_pseudonym
 

@@ -38,7 +38,7 @@ from aerie_events.catalog.voice import (
 )
 from aerie_events.topics import Topics
 from aerie_platform.compose import WriteSide
-from aerie_services.commands import build_command
+from aerie_services.kit.inputs import build_command
 from aerie_services.registry import registry
 from aerie_services.voice.domainmodel import Issue
 

@@ -6,16 +6,14 @@ import pytest
 from aerie_events.catalog.coupons import COUPON_GRANTED
 from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
-from aerie_services.base import Command
 from aerie_services.coupons.domainmodel import CouponGrant
-from aerie_services.errors import (
-    CommandIdReused,
-    CouponOverLimit,
-    EmployeeHasLeft,
-    ScoreBelowPassMark,
-)
+from aerie_services.coupons.errors import CouponOverLimit
+from aerie_services.kit.base import Command
+from aerie_services.kit.errors import CommandIdReused
 from aerie_services.learning.domainmodel import TrainingPassage
+from aerie_services.learning.errors import ScoreBelowPassMark
 from aerie_services.people.domainmodel import Employee
+from aerie_services.people.errors import EmployeeHasLeft
 
 
 def command(kind: str, command_id: str = "c1", **data: object) -> Command:

@@ -26,20 +26,17 @@ from aerie_events.catalog.performance import (
     TRACK_CHANGED,
 )
 from aerie_events.rules.growth.policy import Evidence
-from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
-from aerie_services.growth_errors import (
-    AlreadyPassed,
-    AssessmentDiffers,
-    CriteriaUnmet,
-    DateInFuture,
-    InvalidStudyPlan,
-    KpiTooLate,
-    NotAnOrder,
-    NotOnTheLadder,
-    StudyDayMet,
-)
+from aerie_services.kit.errors import AlreadyRecorded, DateInFuture
+from aerie_services.learning.errors import AlreadyPassed, InvalidStudyPlan, NotAnOrder, StudyDayMet
 from aerie_services.learning.record import LearnerRecord
 from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.errors import (
+    AssessmentDiffers,
+    CriteriaUnmet,
+    KpiTooLate,
+    NotOnTheLadder,
+    StarLevelMismatch,
+)
 
 TODAY = dt.date(2026, 4, 1)
 ZONE = "Asia/Shanghai"

@@ -9,7 +9,7 @@ from aerie_projections.handover import MANAGER as HANDOVER
 from aerie_projections.profile import PROJECTION as PROFILE
 from aerie_projections.profile.views import ProfileProjection
 from aerie_projections.registry import ProjectionRegistryError, checked
-from aerie_services.context import ContextRegistry, Handles, RegistryError
+from aerie_services.kit.context import ContextRegistry, Handles, RegistryError
 from aerie_services.registry import CONTEXTS, registry
 
 

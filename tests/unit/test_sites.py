@@ -4,9 +4,10 @@ import datetime as dt
 
 import pytest
 from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
-from aerie_services.base import Command
-from aerie_services.errors import AlreadyRecorded, InvalidCalendar
+from aerie_services.kit.base import Command
+from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.organisation.domainmodel import Site
+from aerie_services.organisation.errors import InvalidCalendar
 
 CALENDAR = {
     "site_id": "site-n",

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
-from aerie_services.errors import (
+from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
+from aerie_services.surveys.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
     NotInSurveyPopulation,
@@ -15,7 +16,6 @@ from aerie_services.errors import (
     SurveyClosed,
     SurveyNotOpen,
 )
-from aerie_services.surveys.domainmodel import Respondent, Survey, Unchanged
 from aerie_services.surveys.questionnaire import keyed_digest, response_pseudonym
 
 KEY = b"k" * 32

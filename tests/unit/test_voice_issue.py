@@ -3,7 +3,7 @@
 from typing import Any
 
 import pytest
-from aerie_services.errors import AlreadyRecorded
+from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
 from aerie_services.voice.errors import (
     FollowUpKeyMismatch,

@@ -13,7 +13,7 @@ from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
 from aerie_events.catalog.performance import REGROUPING_ACCEPTED, REGROUPING_PROPOSED
 from aerie_events.rules.growth.policy import ladder_policy_on
 from aerie_projections.growth import queries as growth
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 from aerie_services.performance import REGROUPING_MOVES
 from aerie_services.performance.regrouping import Candidate, NoProposal, propose_teams
 from strawberry.types import Info

@@ -13,7 +13,7 @@ from typing import Any
 
 import strawberry
 from aerie_projections.escalations import queries as voice
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 from aerie_services.voice.errors import FollowUpKeyMismatch
 from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info

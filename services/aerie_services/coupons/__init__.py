@@ -2,8 +2,8 @@
 
 from aerie_events.catalog.coupons import COUPON_GRANTED
 
-from aerie_services.context import BoundedContext, Handles
 from aerie_services.coupons.application import Coupons
+from aerie_services.kit.context import BoundedContext, Handles
 
 CONTEXT = BoundedContext(
     name="coupons",

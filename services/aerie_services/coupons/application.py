@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aerie_events.rules.coupons import COUPON_LIMITS
 
-from aerie_services.base import Command, ContextApplication, Outcome
-from aerie_services.context import Facts
 from aerie_services.coupons.domainmodel import CouponGrant
+from aerie_services.kit.base import Command, ContextApplication, Outcome
+from aerie_services.kit.context import Facts
 from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.performance import EMPLOYEE_STAR
 

@@ -8,8 +8,9 @@ from typing import Any
 from aerie_events.catalog.coupons import COUPON_GRANTED
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, CouponOverLimit
+from aerie_services.coupons.errors import CouponOverLimit
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
 
 
 class CouponGrant(AerieAggregate):

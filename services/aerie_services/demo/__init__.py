@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from aerie_services.bus import Aerie
 from aerie_services.demo import coupons, learning, performance, roster, surveys, voice
 from aerie_services.demo.world import (
     SITE_IDS,
@@ -28,6 +27,7 @@ from aerie_services.demo.world import (
     lead_id,
     team_of,
 )
+from aerie_services.kit.bus import Aerie
 
 PARTS: tuple[ModuleType, ...] = (roster, learning, performance, voice, coupons, surveys)
 """Each part's ``commands(world, rng)``; at the same instant an earlier part goes first."""

@@ -15,7 +15,7 @@ from aerie_events.catalog.learning import (
     TRAINING_PASSED,
 )
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.learning.application import Learning
 
 EMPLOYEE_COURSES = "employee.courses_passed"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aerie_services.base import Command, Outcome
-from aerie_services.batching import BatchedDecisions
-from aerie_services.context import Facts
+from aerie_services.kit.base import Command, Outcome
+from aerie_services.kit.batching import BatchedDecisions
+from aerie_services.kit.context import Facts
+from aerie_services.kit.site_days import site_today
 from aerie_services.learning.record import LearnerRecord
 from aerie_services.people import EMPLOYEE_SITE
-from aerie_services.site_days import site_today
 
 
 class Learning(BatchedDecisions):

@@ -7,8 +7,9 @@ from typing import Any
 from aerie_events.catalog.learning import TRAINING_PASSED
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, ScoreBelowPassMark
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
+from aerie_services.learning.errors import ScoreBelowPassMark
 
 
 class TrainingPassage(AerieAggregate):

@@ -29,16 +29,17 @@ from aerie_events.catalog.learning import (
 from aerie_events.rules.growth.study import study_policy_on
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, ScoreBelowPassMark
-from aerie_services.growth_errors import (
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
+from aerie_services.kit.site_days import not_after
+from aerie_services.learning.errors import (
     AlreadyPassed,
     InvalidStudyPlan,
     NoStudyPlan,
     ScoreAbovePassMark,
+    ScoreBelowPassMark,
     StudyDayMet,
 )
-from aerie_services.site_days import not_after
 
 STUDY_MEMORY_DAYS = 100
 """Days of study minutes and quiz scores the record keeps (plans last at most 92 days)."""

@@ -2,7 +2,7 @@
 
 from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.organisation.application import Organisation
 
 SITE_TIME_ZONE = "site.time_zone"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aerie_events.rules.calendar import DEFAULT_ZONE, WorkingCalendar
 
-from aerie_services.base import Command, ContextApplication, Outcome
-from aerie_services.context import Facts
-from aerie_services.errors import UnknownSite
+from aerie_services.kit.base import Command, ContextApplication, Outcome
+from aerie_services.kit.context import Facts
 from aerie_services.organisation.domainmodel import Site
+from aerie_services.organisation.errors import UnknownSite
 
 
 class Organisation(ContextApplication):

@@ -8,8 +8,9 @@ from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPEN
 from aerie_events.rules.calendar import DEFAULT_ZONE, WorkingCalendar
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, InvalidCalendar
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
+from aerie_services.organisation.errors import InvalidCalendar
 
 
 class Site(AerieAggregate):

@@ -2,7 +2,7 @@
 
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.people.application import People
 
 EMPLOYEE_SITE = "employee.site"

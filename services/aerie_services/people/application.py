@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aerie_services.base import Command, ContextApplication, Outcome
-from aerie_services.errors import EmployeeHasLeft, UnknownEmployee
+from aerie_services.kit.base import Command, ContextApplication, Outcome
 from aerie_services.people.domainmodel import Employee
+from aerie_services.people.errors import EmployeeHasLeft, UnknownEmployee
 
 
 class People(ContextApplication):

@@ -7,8 +7,8 @@ from typing import Any
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import EmployeeAlreadyHired, EmployeeHasLeft, NotATransfer
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.people.errors import EmployeeAlreadyHired, EmployeeHasLeft, NotATransfer
 
 
 class Employee(AerieAggregate):

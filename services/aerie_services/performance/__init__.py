@@ -14,7 +14,7 @@ from aerie_events.catalog.performance import (
     TRACK_CHANGED,
 )
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.performance.application import Performance
 
 EMPLOYEE_STAR = "employee.star"

@@ -15,9 +15,10 @@ from aerie_events.catalog.performance import (
 )
 from aerie_events.rules.growth.policy import Evidence
 
-from aerie_services.base import Command, Outcome
-from aerie_services.batching import BatchedDecisions
-from aerie_services.context import Facts
+from aerie_services.kit.base import Command, Outcome
+from aerie_services.kit.batching import BatchedDecisions
+from aerie_services.kit.context import Facts
+from aerie_services.kit.site_days import site_today
 from aerie_services.learning import EMPLOYEE_COURSES
 from aerie_services.people import EMPLOYEE_HIRED_ON, EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.performance.domainmodel import StarLadder
@@ -27,7 +28,6 @@ from aerie_services.performance.proposals import (
     StaleProposal,
     UnknownProposal,
 )
-from aerie_services.site_days import site_today
 
 Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
 

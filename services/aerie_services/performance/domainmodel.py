@@ -29,16 +29,17 @@ from aerie_events.rules.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Ste
 from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, StarLevelMismatch
-from aerie_services.growth_errors import (
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
+from aerie_services.kit.site_days import not_after
+from aerie_services.learning.errors import NotAnOrder
+from aerie_services.performance.errors import (
     AssessmentDiffers,
     CriteriaUnmet,
     KpiTooLate,
-    NotAnOrder,
     NotOnTheLadder,
+    StarLevelMismatch,
 )
-from aerie_services.site_days import not_after
 
 STEP_FIELDS = {
     StepKind.GRADUATE: ("graduatedOn", "graduatedOn"),

@@ -8,8 +8,8 @@ from typing import Any
 from aerie_events.catalog.performance import REGROUPING_ACCEPTED, REGROUPING_PROPOSED
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, DomainError
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded, DomainError
 
 
 class UnknownProposal(DomainError):

@@ -2,7 +2,7 @@
 
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.surveys.application import Surveys
 
 CONTEXT = BoundedContext(

@@ -17,7 +17,7 @@ from aerie_events.rules.scales import SCALES_VERSION
 from eventsourcing.persistence import IntegrityError
 from psycopg.sql import SQL, Identifier
 
-from aerie_services.base import (
+from aerie_services.kit.base import (
     Command,
     ContextApplication,
     Outcome,
@@ -25,12 +25,13 @@ from aerie_services.base import (
     require_oneself,
     to_the_hour,
 )
-from aerie_services.context import Facts
-from aerie_services.errors import Conflict, DomainError, NotOneself, UnknownSurvey
+from aerie_services.kit.context import Facts
+from aerie_services.kit.errors import Conflict, DomainError, NotOneself
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
-from aerie_services.storage import stored_secret
+from aerie_services.platform.storage import stored_secret
 from aerie_services.surveys.domainmodel import Respondent, Survey, SurveySnapshot, Unchanged
+from aerie_services.surveys.errors import UnknownSurvey
 from aerie_services.surveys.policy import ANONYMITY
 from aerie_services.surveys.questionnaire import (
     Window,

@@ -22,8 +22,8 @@ from aerie_events.fields import FieldProblem
 from eventsourcing.domain import Snapshot, event
 from eventsourcing.utils import get_topic
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import (
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.surveys.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
     NotInSurveyPopulation,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from aerie_events.fields import FieldProblem
 
-from aerie_services.errors import InvalidSurvey
+from aerie_services.surveys.errors import InvalidSurvey
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from typing import Any
 from aerie_events.fields import FieldProblem
 from aerie_events.rules.scales import ENPS_SCALE, SCALES, Scale
 
-from aerie_services.errors import AnswerOutOfScale, InvalidSurvey
+from aerie_services.surveys.errors import AnswerOutOfScale, InvalidSurvey
 
 ROLES = ("driver", "overall", "enps")
 MAX_QUESTIONS = 40

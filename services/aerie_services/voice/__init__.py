@@ -22,7 +22,7 @@ from aerie_events.catalog.voice import (
     SUGGESTION_ADOPTED,
 )
 
-from aerie_services.context import BoundedContext, Handles
+from aerie_services.kit.context import BoundedContext, Handles
 from aerie_services.voice.application import Voice
 
 ISSUE_DEPARTMENT = "issue.department"

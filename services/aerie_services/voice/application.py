@@ -10,22 +10,21 @@ from typing import Any
 
 from aerie_events.catalog.voice import ISSUE_ACCEPTED, ISSUE_REJECTED
 
-from aerie_services.base import (
+from aerie_services.kit.base import (
     Command,
     ContextApplication,
     Outcome,
     require_oneself,
     to_the_hour,
 )
-from aerie_services.context import Facts
-from aerie_services.errors import UnknownIssue
+from aerie_services.kit.context import Facts
 from aerie_services.organisation import SITE_CALENDAR
 from aerie_services.people import EMPLOYEE_SITE
-from aerie_services.storage import stored_secret
+from aerie_services.platform.storage import stored_secret
 from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Directory
 from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
-from aerie_services.voice.errors import FollowUpKeyMismatch
+from aerie_services.voice.errors import FollowUpKeyMismatch, UnknownIssue
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
 ANONYMOUS_ACTOR = {"kind": "employee", "id": "anonymous"}

@@ -22,10 +22,11 @@ from aerie_events.catalog.voice import (
 from aerie_events.rules.escalation import instant
 from eventsourcing.domain import event
 
-from aerie_services.base import AerieAggregate, stable_id
-from aerie_services.errors import AlreadyRecorded, CannotHandOver
+from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.voice.departments import Department, Directory
 from aerie_services.voice.errors import (
+    CannotHandOver,
     FollowUpKeyMismatch,
     InvalidLink,
     NotASuggestion,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
 
 
 class TransitionNotAllowed(DomainError):
@@ -147,3 +147,29 @@ _PAST = {
 
 def _past(action: str) -> str:
     return _PAST.get(action, action)
+
+
+class UnknownIssue(DomainError):
+    """No such issue; or, with ``holder``, none that employee holds (a hand-over's)."""
+
+    code = "UNKNOWN_ISSUE"
+
+    def __init__(self, issue_id: str, holder: str | None = None) -> None:
+        if holder is None:
+            message = f"no issue {issue_id!r} has been raised"
+            allowed = "the id of a raised issue (an anonymous one's as its author was told)"
+        else:
+            message = f"no open issue {issue_id!r} is held by {holder!r}"
+            allowed = "the id of a named issue the employee holds"
+        super().__init__(message, field="issueId", allowed=allowed)
+
+
+class CannotHandOver(DomainError):
+    code = "CANNOT_HAND_OVER"
+
+    def __init__(self, issue_id: str, why: str) -> None:
+        super().__init__(
+            f"issue {issue_id!r} cannot be handed over: {why}",
+            field="issueId",
+            allowed="an open, named issue, to someone other than its holder",
+        )

@@ -51,11 +51,11 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row, tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from aerie_services.committed import CommittedLog
-from aerie_services.errors import CommandIdReused
-from aerie_services.storage import COMMAND_IDS_CONSTRAINT, COMMAND_IDS_TABLE
+from aerie_services.kit.errors import CommandIdReused
+from aerie_services.platform.committed import CommittedLog
+from aerie_services.platform.storage import COMMAND_IDS_CONSTRAINT, COMMAND_IDS_TABLE
 
-RECORDER_TOPIC = "aerie_services.eventstore:AerieRecorder"
+RECORDER_TOPIC = "aerie_services.platform.eventstore:AerieRecorder"
 
 NOTIFICATION_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
 TOPIC_SCAN_ROWS = 500  # rows read per round trip while filtering by topic
@@ -274,7 +274,7 @@ class AerieRecorder(PostgresApplicationRecorder):
         raise SubscriptionNotSupported(
             f"{type(self).__name__} does not offer subscribe(): notification ids of "
             f"{self.events_table_name!r} can commit out of order. Read the log through "
-            "aerie_services.committed.CommittedLog (or poll select_notifications, which "
+            "aerie_services.platform.committed.CommittedLog (or poll select_notifications, which "
             "returns only the committed prefix) and wait on LISTEN "
             f"{self.channel_name!r} for new events."
         )

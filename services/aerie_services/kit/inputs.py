@@ -12,7 +12,7 @@ from typing import Any
 from aerie_events.catalog import event_type
 from aerie_events.fields import ID_PATTERN, Field, FieldProblem, PayloadInvalid, clean_payload
 
-from aerie_services.base import Command, utc_now_iso
+from aerie_services.kit.base import Command, utc_now_iso
 
 _COMMAND_ID = {
     "command_id": Field("id", "Idempotency key: a retry with the same id records nothing new."),

@@ -16,11 +16,11 @@ from typing import Any
 from aerie_events.catalog import UnknownEventType, key_of
 from aerie_events.fields import PayloadInvalid
 
-from aerie_services.base import Command, ContextApplication, Deferred, Outcome
-from aerie_services.commands import build_command
-from aerie_services.context import ContextRegistry, Facts, Handles
-from aerie_services.errors import DomainError, InvalidInput
-from aerie_services.storage import DeadLetters
+from aerie_services.kit.base import Command, ContextApplication, Deferred, Outcome
+from aerie_services.kit.context import ContextRegistry, Facts, Handles
+from aerie_services.kit.errors import DomainError, InvalidInput
+from aerie_services.kit.inputs import build_command
+from aerie_services.platform.storage import DeadLetters
 
 
 class Aerie:

@@ -31,7 +31,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from aerie_services.errors import CommandIdReused, Conflict, DomainError, NotOneself
+from aerie_services.kit.errors import CommandIdReused, Conflict, DomainError, NotOneself
 
 AERIE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:aerie")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from aerie_services.keyring import KEYRING_DDL
+from aerie_services.platform.keyring import KEYRING_DDL
 
 QUARANTINE_TABLE = "aerie_quarantine"
 HELD_TABLE = "aerie_relay_held"

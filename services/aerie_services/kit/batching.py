@@ -21,7 +21,14 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from aerie_services.base import SAVE_CHUNK, Command, ContextApplication, Decision, Deferred, Outcome
+from aerie_services.kit.base import (
+    SAVE_CHUNK,
+    Command,
+    ContextApplication,
+    Decision,
+    Deferred,
+    Outcome,
+)
 
 
 @dataclass

@@ -6,8 +6,8 @@ import datetime as dt
 
 from aerie_events.rules.calendar import WorkingCalendar
 
-from aerie_services.context import Facts
-from aerie_services.growth_errors import DateInFuture
+from aerie_services.kit.context import Facts
+from aerie_services.kit.errors import DateInFuture
 from aerie_services.organisation import SITE_TIME_ZONE
 
 

@@ -1,8 +1,7 @@
-"""Named domain errors of the growth paths: the ladder, KPIs, energy decisions, learning.
+"""Refusals of the growth ladder, the KPI facts and the energy decisions.
 
-Each names the field at fault, what was wrong and what is allowed; a step
-whose criteria are not met names every unmet criterion with its required and
-its actual value (``criteria`` holds them all, met or not).
+A step whose criteria are not met names every unmet criterion with its required and its
+actual value (``criteria`` holds them all, met or not).
 """
 
 from __future__ import annotations
@@ -12,7 +11,18 @@ from typing import Any
 
 from aerie_events.fields import FieldProblem
 
-from aerie_services.errors import DomainError
+from aerie_services.kit.errors import DomainError
+
+
+class StarLevelMismatch(DomainError):
+    code = "STAR_LEVEL_MISMATCH"
+
+    def __init__(self, current: int, to_star: int) -> None:
+        super().__init__(
+            f"a promotion goes one star up: the agent is at {current} stars, not {to_star - 1}",
+            field="toStar",
+            allowed=f"{current + 1}" if current < 5 else "nothing: 5 stars is the top",
+        )
 
 
 class CriteriaUnmet(DomainError):
@@ -63,17 +73,6 @@ class NotOnTheLadder(DomainError):
         super().__init__(message, field=field, allowed=allowed)
 
 
-class DateInFuture(DomainError):
-    code = "DATE_IN_FUTURE"
-
-    def __init__(self, field: str, day: str, today: str, zone: str) -> None:
-        super().__init__(
-            f"{day} is after today ({today}) at the site ({zone})",
-            field=field,
-            allowed=f"a day up to {today}, the site's date today",
-        )
-
-
 class KpiTooLate(DomainError):
     code = "KPI_TOO_LATE"
 
@@ -96,66 +95,4 @@ class AssessmentDiffers(DomainError):
             f"the week's KPI facts lead to {found}, not to {asked}",
             field="windowStart",
             allowed=f"the decision the week's energy leads to ({found})",
-        )
-
-
-class AlreadyPassed(DomainError):
-    code = "ALREADY_PASSED"
-
-    def __init__(self, course_id: str, passed_on: str) -> None:
-        super().__init__(
-            f"course {course_id!r} was already passed on {passed_on}",
-            field="retake",
-            allowed="true, when this pass is a retake of the course",
-        )
-
-
-class NoStudyPlan(DomainError):
-    code = "NO_STUDY_PLAN"
-
-    def __init__(self, day: str) -> None:
-        super().__init__(
-            f"no study plan runs on {day}",
-            field="day",
-            allowed="a day of the employee's running study plan",
-        )
-
-
-class StudyDayMet(DomainError):
-    code = "STUDY_DAY_MET"
-
-    def __init__(self, day: str) -> None:
-        super().__init__(
-            f"the required study of {day} was met",
-            field="day",
-            allowed="a day whose required study was missed",
-        )
-
-
-class InvalidStudyPlan(DomainError):
-    code = "INVALID_STUDY_PLAN"
-
-    def __init__(self, field: str, problem: str, allowed: str) -> None:
-        super().__init__(f"the study plan {problem}", field=field, allowed=allowed)
-
-
-class NotAnOrder(DomainError):
-    code = "UNKNOWN_ORDER"
-
-    def __init__(self, order_id: str, why: str) -> None:
-        super().__init__(
-            f"off-post training order {order_id!r} {why}",
-            field="orderId",
-            allowed="an off-post training order with an acceptance test, not re-positioned yet",
-        )
-
-
-class ScoreAbovePassMark(DomainError):
-    code = "SCORE_NOT_BELOW_PASS_MARK"
-
-    def __init__(self, score: int, pass_mark: int) -> None:
-        super().__init__(
-            f"a score of {score} reaches the pass mark {pass_mark}: that is a pass",
-            field="score",
-            allowed=f"a score under {pass_mark}",
         )

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from aerie_events.catalog import CATALOG
 
-from aerie_services.base import Command, ContextApplication, Outcome
+from aerie_services.kit.base import Command, ContextApplication, Outcome
 
 UseCase = Callable[[Any, Command, "Facts"], Outcome]
 """``(application, command, facts) -> Outcome``: load, act, save."""

@@ -48,9 +48,9 @@ from kafka.partitioner.default import murmur2
 from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 
-from aerie_services.base import event_id_of, to_the_hour
-from aerie_services.committed import CommittedLog
-from aerie_services.storage import HELD_TABLE, QUARANTINE_TABLE
+from aerie_services.kit.base import event_id_of, to_the_hour
+from aerie_services.platform.committed import CommittedLog
+from aerie_services.platform.storage import HELD_TABLE, QUARANTINE_TABLE
 
 log = logging.getLogger("aerie.relay")
 
