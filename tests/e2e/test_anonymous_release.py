@@ -326,7 +326,7 @@ def test_a_release_numbered_before_a_crash_goes_out_under_those_numbers_once(
     first = relay()
     first.catch_up()
     time.sleep(window_end(time.time()) - time.time() + 0.1)
-    assert first.release_due() == 1  # numbered, then the relay dies before sending
+    assert first.hold.release_due() == 1  # numbered, then the relay dies before sending
 
     first.close()
     again = relay()
