@@ -90,7 +90,25 @@ def write_side(database_url: str, settings: Settings | None = None) -> WriteSide
         for name, context in registry.contexts.items()
     }
     bus = Aerie(registry, apps, DeadLetters(database_url))
+    provide_read_facts(bus, datastore)
     return WriteSide(datastore, keys, registry, bus)
+
+
+def provide_read_facts(bus: Aerie, datastore: Any) -> None:
+    """Answer the facts contexts read from read models, from the projections that keep them."""
+    from aerie_projections.registry import PROJECTIONS
+
+    for projection in PROJECTIONS:
+        for fact, reader in projection.answers.items():
+            bus.facts.provide(fact, read_with(datastore, reader))
+
+
+def read_with(datastore: Any, reader: Any) -> Any:
+    def ask(key: Any) -> Any:
+        with datastore.get_connection() as conn:
+            return reader(conn, key)
+
+    return ask
 
 
 def platform_sources(settings: Settings) -> list[Source]:

@@ -74,6 +74,9 @@ class Field:
     """At most this many items in a list (kind ``list``)."""
     fields: Mapping[str, Field] | None = None
     """A record's own fields (kind ``record``); only top-level fields can be personal."""
+    name: str | None = None
+    """A record's name where it needs one of its own (its GraphQL input type), e.g.
+    ``SurveyQuestion``; by default the name of the field that holds it."""
 
     def allowed(self) -> str:
         """Say, for a person, what values this field accepts."""

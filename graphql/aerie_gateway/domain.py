@@ -1,11 +1,13 @@
 """How a capability plugs into the gateway: it declares its GraphQL part once.
 
 A gateway domain's package ends with one ``DOMAIN = GatewayDomain(...)``: the
-strawberry types whose fields join ``Query`` and ``Mutation``, the rule of
-each field it adds (``permissions.py`` refuses a schema with a field without
-one), who may record each event type it writes, which event type each of its
-mutations records, and any HTTP routes of its own (a printable page, a
-chart). ``registry.py`` lists the domains.
+strawberry types whose fields join ``Query``, the rule of each field it adds
+(``permissions.py`` refuses a schema with a field without one), the answers of
+its commands richer than a ``CommandResult``, and any HTTP routes of its own (a
+printable page, a chart). ``registry.py`` lists the domains.
+
+Its mutations are not written here: each command declared on the write side
+becomes one (``commands.py``), with its input type and its permission.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from starlette.requests import Request
 from starlette.routing import BaseRoute
 
+from aerie_gateway.commands import Answer
 from aerie_gateway.identity import Identity
 from aerie_gateway.permissions import Rule
 
@@ -50,13 +53,10 @@ class GatewayDomain:
     """Rules of the fields with a rule of their own, as ``Type.field``."""
     as_parent: Mapping[str, str] = field(default_factory=dict)
     """``Type -> "fieldA fieldB"``: fields whoever may read the object may read."""
-    writes: Mapping[str, Rule] = field(default_factory=dict)
-    """Event type -> who may record it."""
     mutations: Mapping[str, str | None] = field(default_factory=dict)
-    """Mutation -> the event type it records (None: the type it is given)."""
+    """Its own mutations (``mutation``'s fields, not derived from a command) -> the command
+    kind each records (None: the kind it is given, as ``publishEvent``)."""
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    """Command kind -> its mutation's answer, where it is more than a ``CommandResult``."""
     routes: Callable[[GatewayServices], list[BaseRoute]] | None = None
     """HTTP routes of the domain's own, built once per gateway process."""
-
-    def __post_init__(self) -> None:
-        if self.mutations and self.mutation is None:
-            raise RuntimeError(f"gateway domain {self.name!r} maps mutations but has none")

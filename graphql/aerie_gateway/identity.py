@@ -19,36 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from aerie_services.kit.access import CLIENT_ROLES, ROLES, SCOPE_CLAIMS, Identity
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 log = logging.getLogger("aerie.gateway")
 
-ROLES: dict[str, str] = {
-    "agent": "their own record",
-    "team_lead": "their own team",
-    "site_manager": "their own site",
-    "responder": "their own department's issues",
-    "qa": "coupon and quality data of the company",
-    "hr": "the whole company (HR and leadership)",
-    "analyst": "aggregates only, behind the anonymity threshold",
-    "auditor": "the history of every event",
-    "site_publisher": "writes for its own site only",
-    "hris": "roster events (hires, transfers, leavers)",
-    "lms": "learning events",
-    "admin": "everything",
-}
-"""Every role, with the scope it reaches."""
-
-SCOPE_CLAIMS: dict[str, tuple[str, ...]] = {
-    "team_lead": ("site", "team"),
-    "site_manager": ("site",),
-    "responder": ("department",),
-    "site_publisher": ("site",),
-}
-"""The claims a role's token must carry besides ``sub``."""
-
-CLIENT_ROLES = ("site_publisher", "hris", "lms")
-"""Roles an integration client may hold."""
 
 VERIFIED_TOKENS_KEPT = 10_000
 """Tokens whose verification is remembered per process (least recently used go first)."""
@@ -66,50 +41,6 @@ class Unauthenticated(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A verified caller: subject, role and the scope its role reaches."""
-
-    subject: str
-    role: str
-    site: str | None = None
-    team: str | None = None
-    department: str | None = None
-    client: str | None = None
-    token_id: str | None = None
-
-    @property
-    def actor(self) -> dict[str, str]:
-        """The event envelope's ``actor``: who did it, recorded from the identity."""
-        actor = {"kind": "integration" if self.client else "person", "id": self.subject}
-        actor["role"] = self.role
-        if self.client:
-            actor["client"] = self.client
-        return actor
-
-    @property
-    def source(self) -> dict[str, str]:
-        """The event envelope's ``source``: the channel, and the client when there is one."""
-        return {"system": "graphql", **({"client": self.client} if self.client else {})}
-
-    @property
-    def limit_key(self) -> str:
-        """Whose budget a request counts against (one per client, one per person)."""
-        return f"client:{self.client}" if self.client else f"subject:{self.subject}"
-
-    def describe(self) -> str:
-        scope = ", ".join(
-            f"{name} {value}"
-            for name, value in (
-                ("site", self.site),
-                ("team", self.team),
-                ("department", self.department),
-            )
-            if value
-        )
-        return f"{self.role} {self.subject}" + (f" ({scope})" if scope else "")
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Each message is one command, as ``publishEvent`` takes it: a JSON object with
 carries a bearer token (``Bearer <token>``: a client's token from ``POST
 /token``, or one ``aerie token --client ID`` signs). It goes through the same
 door as GraphQL: the token is verified, the caller's role must reach the
-target (``permissions.WRITES``), and the command path checks and records it
+target (the command's declaration: ``Aerie.authorize``), and the command path checks and records it
 with the token's actor.
 
 Nothing is dropped in silence: a message that cannot be read, carries no
@@ -30,20 +30,16 @@ from typing import Any
 import orjson
 import psycopg
 from aerie_events.catalog import CATALOG, UnknownEventType
+from aerie_services.kit.access import Forbidden
 from aerie_services.kit.bus import Aerie
 from aerie_services.kit.errors import DomainError, InvalidInput
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from psycopg_pool import AsyncConnectionPool
 
-from aerie_gateway import registry
 from aerie_gateway.guard import Authenticator
 from aerie_gateway.identity import Identity, TokenSettings, TokenVerifier, Unauthenticated
-from aerie_gateway.recording import WriteServices, authorize_write
-from graphql import GraphQLError
 
 log = logging.getLogger("aerie.ingest")
-DOMAINS = registry.DOMAINS
-"""The gateway's domains: importing them installs who may record what (``WRITES``)."""
 
 AUTHORIZATION = "authorization"
 MESSAGE_FIELDS = {
@@ -144,7 +140,7 @@ class Door:
     def __init__(self, bus: Aerie, authenticator: Authenticator, pool: AsyncConnectionPool):
         self.bus = bus
         self.authenticator = authenticator
-        self.services = WriteServices(bus, pool)
+        self.pool = pool
 
     async def admit(self, delivery: Delivery) -> str:
         """Record the message's command; say what became of it (``recorded``, a code...).
@@ -196,14 +192,10 @@ class Door:
         data = inputs.get("data")
         flat = {**(data if isinstance(data, dict) else {}), **inputs}
         try:
-            await authorize_write(identity, kind, flat, self.services)
-        except GraphQLError as refused:
-            extensions = refused.extensions or {}
+            await asyncio.to_thread(self.bus.authorize, identity, kind, flat)
+        except Forbidden as refused:
             raise NotAdmitted(
-                str(extensions.get("code", "FORBIDDEN")),
-                refused.message,
-                "authorization",
-                str(extensions.get("needed", "")),
+                refused.code, refused.message, "authorization", refused.details["needed"]
             ) from None
 
 

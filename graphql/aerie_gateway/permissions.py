@@ -1,190 +1,91 @@
-"""The one policy module: who may read each field and record each kind of event.
+"""The one policy of reads: who may read each field of the schema.
 
 Every field of the schema has an entry in ``FIELDS`` (a check at start and a
 matrix test over the whole schema fail on a field without one). An entry
-names the roles that may use the field and how far each reaches:
+names the roles that may use the field and how far each reaches (the scopes
+of ``aerie_services.kit.access``: ``SELF``, ``TEAM``, ``SITE``, ``DEPARTMENT``,
+``COMPANY``). ``AS_PARENT`` marks a field anyone who may read its object may read.
 
-- ``SELF``: the caller's own record (the token's subject is the employee);
-- ``TEAM`` / ``SITE``: employees of the caller's team / site;
-- ``DEPARTMENT``: the caller's department's issues;
-- ``COMPANY``: everyone.
-
-``AS_PARENT`` marks a field anyone who may read its object may read.
-Writes are declared per event type in ``WRITES``; each mutation records one
-type, ``publishEvent`` the type it is given. Each capability declares the
-rules of what it adds in its gateway domain (``domain.GatewayDomain``), and
-``registry.py`` installs them here, refusing anything declared twice. A refusal is ``FORBIDDEN`` and
-says what the caller's role reaches, the same whether the target exists in
-another scope or not at all.
+Writes are not declared here: each command's declaration on the write side
+(``Handles.may`` and ``Handles.target``) says who may record it, for every
+channel alike, and each mutation derived from it checks the caller with
+``Aerie.authorize``. A refusal is ``FORBIDDEN`` and says what the caller's role
+reaches, the same whether the target exists in another scope or not at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
+from aerie_services.kit import access
+from aerie_services.kit.access import (
+    COMPANY,
+    DEPARTMENT,
+    PEOPLE,
+    SELF,
+    SITE,
+    TEAM,
+    Forbidden,
+    Identity,
+    Placement,
+    Rule,
+    Scope,
+    for_people,
+    grants,
+    only_oneself,
+    reaches,
+)
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
-from aerie_gateway.identity import CLIENT_ROLES, ROLES, Identity
 from graphql import GraphQLError
-
-
-class Scope(StrEnum):
-    SELF = "self"
-    TEAM = "team"
-    SITE = "site"
-    DEPARTMENT = "department"
-    COMPANY = "company"
-
-
-SELF, TEAM, SITE, DEPARTMENT, COMPANY = Scope
-
-REACH = {
-    SELF: "your own record",
-    TEAM: "your own team",
-    SITE: "your own site",
-    DEPARTMENT: "your own department",
-    COMPANY: "the whole company",
-}
-
-
-@dataclass(frozen=True)
-class Rule:
-    """The roles that may use one field, and the scope each reaches."""
-
-    grants: Mapping[str, Scope]
-    as_parent: bool = False
-
-    def scope_of(self, role: str) -> Scope | None:
-        return self.grants.get(role)
-
 
 AS_PARENT = Rule({}, as_parent=True)
 
-PEOPLE = tuple(r for r in ROLES if r not in CLIENT_ROLES and r != "admin")
-"""Roles held by a person (who can raise an issue or answer a survey for themselves)."""
-
-
-def grants(**scopes: Scope) -> Rule:
-    """A rule; admin always reaches the whole company."""
-    return Rule({**scopes, "admin": COMPANY})
-
-
-def for_people(scope: Scope = SELF, **more: Scope) -> Rule:
-    return Rule({**dict.fromkeys(PEOPLE, scope), **more, "admin": COMPANY})
-
-
-def only_oneself() -> Rule:
-    """A write no one makes in another's name, admin included: the token's own subject only.
-
-    For what a person records about themselves alone (raising an issue,
-    answering a survey): recording it as someone else, or replaying their
-    command, would tell whether that person did it, so no role reaches further.
-    """
-    return Rule(dict.fromkeys((*PEOPLE, "admin"), SELF))
+__all__ = [
+    "COMPANY",
+    "DEPARTMENT",
+    "PEOPLE",
+    "SELF",
+    "SITE",
+    "TEAM",
+    "Placement",
+    "Rule",
+    "Scope",
+    "for_people",
+    "grants",
+    "only_oneself",
+    "reaches",
+]
 
 
 FIELDS: dict[str, Rule] = {}
 """Every field's rule (``Type.field``), assembled from the gateway domains (``registry.py``)."""
 
-WRITES: dict[str, Rule] = {}
-"""Who may record each event type (through its mutation or ``publishEvent``)."""
 
-MUTATIONS: dict[str, str | None] = {}
-"""The event type each mutation records (its rule is that type's entry in ``WRITES``);
-None for ``publishEvent``, which records the type it is given."""
-
-
-def install(
-    fields: Mapping[str, Rule],
-    as_parent: Mapping[str, str],
-    writes: Mapping[str, Rule],
-    mutations: Mapping[str, str | None],
-    owner: str,
-) -> None:
-    """Add one gateway domain's rules; a field, type or mutation declared twice is refused."""
+def install(fields: Mapping[str, Rule], as_parent: Mapping[str, str], owner: str) -> None:
+    """Add one gateway domain's field rules; a field declared twice is refused."""
     declared = {**fields}
     for type_name, names in as_parent.items():
         declared.update({f"{type_name}.{name}": AS_PARENT for name in names.split()})
-    for table, new in ((FIELDS, declared), (WRITES, writes), (MUTATIONS, mutations)):
-        doubled = sorted(set(table) & set(new))
-        if doubled:
-            raise RuntimeError(f"gateway domain {owner!r} declares again: {', '.join(doubled)}")
-        table.update(new)  # type: ignore[arg-type]
+    doubled = sorted(set(FIELDS) & set(declared))
+    if doubled:
+        raise RuntimeError(f"gateway domain {owner!r} declares again: {', '.join(doubled)}")
+    FIELDS.update(declared)
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where the target of a read or write sits: whose record, which site and team."""
-
-    employee_id: str | None = None
-    site_id: str | None = None
-    team_id: str | None = None
-    department: str | None = None
-
-
-def reaches(identity: Identity, scope: Scope, target: Placement | None) -> bool:
-    """Whether ``scope`` of ``identity`` covers ``target`` (None: not found anywhere)."""
-    if scope is COMPANY:
-        return True
-    if target is None:
-        return False
-    if scope is SELF:
-        return target.employee_id == identity.subject
-    if scope is TEAM:
-        return target.team_id is not None and (target.site_id, target.team_id) == (
-            identity.site,
-            identity.team,
-        )
-    if scope is SITE:
-        return target.site_id is not None and target.site_id == identity.site
-    return target.department is not None and target.department == identity.department
-
-
-WriteTarget = Any
-"""``async (inputs, services) -> Placement | None``: where a write's target sits.
-
-``inputs`` are the write's fields, flat and in snake case (``employee_id``,
-``site_id`` and the payload's fields); ``services`` has ``bus`` and ``pool``.
-"""
-
-WRITE_TARGETS: dict[str, WriteTarget] = {}
-"""How a write of an event type without an employee subject finds its target."""
-
-
-def write_target(kind: str) -> Any:
-    """Declare where the target of a write of ``kind`` sits (kinds that name no employee)."""
-
-    def register(finder: WriteTarget) -> WriteTarget:
-        WRITE_TARGETS[kind] = finder
-        return finder
-
-    return register
-
-
-def forbidden(message: str, needed: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": "FORBIDDEN", "needed": needed})
-
-
-def who_may(rule: Rule) -> str:
-    return ", ".join(f"{role} ({scope})" for role, scope in rule.grants.items()) or "nobody"
+def forbidden(refused: Forbidden) -> GraphQLError:
+    """The GraphQL error of a refusal: its message, code ``FORBIDDEN`` and what is needed."""
+    return GraphQLError(refused.message, extensions={"code": refused.code, **refused.details})
 
 
 def require(identity: Identity, rule: Rule, what: str, target: Placement | None) -> None:
     """Raise ``FORBIDDEN`` unless ``identity``'s role reaches ``target`` for ``what``."""
-    scope = rule.scope_of(identity.role)
-    if scope is None:
-        raise forbidden(
-            f"{what}: a {identity.role} token may not do this", f"one of the roles {who_may(rule)}"
-        )
-    if not reaches(identity, scope, target):
-        raise forbidden(
-            f"{what}: outside what {identity.describe()} reaches ({REACH[scope]})",
-            REACH[scope],
-        )
+    try:
+        access.require(identity, rule, what, target)
+    except Forbidden as refused:
+        raise forbidden(refused) from None
 
 
 class Allowed(BasePermission):
@@ -254,29 +155,19 @@ def field_coordinates(schema: Any) -> set[str]:
     return coordinates
 
 
-def check_declared(schema: Any, subjectless: frozenset[str] = frozenset()) -> None:
-    """Refuse to start a schema with a field or mutation no rule covers.
+def check_declared(schema: Any, mutations: Mapping[str, str | None]) -> None:
+    """Refuse to start a schema with a field no rule covers, or a mutation no command declares.
 
-    ``subjectless``: event types whose commands name no employee; a write rule
-    for one that reaches less than the company needs a ``@write_target``.
+    ``mutations``: each mutation's command kind (None: ``publishEvent``, any kind).
     """
     from graphql import GraphQLObjectType
 
     missing = sorted(field_coordinates(schema) - set(FIELDS))
     mutation = schema._schema.type_map.get("Mutation")
     if isinstance(mutation, GraphQLObjectType):
-        missing += sorted(f"Mutation.{m}" for m in mutation.fields if m not in MUTATIONS)
-    kinds = {k for k in MUTATIONS.values() if k} - set(WRITES)
-    missing += sorted(f"WRITES[{k!r}]" for k in kinds)
-    missing += sorted(
-        f"@write_target({kind!r})"
-        for kind, rule in WRITES.items()
-        if kind in subjectless
-        and kind not in WRITE_TARGETS
-        and any(scope is not COMPANY for scope in rule.grants.values())
-    )
+        missing += sorted(f"Mutation.{m}" for m in mutation.fields if m not in mutations)
     if missing:
         raise RuntimeError(
-            "fields without a declared permission (add them to aerie_gateway/permissions.py): "
-            + ", ".join(missing)
+            "fields without a declared permission (add them to their gateway domain's fields, "
+            "or declare the command on the write side): " + ", ".join(missing)
         )

@@ -1,44 +1,30 @@
 """The write path every mutation shares: may the caller record it, then the command path.
 
-A mutation records one event type (``permissions.MUTATIONS``); ``MayRecord``
-checks the caller against that type's rule in ``permissions.WRITES`` before
-the command path is called, so a refused write stores nothing, not even a
-dead letter. ``record`` sends the command as the caller (the event's actor
-and source come from the token) and answers a ``CommandResult``.
+Each mutation records one kind of command (``MUTATIONS``; ``publishEvent`` the kind it is
+given). ``MayRecord`` asks the write side whether the caller may (``Aerie.authorize``, the
+command's own declaration) before the command path is called, so a refused write stores
+nothing, not even a dead letter. ``record`` sends the command as the caller (the event's
+actor and source come from the token) and answers a ``CommandResult``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from dataclasses import dataclass
+import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from aerie_events.catalog import CATALOG, UnknownEventType, key_of
-from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_TRANSFERRED
+from aerie_events.catalog import key_of
 from aerie_projections.profile import queries as profile_queries
+from aerie_services.kit.access import Forbidden
 from aerie_services.kit.base import Outcome
-from aerie_services.kit.bus import Aerie
-from aerie_services.kit.errors import DomainError, InvalidInput
-from aerie_services.people import EMPLOYEE_PLACEMENT
-from psycopg_pool import AsyncConnectionPool
+from aerie_services.kit.context import Handles
+from aerie_services.kit.errors import DomainError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
 from aerie_gateway.errors import domain_error
-from aerie_gateway.identity import Identity
-from aerie_gateway.permissions import (
-    COMPANY,
-    MUTATIONS,
-    SELF,
-    WRITE_TARGETS,
-    WRITES,
-    Allowed,
-    Placement,
-    require,
-    target,
-)
+from aerie_gateway.permissions import Allowed, Placement, forbidden, target
 from graphql import GraphQLError
 
 if TYPE_CHECKING:
@@ -53,69 +39,35 @@ ENVELOPE_INPUTS = {"command_id", "employee_id", "occurred_at"}
 MAX_WAIT_MS = 5000
 
 
-@dataclass(frozen=True)
-class WriteServices:
-    """What a write's target finder may use: the command path's facts, and the read models."""
-
-    bus: Aerie
-    pool: AsyncConnectionPool
-
-
-async def authorize_write(
-    identity: Identity, kind: str, inputs: Mapping[str, Any], services: WriteServices
-) -> None:
-    """Raise ``FORBIDDEN`` unless ``identity`` may record ``kind`` with these ``inputs``.
-
-    ``inputs`` are the write's fields, flat and in snake case. The target is
-    where the event lands: the employee it is about, placed by the write side
-    (a hire by the site and team it names), or what ``@write_target`` says
-    for a kind that names no employee.
-    """
-    rule, what = WRITES[kind], f"recording {kind}"
-    scope = rule.scope_of(identity.role)
-    if scope is None or scope is COMPANY:
-        require(identity, rule, what, None)
-        return
-    finder = WRITE_TARGETS.get(kind)
-    if finder is not None:
-        require(identity, rule, what, await finder(inputs, services))
-        return
-    employee_id = str(inputs.get("employee_id"))
-    if scope is SELF:
-        require(identity, rule, what, Placement(employee_id=employee_id))
-        return
-    now = await asyncio.to_thread(services.bus.facts.ask, EMPLOYEE_PLACEMENT, employee_id)
-    if kind == EMPLOYEE_HIRED:
-        # an id already on another site's roster is refused like any other out-of-scope write
-        if now is not None:
-            require(identity, rule, what, Placement(employee_id, *now))
-        now = (inputs.get("site_id"), inputs.get("team_id"))
-    require(identity, rule, what, Placement(employee_id, *now) if now else None)
-    if kind == EMPLOYEE_TRANSFERRED:  # and it stays within the caller's scope
-        to = Placement(employee_id, inputs.get("to_site_id"), inputs.get("to_team_id"))
-        require(identity, rule, what, to)
+MUTATIONS: dict[str, str | None] = {}
+"""The command kind each mutation records (None: ``publishEvent``, the kind it is given);
+filled when the schema is built."""
 
 
 def flat_inputs(given: Any) -> dict[str, Any]:
     """A mutation's input as flat snake-case fields (``publishEvent``'s payload spread out)."""
-    values = dict(vars(given))
+    values = plain(given)
     payload = values.pop("payload", None)
     values.pop("type", None)
     return {**(payload if isinstance(payload, dict) else {}), **values}
 
 
 class MayRecord(BasePermission):
-    """A mutation records one event type; ``WRITES`` says who may, for whom."""
+    """A mutation records one kind of command; its declaration says who may, for whom."""
 
     message = "forbidden"
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         given = kwargs["input"]
         kind = MUTATIONS[info.field_name] or given.type
-        if kind not in CATALOG:
-            raise domain_error(InvalidInput(UnknownEventType(kind)), prefix="input")
-        services = WriteServices(info.context.bus, info.context.pool)
-        await authorize_write(info.context.identity, kind, flat_inputs(given), services)
+        try:
+            await asyncio.to_thread(
+                info.context.bus.authorize, info.context.identity, kind, flat_inputs(given)
+            )
+        except Forbidden as refused:
+            raise forbidden(refused) from None
+        except DomainError as error:
+            raise domain_error(error, prefix="input") from None
         return True
 
 
@@ -179,14 +131,22 @@ async def profile_rows_of(info: Info, employee_ids: list[str]) -> list[dict[str,
     return await info.context.loaders.of(profile_rows).load_many(employee_ids)
 
 
-async def record(info: Info, kind: str, given: Any) -> CommandResult:
-    """Record ``kind`` from a typed mutation input (its fields as the event's, in snake case)."""
-    values = {k: v for k, v in vars(given).items() if v is not None}  # None: not given
-    _context, handles = info.context.bus.registry.handlers[kind]
+def plain(value: Any) -> Any:
+    """An input's value as the command path takes it: records and lists of them as dicts."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+async def record(info: Info, handles: Handles, given: Any) -> CommandResult:
+    """Record ``handles.kind`` from its typed mutation input (fields as the command's)."""
+    values = {k: v for k, v in plain(given).items() if v is not None}  # None: not given
     commands = ENVELOPE_INPUTS | ({"site_id"} if handles.takes_site else set())
     data = {k: v for k, v in values.items() if k not in commands}
     envelope = {k: v for k, v in values.items() if k in commands}
-    return await handle(info, kind, data=data, prefix="input", camel_case=True, **envelope)
+    return await handle(info, handles.kind, data=data, prefix="input", camel_case=True, **envelope)
 
 
 async def handle(
@@ -206,7 +166,8 @@ async def handle(
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None
     data = inputs.get("data") if isinstance(inputs.get("data"), dict) else {}
     names_no_one = info.context.bus.names_no_one(kind)  # a survey answer: no view, no key
-    anonymous = data.get("anonymous") is True or names_no_one
+    by_key = data.get("follow_up_key") is not None  # an anonymous author's follow-up
+    anonymous = data.get("anonymous") is True or by_key or names_no_one
     employee_id = None if names_no_one else inputs.get("employee_id")
     return CommandResult(
         event_id=strawberry.ID(str(outcome.event_id)),

@@ -2,8 +2,8 @@
 
 Adding a capability's GraphQL: its package under ``aerie_gateway/`` ending with
 ``DOMAIN = GatewayDomain(...)``, and one line below. Their rules go into the
-one policy (``permissions.py``); a field or mutation declared twice stops the
-gateway at start.
+one policy (``permissions.py``); a field declared twice stops the gateway at
+start. Mutations come from the commands declared on the write side.
 """
 
 from __future__ import annotations
@@ -23,4 +23,4 @@ DOMAINS: tuple[GatewayDomain, ...] = (
 )
 
 for _domain in DOMAINS:
-    install(_domain.fields, _domain.as_parent, _domain.writes, _domain.mutations, _domain.name)
+    install(_domain.fields, _domain.as_parent, _domain.name)

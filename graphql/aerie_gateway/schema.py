@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from aerie_services.registry import CONTEXTS
+from aerie_services.registry import registry
 from strawberry.extensions import DisableIntrospection, MaskErrors, ParserCache, ValidationCache
 from strawberry.tools import merge_types
 
+from aerie_gateway.commands import command_mutations
 from aerie_gateway.limits import QueryLimits, limit_extensions
 from aerie_gateway.permissions import check_declared
+from aerie_gateway.recording import MUTATIONS
 from aerie_gateway.registry import DOMAINS
 from graphql import GraphQLError
 
@@ -77,9 +79,15 @@ class AerieSchema(strawberry.Schema):
 
 
 Query = merge_types("Query", tuple(d.query for d in DOMAINS if d.query is not None))
-Mutation = merge_types("Mutation", tuple(d.mutation for d in DOMAINS if d.mutation is not None))
-SUBJECTLESS = frozenset(h.kind for c in CONTEXTS for h in c.handles if h.subject == "none")
-"""Event types whose commands name no employee: their scoped writes need a ``@write_target``."""
+CommandMutations, COMMAND_KINDS = command_mutations(
+    registry(), {k: a for d in DOMAINS for k, a in d.answers.items()}
+)
+Mutation = merge_types(
+    "Mutation", (CommandMutations, *(d.mutation for d in DOMAINS if d.mutation is not None))
+)
+MUTATIONS.update(COMMAND_KINDS)
+for _domain in DOMAINS:
+    MUTATIONS.update(_domain.mutations)
 
 DOCUMENT_CACHE_SIZE = 1000
 """Distinct documents whose parse and validation are kept (least recently used go first).
@@ -105,7 +113,7 @@ def build_schema(*, introspection: bool = True, limits: QueryLimits | None = Non
     if not introspection:
         extensions.append(DisableIntrospection)
     built = AerieSchema(query=Query, mutation=Mutation, extensions=extensions)
-    check_declared(built, SUBJECTLESS)
+    check_declared(built, MUTATIONS)
     return built
 
 

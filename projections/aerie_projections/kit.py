@@ -12,7 +12,7 @@ A process manager is a projection that also issues commands (see ``manager.py``)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -76,6 +76,10 @@ PLATFORM_MIGRATIONS: tuple[tuple[int, str, str], ...] = (
 """The read side's own platform tables (the quarantine table is the platform's)."""
 
 
+FactReader = Callable[[Any, Any], Any]
+"""``(psycopg connection, key) -> answer``: a fact read from a projection's tables."""
+
+
 class Projection:
     """Base of every projection: declare the class attributes, write ``plan``.
 
@@ -88,6 +92,9 @@ class Projection:
     tables: ClassVar[tuple[str, ...]]
     handles: ClassVar[frozenset[str]]
     migrations: ClassVar[tuple[Migration, ...]]
+    answers: ClassVar[Mapping[str, FactReader]] = {}
+    """Facts the write side asks of this read model (``BoundedContext.reads``), each read
+    with ``reader(connection, key)`` on the write side's own connection."""
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         """The statements that apply ``envelopes`` (in log order per key), pure."""

@@ -19,6 +19,7 @@ from aerie_projections import (
     handover,
     organisation,
     profile,
+    regrouping,
     satisfaction,
     study,
     survey_closing,
@@ -37,6 +38,7 @@ PROJECTIONS: tuple[Projection, ...] = (
     growth.PROJECTION,
     energy.MANAGER,
     study.MANAGER,
+    regrouping.MANAGER,
 )
 
 

@@ -28,6 +28,7 @@ from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_
 from aerie_events.catalog.voice import ISSUE_ACCEPTED, ISSUE_RAISED, ISSUE_REPLIED
 from aerie_gateway.permissions import AS_PARENT, FIELDS
 from aerie_gateway.schema import schema
+from aerie_services.performance import REGROUPING_CANDIDATES, proposal_id_for
 
 from tests.conftest import Platform, hire, new_id, token_for, wait_until
 from tests.growth_support import (
@@ -197,7 +198,9 @@ MATRIX.update(
         "Mutation.acceptRegrouping": REGROUPING,
     }
 )
-PROPOSALS = {SITE: f"{RUN}-rg-a", OTHER_SITE: f"{RUN}-rg-b"}
+PROPOSING = {SITE: f"{RUN}-rg-a", OTHER_SITE: f"{RUN}-rg-b"}
+"""The command proposing a regrouping of each site."""
+PROPOSALS = {site: proposal_id_for(command) for site, command in PROPOSING.items()}
 """A regrouping proposal made at each site (its reader is whoever reaches the site)."""
 
 EVERY_PERSON = {**dict.fromkeys(PEOPLE, "any"), "admin": "any"}
@@ -362,8 +365,8 @@ def platform(database_url, broker, workdir, bus) -> Iterator[Platform]:
             command_id=f"open-{RUN}-{site}",
             data={"site_id": site, "name": site, "time_zone": zone, "opened_on": "2026-01-01"},
         )
-    for site, proposal in PROPOSALS.items():
-        propose_at(bus, proposal, site, STRANGER if site == OTHER_SITE else AGENT)
+    for site, command in PROPOSING.items():
+        propose_at(bus, command, site, STRANGER if site == OTHER_SITE else AGENT)
     for role in (*PEOPLE, "admin"):  # each person can act as themselves
         if role != "agent":
             hire_into(bus, CALLERS[role]["subject"], SITE, TEAM)
@@ -417,27 +420,17 @@ def open_survey(survey_id: str, **changes: Any) -> dict[str, Any]:
     }
 
 
-def propose_at(bus: Any, proposal: str, site: str, employee: str) -> None:
-    """A regrouping proposal at ``site`` that leaves ``employee`` where they are."""
+def propose_at(bus: Any, command: str, site: str, employee: str) -> None:
+    """A regrouping proposal at ``site`` (by ``command``) that leaves ``employee`` where they
+    are: the one agent available there, as the growth read model would answer."""
     team = "team-b1" if site == OTHER_SITE else TEAM
-    bus.handle(
-        REGROUPING_PROPOSED,
-        command_id=f"propose-{proposal}",
-        data={
-            "proposal_id": proposal,
-            "site_id": site,
-            "proposed_on": "2026-02-01",
-            "team_count": 1,
-            "assignments": [
-                {"employee_id": employee, "from_team_id": team, "to_team_id": team, "star": 1}
-            ],
-            "teams": [{"team_id": team, "size": 1, "star_total": 1, "by_star": {"1": 1}}],
-            "optimal": True,
-            "moves": 0,
-            "size_spread": 0,
-            "star_total_spread": 0,
-        },
-    )
+    available = [{"employee_id": employee, "star": 1, "team_id": team, "courses": []}]
+    with bus.facts.answering(REGROUPING_CANDIDATES, lambda _site_and_day: available):
+        bus.handle(
+            REGROUPING_PROPOSED,
+            command_id=command,
+            data={"site_id": site, "team_count": 1, "team_ids": [team]},
+        )
 
 
 def hire_into(bus: Any, employee: str, site: str, team: str) -> None:
@@ -745,9 +738,10 @@ def growth_input(
         case "Mutation.proposeRegrouping":
             return {"siteId": site, "teamCount": 1}
         case "Mutation.acceptRegrouping":
-            proposal = new_id(f"{RUN}-rg")
+            command = new_id(f"{RUN}-rg")
+            proposal = proposal_id_for(command)
             if allowed:
-                propose_at(bus, proposal, site, STRANGER if site == OTHER_SITE else AGENT)
+                propose_at(bus, command, site, STRANGER if site == OTHER_SITE else AGENT)
             else:
                 proposal = PROPOSALS[site]
             return {"proposalId": proposal, "acceptedOn": "2026-02-02"}

@@ -20,6 +20,7 @@ from aerie_events.catalog.performance import (
     STAR_PROMOTED,
 )
 from aerie_services.kit.errors import DomainError
+from aerie_services.performance import REGROUPING_CANDIDATES, proposal_id_for
 
 from tests.conftest import hire, new_id
 from tests.growth_support import (
@@ -219,38 +220,26 @@ def test_a_course_passed_again_is_refused_unless_it_is_a_retake(bus) -> None:
     assert bus.handle(kind, **again).event_type == TRAINING_PASSED
 
 
-def proposal_moving(employee: str, stays: str, proposal: str) -> dict[str, Any]:
-    """A proposal at site-t: ``employee`` from team-1 to team-2, ``stays`` kept in team-1."""
-    return {
-        "command_id": f"propose-{proposal}",
-        "data": {
-            "proposal_id": proposal,
-            "site_id": "site-t",
-            "proposed_on": "2026-03-02",
-            "team_count": 2,
-            "assignments": [
-                {"employee_id": employee, "from_team_id": "team-1", "to_team_id": "team-2"}
-                | {"star": 1},
-                {"employee_id": stays, "from_team_id": "team-1", "to_team_id": "team-1"}
-                | {"star": 1},
-            ],
-            "teams": [
-                {"team_id": t, "size": 1, "star_total": 1, "by_star": {"1": 1}}
-                for t in ("team-1", "team-2")
-            ],
-            "optimal": True,
-            "moves": 1,
-            "size_spread": 0,
-            "star_total_spread": 0,
-        },
-    }
+def proposal_of_two(bus: Any, first: str, second: str, proposal: str) -> None:
+    """A proposal at site-t into team-1 and team-2 of two agents of team-1, who are the
+    site's agents available today (as the growth read model would answer)."""
+    available = [
+        {"employee_id": e, "star": 1, "team_id": "team-1", "courses": []} for e in (first, second)
+    ]
+    with bus.facts.answering(REGROUPING_CANDIDATES, lambda _site_and_day: available):
+        bus.handle(
+            REGROUPING_PROPOSED,
+            command_id=proposal,
+            data={"site_id": "site-t", "team_count": 2, "team_ids": ["team-1", "team-2"]},
+        )
 
 
 def test_a_proposal_whose_agent_changed_team_since_is_refused_naming_them(bus) -> None:
-    moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
+    moving, staying, command = new_id("moving"), new_id("staying"), new_id("proposal")
     for employee in (moving, staying):
         hire(bus, employee)
-    bus.handle(REGROUPING_PROPOSED, **proposal_moving(moving, staying, proposal))
+    proposal_of_two(bus, moving, staying, command)
+    proposal = proposal_id_for(command)
     bus.handle(
         EMPLOYEE_TRANSFERRED,
         command_id=new_id("moved"),
@@ -265,12 +254,37 @@ def test_a_proposal_whose_agent_changed_team_since_is_refused_naming_them(bus) -
 
 
 def test_a_proposal_whose_agents_are_where_it_found_them_is_accepted_once(bus) -> None:
-    moving, staying, proposal = new_id("moving"), new_id("staying"), new_id("proposal")
+    moving, staying, command = new_id("moving"), new_id("staying"), new_id("proposal")
     for employee in (moving, staying):
         hire(bus, employee)
-    bus.handle(REGROUPING_PROPOSED, **proposal_moving(moving, staying, proposal))
+    proposal_of_two(bus, moving, staying, command)
+    proposal = proposal_id_for(command)
     accept = {"proposal_id": proposal, "accepted_on": "2026-03-09"}
     accepted = bus.handle(REGROUPING_ACCEPTED, command_id=new_id("accept"), data=accept)
     assert accepted.event_type == REGROUPING_ACCEPTED
     again = refusal(bus, REGROUPING_ACCEPTED, command_id=new_id("again"), data=accept)
     assert again.code == "ALREADY_RECORDED"
+
+
+def test_a_regrouping_the_available_agents_cannot_form_is_refused_naming_the_input(bus) -> None:
+    first, second = new_id("first"), new_id("second")
+    for employee in (first, second):
+        hire(bus, employee)
+    available = [
+        {"employee_id": e, "star": 1, "team_id": "team-1", "courses": []} for e in (first, second)
+    ]
+    asked = {
+        "too many teams": ({"team_count": 3}, "team_count", "at least one available agent"),
+        "out of range": ({"team_count": 101}, "team_count", "1 to 100"),
+        "ids for other teams": ({"team_count": 2, "team_ids": ["t-1"]}, "team_ids", "2 different"),
+    }
+    with bus.facts.answering(REGROUPING_CANDIDATES, lambda _site_and_day: available):
+        for what, (given, field, allowed) in asked.items():
+            error = refusal(
+                bus,
+                REGROUPING_PROPOSED,
+                command_id=new_id("p"),
+                data={"site_id": "site-t", **given},
+            )
+            assert (error.code, error.field) == ("INVALID_ARGUMENT", field), what
+            assert allowed in str(error.allowed), what

@@ -150,7 +150,7 @@ def test_a_reply_to_a_resolved_issue_is_refused_naming_what_is_allowed(bus: Any,
     _outcome, issue_id = raise_issue(bus, author)
     steps = [
         (ISSUE_REPLIED, {"text": "Replaced", "visibility": "private"}),
-        (ISSUE_ACCEPTED, {"anonymous": False}),
+        (ISSUE_ACCEPTED, {}),
         (ISSUE_RESOLVED, {}),
     ]
     for n, (kind, data) in enumerate(steps):
@@ -184,7 +184,7 @@ def test_only_its_author_accepts_a_reply_to_a_named_issue(bus: Any, site: str) -
             ISSUE_ACCEPTED,
             command_id=f"{issue_id}-a",
             actor={"kind": "person", "id": other},
-            data={"issue_id": issue_id, "anonymous": False},
+            data={"issue_id": issue_id},
         )
     assert refused.value.code == "NOT_THE_AUTHOR"
 
@@ -236,7 +236,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
         bus.handle(
             ISSUE_ACCEPTED,
             command_id="accept-1",
-            data={"issue_id": issue_id, "anonymous": True, "follow_up_key": "FU-WRONG"},
+            data={"issue_id": issue_id, "follow_up_key": "FU-WRONG"},
         )
     assert refused.value.code == "FOLLOW_UP_KEY_MISMATCH"
     assert count_events(database_url) == before
@@ -246,7 +246,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_event_names_them(
         command_id="accept-1",
         actor={"kind": "person", "id": author},
         source={"system": "graphql", "client": "seat-app"},
-        data={"issue_id": issue_id, "anonymous": True, "follow_up_key": key, "comment": "Thanks"},
+        data={"issue_id": issue_id, "follow_up_key": key, "comment": "Thanks"},
     )
     with psycopg.connect(database_url) as conn:
         stored = [bytes(r[0]) for r in conn.execute("SELECT state FROM voice_events").fetchall()]

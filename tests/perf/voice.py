@@ -118,7 +118,7 @@ def one_issue(n: int, author: str) -> Issue:
         _meta(ISSUE_REPLIED, f"b-{n}-p", author, reply),
         {**reply, "department": "hr", "reply_number": 1},
     )
-    accept = {"issue_id": issue_id, "anonymous": False}
+    accept = {"issue_id": issue_id}
     issue.accept(_meta(ISSUE_ACCEPTED, f"b-{n}-a", author, accept), {**accept, "reply_number": 1})
     resolve = {"issue_id": issue_id}
     issue.resolve(_meta(ISSUE_RESOLVED, f"b-{n}-s", author, resolve), resolve)

@@ -18,6 +18,7 @@ SCALE_NAMES = tuple(SCALES)
 SURVEY_QUESTION = Field(
     "record",
     "A scale question.",
+    name="SurveyQuestion",
     fields={
         "question_id": Field("id", "The question; the same id in each wave compares it."),
         "text": Field("text", "What it asks.", max_length=300),

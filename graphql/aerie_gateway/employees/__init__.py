@@ -1,6 +1,4 @@
-"""The unified employee view, a site's roster and a site in numbers; roster writes."""
-
-from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
+"""The unified employee view, a site's roster and a site in numbers; publishEvent."""
 
 from aerie_gateway.domain import GatewayDomain
 from aerie_gateway.employees.mutations import EmployeeMutations
@@ -10,7 +8,6 @@ from aerie_gateway.permissions import COMPANY, SELF, SITE, TEAM, for_people, gra
 EMPLOYEE_VIEW = grants(agent=SELF, team_lead=TEAM, site_manager=SITE, qa=COMPANY, hr=COMPANY)
 """Who may read an employee's unified view, and how far each role reaches."""
 
-ROSTER = grants(hris=COMPANY, hr=COMPANY, site_publisher=SITE)
 
 DOMAIN = GatewayDomain(
     name="employees",
@@ -45,15 +42,5 @@ DOMAIN = GatewayDomain(
         "StarCount": "starLevel headcount",
         "TeamSummary": "teamId headcount averageStar surveyAnswers averageSurvey",
     },
-    writes={
-        EMPLOYEE_HIRED: ROSTER,
-        EMPLOYEE_TRANSFERRED: ROSTER,
-        EMPLOYEE_LEFT: ROSTER,
-    },
-    mutations={
-        "hireEmployee": EMPLOYEE_HIRED,
-        "transferEmployee": EMPLOYEE_TRANSFERRED,
-        "recordLeaving": EMPLOYEE_LEFT,
-        "publishEvent": None,  # the type it is given
-    },
+    mutations={"publishEvent": None},
 )

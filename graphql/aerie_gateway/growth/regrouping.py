@@ -1,30 +1,26 @@
-"""Team regrouping in GraphQL: propose balanced teams (CP-SAT), accept them as transfers."""
+"""Team regrouping in GraphQL: what proposing and accepting answer.
+
+Proposing is the performance context's use case (the solver runs on the write side);
+accepting records the acceptance, and the regrouping manager records each transfer.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
-from aerie_events.catalog.performance import REGROUPING_ACCEPTED, REGROUPING_PROPOSED
-from aerie_events.rules.growth.policy import ladder_policy_on
-from aerie_projections.growth import queries as growth
+from aerie_projections.regrouping import transfer_command_id
 from aerie_services.kit.errors import DomainError
-from aerie_services.performance import REGROUPING_MOVES
-from aerie_services.performance.regrouping import Candidate, NoProposal, propose_teams
+from aerie_services.performance import REGROUPING_MOVES, REGROUPING_PROPOSAL, proposal_id_for
+from aerie_services.platform.storage import CommandAnswer
 from strawberry.types import Info
 
-from aerie_gateway.errors import bad_argument, domain_error
-from aerie_gateway.growth.types import site_date
-from aerie_gateway.permissions import Placement, write_target
-from aerie_gateway.recording import CommandResult, WriteServices, handle
-
-SOLVER_SECONDS = 5.0
-MAX_TEAMS = 100
+from aerie_gateway.errors import domain_error
+from aerie_gateway.recording import CommandResult
 
 
 @strawberry.type(description="One proposed team in numbers.")
@@ -99,25 +95,6 @@ def proposal_from(row: Mapping[str, Any]) -> RegroupingProposal:
     )
 
 
-@strawberry.input
-class ProposeRegroupingInput:
-    command_id: str
-    site_id: str
-    team_count: int
-    team_ids: list[str] | None = strawberry.field(
-        default=None,
-        description="The teams' ids (teamCount of them); by default the site's current teams "
-        "with the most available agents, then new ids.",
-    )
-
-
-@strawberry.input
-class AcceptRegroupingInput:
-    command_id: str
-    proposal_id: str
-    accepted_on: str = strawberry.field(description="Day the new teams start (YYYY-MM-DD).")
-
-
 @strawberry.type(description="A proposal recorded: what it is, and the command that recorded it.")
 class ProposalRecorded:
     result: CommandResult
@@ -142,155 +119,65 @@ class ProposalAccepted:
     transfers: list[TransferAnswer]
 
 
-def team_ids_for(
-    given: list[str] | None, count: int, candidates: list[dict[str, Any]], site_id: str
-) -> list[str]:
-    if given is not None:
-        if len(given) != count or len(set(given)) != count:
-            raise bad_argument(
-                "input.teamIds",
-                f"{len(given)} ids for {count} teams",
-                f"{count} different team ids",
-            )
-        return list(given)
-    sizes: dict[str, int] = {}
-    for c in candidates:
-        sizes[c["team_id"]] = sizes.get(c["team_id"], 0) + 1
-    current = sorted(sizes, key=lambda t: (-sizes[t], t))[:count]
-    fresh = (f"{site_id}-regroup-{n:02d}" for n in range(1, MAX_TEAMS + 1))
-    return current + [t for t in fresh if t not in current][: count - len(current)]
+ACCEPT_WAIT_SECONDS = 10.0
+"""How long an acceptance's answer waits for the regrouping manager's transfers."""
+PENDING = "PENDING"
 
 
-async def propose(info: Info, given: ProposeRegroupingInput) -> ProposalRecorded:
-    if not 1 <= given.team_count <= MAX_TEAMS:
-        raise bad_argument(
-            "input.teamCount", f"{given.team_count} is out of range", f"1 to {MAX_TEAMS}"
-        )
-    async with info.context.pool.connection() as conn:
-        today = await site_date(conn, given.site_id)
-        rows = await growth.regrouping_candidates(conn, given.site_id, today)
-    policy = ladder_policy_on(today)
-    candidates = [
-        Candidate(
-            r["employee_id"], r["star"], policy.skills_of(frozenset(r["courses"])), r["team_id"]
-        )
-        for r in rows
-    ]
-    team_ids = team_ids_for(given.team_ids, given.team_count, rows, given.site_id)
-    try:
-        proposal = await asyncio.to_thread(
-            propose_teams, candidates, team_ids, time_limit=SOLVER_SECONDS
-        )
-    except NoProposal as refused:
-        raise bad_argument(
-            "input.teamCount", str(refused), "at least one available agent per team"
-        ) from None
-    data = {
-        "proposal_id": f"RG-{uuid.uuid5(uuid.NAMESPACE_URL, given.command_id).hex[:12]}",
-        "site_id": given.site_id,
-        "proposed_on": today.isoformat(),
-        "team_count": given.team_count,
-        "assignments": [
-            {
-                "employee_id": c.employee_id,
-                "from_team_id": c.team_id,
-                "to_team_id": proposal.assignments[c.employee_id],
-                "star": c.star,
-            }
-            for c in candidates
-        ],
-        "teams": [
-            {
-                "team_id": t.team_id,
-                "size": t.size,
-                "star_total": t.star_total,
-                "by_star": {str(k): v for k, v in t.by_star.items()},
-                **({"by_skill": t.by_skill} if t.by_skill else {}),
-            }
-            for t in proposal.teams
-        ],
-        "optimal": proposal.optimal,
-        "moves": proposal.moves,
-        "size_spread": proposal.size_spread,
-        "star_total_spread": proposal.star_total_spread,
-    }
-    result = await handle(
-        info,
-        REGROUPING_PROPOSED,
-        prefix="input",
-        camel_case=True,
-        command_id=given.command_id,
-        data=data,
+async def proposal_recorded(info: Info, given: Any, result: CommandResult) -> ProposalRecorded:
+    """The proposal the command recorded (or had recorded, on a retry)."""
+    bus = info.context.bus
+    payload = await asyncio.to_thread(
+        bus.facts.ask, REGROUPING_PROPOSAL, proposal_id_for(given.command_id)
     )
-    return ProposalRecorded(result=result, proposal=proposal_from(data))
+    return ProposalRecorded(result=result, proposal=proposal_from(payload))
 
 
-async def accept(info: Info, given: AcceptRegroupingInput) -> ProposalAccepted:
-    data = {"proposal_id": given.proposal_id, "accepted_on": given.accepted_on}
-    result = await handle(
-        info,
-        REGROUPING_ACCEPTED,
-        prefix="input",
-        camel_case=True,
-        command_id=given.command_id,
-        data=data,
-    )
+async def proposal_accepted(info: Info, given: Any, result: CommandResult) -> ProposalAccepted:
+    """The acceptance, and each of its transfers as the regrouping manager records them.
+
+    The answer waits (up to ``ACCEPT_WAIT_SECONDS``) until every transfer is recorded or
+    refused; one still on its way answers ``PENDING``.
+    """
     bus = info.context.bus
     try:
-        site_id, moves = await asyncio.to_thread(bus.facts.ask, REGROUPING_MOVES, given.proposal_id)
+        _site, moves = await asyncio.to_thread(bus.facts.ask, REGROUPING_MOVES, given.proposal_id)
     except DomainError as error:
         raise domain_error(error) from None
-    identity = info.context.identity
-    requests = [
-        (
-            EMPLOYEE_TRANSFERRED,
-            {
-                "command_id": f"regroup:{given.proposal_id}:{employee}",
-                "employee_id": employee,
-                "data": {
-                    "to_site_id": site_id,
-                    "to_team_id": team,
-                    "transferred_on": given.accepted_on,
-                },
-                "actor": identity.actor,
-                "source": identity.source,
-                "causation_id": str(result.event_id),
-            },
-        )
-        for employee, team in moves
-    ]
-    answers = await asyncio.to_thread(bus.handle_each, requests, channel="graphql")
+    ids = {employee: transfer_command_id(given.proposal_id, employee) for employee, _ in moves}
+    answers: dict[str, CommandAnswer] = {}
+    deadline = time.monotonic() + ACCEPT_WAIT_SECONDS
+    while True:
+        answers = await asyncio.to_thread(bus.answers_to, list(ids.values()))
+        if len(answers) == len(ids) or time.monotonic() >= deadline:
+            break
+        await asyncio.sleep(0.1)
     return ProposalAccepted(
         result=result,
         transfers=[
-            TransferAnswer(
-                employee_id=strawberry.ID(employee),
-                to_team_id=team,
-                event_id=None
-                if isinstance(answer, DomainError)
-                else strawberry.ID(str(answer.event_id)),
-                duplicate=False if isinstance(answer, DomainError) else answer.duplicate,
-                code=answer.code if isinstance(answer, DomainError) else None,
-                message=answer.message if isinstance(answer, DomainError) else None,
-            )
-            for (employee, team), answer in zip(moves, answers, strict=True)
+            transfer_answer(employee, team, answers.get(ids[employee]), result.duplicate)
+            for employee, team in moves
         ],
     )
 
 
-@write_target(REGROUPING_PROPOSED)
-async def _the_site(inputs: Mapping[str, Any], _services: WriteServices) -> Placement:
-    return Placement(site_id=str(inputs.get("site_id")))
-
-
-@write_target(REGROUPING_ACCEPTED)
-async def _the_proposals_site(
-    inputs: Mapping[str, Any], services: WriteServices
-) -> Placement | None:
-    try:
-        site_id, _moves = await asyncio.to_thread(
-            services.bus.facts.ask, REGROUPING_MOVES, str(inputs.get("proposal_id"))
+def transfer_answer(
+    employee: str, team: str, answer: CommandAnswer | None, duplicate: bool
+) -> TransferAnswer:
+    if answer is None:
+        return TransferAnswer(
+            employee_id=strawberry.ID(employee),
+            to_team_id=team,
+            event_id=None,
+            duplicate=duplicate,
+            code=PENDING,
+            message="not recorded yet: the transfer follows shortly; the roster will show it",
         )
-    except DomainError:
-        return None
-    return Placement(site_id=site_id)
+    return TransferAnswer(
+        employee_id=strawberry.ID(employee),
+        to_team_id=team,
+        event_id=strawberry.ID(str(answer.event_id)) if answer.event_id else None,
+        duplicate=duplicate,
+        code=answer.code,
+        message=answer.reason,
+    )

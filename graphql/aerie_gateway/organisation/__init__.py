@@ -7,24 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 import strawberry
-from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_events.rules.calendar import WorkingCalendar
 from aerie_projections.organisation import queries as organisation
+from aerie_services.kit.access import EVERYONE
 from psycopg_pool import AsyncConnectionPool
 from strawberry.types import Info
 
 from aerie_gateway.domain import GatewayDomain
-from aerie_gateway.permissions import (
-    COMPANY,
-    PEOPLE,
-    SITE,
-    Allowed,
-    Placement,
-    Rule,
-    grants,
-    write_target,
-)
-from aerie_gateway.recording import CommandResult, MayRecord, WriteServices, record
+from aerie_gateway.permissions import Allowed
 
 
 @strawberry.type(description="When a site works: days, hours and holidays, as of a version.")
@@ -92,64 +82,15 @@ class OrganisationQueries:
         return Site.from_row(row) if row else None
 
 
-@strawberry.input
-class OpenSiteInput:
-    command_id: str
-    site_id: str
-    name: str
-    time_zone: str = strawberry.field(description="An IANA zone name, e.g. Asia/Shanghai.")
-    opened_on: str
-    occurred_at: str | None = None
-
-
-@strawberry.input
-class PublishSiteCalendarInput:
-    command_id: str
-    site_id: str
-    calendar_version: str
-    working_days: list[str] = strawberry.field(description="mon to sun.")
-    opens_at: str = strawberry.field(description="Local time, HH:MM.")
-    closes_at: str = strawberry.field(description="Local time, HH:MM.")
-    holidays: list[str] = strawberry.field(default_factory=list, description="YYYY-MM-DD.")
-    occurred_at: str | None = None
-
-
-@strawberry.type
-class OrganisationMutations:
-    @strawberry.mutation(permission_classes=[MayRecord], description="Record site.opened.")
-    async def open_site(self, info: Info, input: OpenSiteInput) -> CommandResult:
-        return await record(info, SITE_OPENED, input)
-
-    @strawberry.mutation(
-        permission_classes=[MayRecord],
-        description="Record site.calendar_published: the site's working hours and holidays.",
-    )
-    async def publish_site_calendar(
-        self, info: Info, input: PublishSiteCalendarInput
-    ) -> CommandResult:
-        return await record(info, SITE_CALENDAR_PUBLISHED, input)
-
-
-@write_target(SITE_CALENDAR_PUBLISHED)
-async def _the_site(inputs: Mapping[str, Any], _services: WriteServices) -> Placement:
-    return Placement(site_id=str(inputs.get("site_id")))
-
-
-EVERYONE = Rule({**dict.fromkeys(PEOPLE, COMPANY), "admin": COMPANY})
+SITES = EVERYONE
 """Anyone signed in as a person: sites are the company's shared facts, nobody's data."""
 
 DOMAIN = GatewayDomain(
     name="organisation",
     query=OrganisationQueries,
-    mutation=OrganisationMutations,
-    fields={"Query.sites": EVERYONE, "Query.site": EVERYONE},
+    fields={"Query.sites": SITES, "Query.site": SITES},
     as_parent={
         "Site": "id name timeZone openedOn calendar today",
         "SiteCalendar": "version workingDays opensAt closesAt holidays",
     },
-    writes={
-        SITE_OPENED: grants(hr=COMPANY),
-        SITE_CALENDAR_PUBLISHED: grants(hr=COMPANY, site_manager=SITE, site_publisher=SITE),
-    },
-    mutations={"openSite": SITE_OPENED, "publishSiteCalendar": SITE_CALENDAR_PUBLISHED},
 )

@@ -5,19 +5,14 @@ threshold and complementary withholding, whoever asks, admin included; the
 charts (``routes``) draw the same figures.
 """
 
-from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
-
 from aerie_gateway.domain import GatewayDomain
-from aerie_gateway.permissions import only_oneself
-from aerie_gateway.surveys.mutations import SurveyMutations
 from aerie_gateway.surveys.queries import SurveyQueries
 from aerie_gateway.surveys.routes import routes
-from aerie_gateway.surveys.rules import COMMENTS, DEFINITIONS, MANAGE, RESULTS, TRENDS
+from aerie_gateway.surveys.rules import COMMENTS, DEFINITIONS, RESULTS, TRENDS
 
 DOMAIN = GatewayDomain(
     name="surveys",
     query=SurveyQueries,
-    mutation=SurveyMutations,
     fields={
         "Query.surveys": DEFINITIONS,
         "Query.survey": DEFINITIONS,
@@ -54,16 +49,6 @@ DOMAIN = GatewayDomain(
             "surveyId title opensOn closesOn kind siteId shown withheld responses overallMean "
             "overallPercent favourable enps customerSatisfaction agents"
         ),
-    },
-    writes={
-        SURVEY_PUBLISHED: MANAGE,
-        SURVEY_ANSWERED: only_oneself(),
-        SURVEY_CLOSED: MANAGE,
-    },
-    mutations={
-        "publishSurvey": SURVEY_PUBLISHED,
-        "answerSurvey": SURVEY_ANSWERED,
-        "closeSurvey": SURVEY_CLOSED,
     },
     routes=routes,
 )

@@ -14,6 +14,3 @@ TRENDS = grants(analyst=COMPANY, hr=COMPANY)
 
 COMMENTS = grants(hr=COMPANY)
 """Free text may say who wrote it: HR alone reads it, and only of shown groups."""
-
-MANAGE = grants(hr=COMPANY)
-"""Publishing and closing surveys."""

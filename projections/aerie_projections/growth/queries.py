@@ -17,7 +17,7 @@ from typing import Any
 from aerie_events.rules.growth.kpi import BOARD_METRICS, KPI_NAMES, DailyKpi, better_first
 from aerie_events.rules.growth.ladder import Standing, next_steps
 from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, Connection
 from psycopg.rows import dict_row
 
 from aerie_projections.kit import READ_SCHEMA
@@ -370,23 +370,27 @@ async def site_overview(
 # regrouping
 
 
-async def regrouping_candidates(
-    conn: AsyncConnection[Any], site_id: str, as_of: dt.date
+REGROUPING_CANDIDATES_SQL = f"""SELECT a.employee_id, a.star, a.team_id,
+    coalesce((SELECT array_agg(DISTINCT t.course_id) FROM {S}.growth_training t
+        WHERE t.employee_id = a.employee_id AND t.outcome = 'passed' AND t.day <= %(as_of)s),
+        '{{}}') AS courses
+    FROM {S}.growth_agent a
+    WHERE a.site_id = %(site)s AND a.status = 'active' AND a.track = 'agent'
+      AND a.role = 'agent' AND NOT {NOT_READY}
+    ORDER BY a.employee_id"""
+"""The agents a regrouping of ``%(site)s`` may use: active agents ready for calls on
+``%(as_of)s``, with their star, team and the courses they passed (answering permissions)."""
+
+
+def regrouping_candidates_now(
+    conn: Connection[Any], key: tuple[str, dt.date]
 ) -> list[dict[str, Any]]:
-    """The agents a regrouping of ``site_id`` may use: active agents ready for calls on ``as_of``,
-    with their star, team and the courses they passed (their answering permissions)."""
-    return await _all(
-        conn,
-        f"""SELECT a.employee_id, a.star, a.team_id,
-            coalesce((SELECT array_agg(DISTINCT t.course_id) FROM {S}.growth_training t
-                WHERE t.employee_id = a.employee_id AND t.outcome = 'passed' AND t.day <= %(as_of)s),
-                '{{}}') AS courses
-            FROM {S}.growth_agent a
-            WHERE a.site_id = %(site)s AND a.status = 'active' AND a.track = 'agent'
-              AND a.role = 'agent' AND NOT {NOT_READY}
-            ORDER BY a.employee_id""",
-        {"site": site_id, "as_of": as_of},
-    )
+    """The agents a regrouping of a site may use on a day (``key``: the site and the day),
+    on the write side's connection: the ``site.regrouping_candidates`` fact."""
+    site_id, as_of = key
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(REGROUPING_CANDIDATES_SQL, {"site": site_id, "as_of": as_of})
+        return cur.fetchall()
 
 
 async def regrouping(conn: AsyncConnection[Any], proposal_id: str) -> dict[str, Any] | None:

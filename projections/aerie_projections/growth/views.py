@@ -47,7 +47,9 @@ from aerie_events.catalog.voice import ISSUE_RAISED, ISSUE_RESOLVED, SUGGESTION_
 from aerie_events.envelope import Envelope
 from aerie_events.rules.growth.energy import energy_of_day
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
+from aerie_services.performance import REGROUPING_CANDIDATES
 
+from aerie_projections.growth.queries import regrouping_candidates_now
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest
 
 TABLES = (
@@ -224,6 +226,7 @@ class GrowthProjection(Projection):
 
     name = "growth"
     tables = TABLES
+    answers = {REGROUPING_CANDIDATES: regrouping_candidates_now}
     handles = frozenset(
         {
             EMPLOYEE_HIRED,

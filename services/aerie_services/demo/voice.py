@@ -228,6 +228,6 @@ class Story:
             kind,
             f"{self.base}-{suffix}-{self.replies}",
             moment,
-            {"issue_id": self.issue_id, "anonymous": False, **data},
+            {"issue_id": self.issue_id, **data},
             actor={"kind": "person", "id": self.agent.employee_id, "role": "agent"},
         )

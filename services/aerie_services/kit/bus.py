@@ -10,17 +10,18 @@ dead letter with its reason, then the named error is raised.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from aerie_events.catalog import UnknownEventType, key_of
 from aerie_events.fields import PayloadInvalid
 
+from aerie_services.kit.access import Identity, authorize
 from aerie_services.kit.base import Command, ContextApplication, Deferred, Outcome
 from aerie_services.kit.context import ContextRegistry, Facts, Handles
 from aerie_services.kit.errors import DomainError, InvalidInput
 from aerie_services.kit.inputs import build_command
-from aerie_services.platform.storage import DeadLetters
+from aerie_services.platform.storage import CommandAnswer, DeadLetters, command_answers
 
 
 class Aerie:
@@ -36,6 +37,26 @@ class Aerie:
         self.apps = dict(apps)
         self.dead_letters = dead_letters
         self.facts = Facts(registry, self.apps)
+
+    def handles_of(self, kind: str) -> Handles:
+        """The declaration of ``kind``'s command (``UnknownEventType`` for a kind none handles)."""
+        try:
+            return self.registry.handlers[kind][1]
+        except KeyError:
+            raise UnknownEventType(kind) from None
+
+    def authorize(self, identity: Identity, kind: str, inputs: Mapping[str, Any]) -> None:
+        """Raise ``Forbidden`` unless ``identity`` may record ``kind`` with these inputs.
+
+        Every channel checks a caller here before ``handle``, with the inputs flat and in
+        snake case (``employee_id``, ``site_id`` and the payload's fields): see
+        ``access.authorize``. An unknown kind raises ``InvalidInput``.
+        """
+        try:
+            handles = self.handles_of(kind)
+        except UnknownEventType as unknown:
+            raise InvalidInput(unknown) from None
+        authorize(identity, handles, inputs, self.facts)
 
     def handle(
         self, kind: Any, *, channel: str = "api", trusted_time: bool = False, **inputs: Any
@@ -109,9 +130,10 @@ class Aerie:
             command = build_command(
                 kind,
                 decided_by_domain=handles.decided_by_domain,
+                takes=handles.takes,
                 takes_site=handles.takes_site,
-                about_employee=handles.subject == "employee",
-                states_time=trusted_time or handles.event_time == "source",
+                about_employee=handles.about_employee,
+                states_time=trusted_time or handles.states_time,
                 **inputs,
             )
         except PayloadInvalid as invalid:
@@ -140,15 +162,28 @@ class Aerie:
             reason=reason,
         )
 
+    def answers_to(self, command_ids: Sequence[str]) -> dict[str, CommandAnswer]:
+        """What became of these commands so far (recorded, or refused with the reason): for a
+        caller who waits on what a process manager records on its behalf."""
+        if self.dead_letters is None:
+            return {}
+        return command_answers(self.dead_letters.database_url, command_ids)
+
     def names_no_one(self, kind: Any) -> bool:
-        """A kind whose events always name no one (the domain sets ``anonymous``: survey answers)."""
+        """A kind whose events never name the employee its command names (the domain sets
+        ``anonymous`` of a command about an employee: survey answers)."""
         entry = self.registry.handlers.get(kind) if isinstance(kind, str) else None
-        return entry is not None and "anonymous" in entry[1].decided_by_domain
+        if entry is None:
+            return False
+        handles = entry[1]
+        return handles.about_employee and "anonymous" in handles.decided_by_domain
 
 
 def _anonymous(inputs: dict[str, Any]) -> bool:
     data = inputs.get("data")
-    return isinstance(data, dict) and data.get("anonymous") is True
+    if not isinstance(data, dict):
+        return False
+    return data.get("anonymous") is True or data.get("follow_up_key") is not None
 
 
 def _without_author(inputs: dict[str, Any], error: DomainError) -> tuple[dict[str, Any], str]:

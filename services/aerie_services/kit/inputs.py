@@ -7,6 +7,7 @@ the context's registry entry declares them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aerie_events.catalog import event_type
@@ -24,10 +25,16 @@ _OCCURRED_AT = {
 _SITE = {"site_id": Field("id", "The site the command decides (a hire's).")}
 
 
-def command_fields(kind: str, decided_by_domain: frozenset[str] = frozenset()) -> dict[str, Field]:
-    """The data fields a command of ``kind`` takes (raises for an unknown kind)."""
+def command_fields(
+    kind: str,
+    decided_by_domain: frozenset[str] = frozenset(),
+    takes: Mapping[str, Field] | None = None,
+) -> dict[str, Field]:
+    """The data fields a command of ``kind`` takes (raises for an unknown kind): its event's
+    payload fields less those the domain decides, and the command's own (``takes``)."""
     fields = event_type(kind).fields
-    return {name: spec for name, spec in fields.items() if name not in decided_by_domain}
+    given = {name: spec for name, spec in fields.items() if name not in decided_by_domain}
+    return {**given, **(takes or {})}
 
 
 def build_command(
@@ -43,6 +50,7 @@ def build_command(
     correlation_id: str | None = None,
     causation_id: str | None = None,
     decided_by_domain: frozenset[str] = frozenset(),
+    takes: Mapping[str, Field] | None = None,
     takes_site: bool = False,
     about_employee: bool = True,
     states_time: bool = True,
@@ -56,7 +64,7 @@ def build_command(
     command happens now.
     Raises ``PayloadInvalid`` (or ``UnknownEventType``) listing every problem.
     """
-    fields = command_fields(kind, decided_by_domain)
+    fields = command_fields(kind, decided_by_domain, takes)
     problems: list[FieldProblem] = []
     envelope_fields = {
         **_COMMAND_ID,

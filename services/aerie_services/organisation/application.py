@@ -20,7 +20,7 @@ class Organisation(ContextApplication):
             Site.id_for(site_id), command, lambda existing: Site.open(existing, meta, command.data)
         )
 
-    def publish_calendar(self, command: Command, _facts: Facts) -> Outcome:
+    def publish_site_calendar(self, command: Command, _facts: Facts) -> Outcome:
         site_id = command.data["site_id"]
 
         def act(site: Site | None) -> Site:

@@ -12,7 +12,7 @@ from aerie_services.people.errors import EmployeeHasLeft, UnknownEmployee
 class People(ContextApplication):
     """Who works where: hires, transfers, leavers."""
 
-    def hire(self, command: Command, _facts: Any) -> Outcome:
+    def hire_employee(self, command: Command, _facts: Any) -> Outcome:
         employee_id = str(command.employee_id)
         site_id = str(command.site_id)
         meta = command.meta(site_id=site_id)
@@ -22,7 +22,7 @@ class People(ContextApplication):
             lambda existing: Employee.hire(existing, employee_id, site_id, meta, command.data),
         )
 
-    def transfer(self, command: Command, _facts: Any) -> Outcome:
+    def transfer_employee(self, command: Command, _facts: Any) -> Outcome:
         def act(employee: Employee | None) -> Employee:
             employee = self._known(employee, command)
             employee.transfer(command.meta(site_id=command.data["to_site_id"]), command.data)

@@ -13,7 +13,7 @@ from aerie_events.catalog.performance import (
     STAR_PROMOTED,
     TRACK_CHANGED,
 )
-from aerie_events.rules.growth.policy import Evidence
+from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 
 from aerie_services.kit.base import Command, Outcome
 from aerie_services.kit.batching import BatchedDecisions
@@ -22,12 +22,28 @@ from aerie_services.kit.site_days import site_today
 from aerie_services.learning import EMPLOYEE_COURSES
 from aerie_services.people import EMPLOYEE_HIRED_ON, EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.errors import RegroupingNotPossible
 from aerie_services.performance.proposals import (
     InvalidProposal,
     RegroupingProposal,
     StaleProposal,
     UnknownProposal,
+    proposal_id_for,
 )
+from aerie_services.performance.regrouping import (
+    MAX_TEAMS,
+    SOLVER_SECONDS,
+    Candidate,
+    NoProposal,
+    proposal_payload,
+    propose_teams,
+    team_ids_for,
+)
+
+REGROUPING_CANDIDATES = "site.regrouping_candidates"
+"""Read-model fact, for ``(site_id, day)``: the agents a regrouping may use that day, as rows
+with ``employee_id``, ``star``, ``team_id`` and ``courses`` (the composition root answers it
+from the growth read model)."""
 
 Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
 
@@ -79,7 +95,7 @@ class Performance(BatchedDecisions):
 
         return self.decide(StarLadder.id_for(employee_id), command, act)
 
-    def graduate(self, command: Command, facts: Facts) -> Outcome:
+    def graduate_chick(self, command: Command, facts: Facts) -> Outcome:
         return self._step(
             command, facts, lambda lad, m, ev, h, t, z: lad.graduate(m, command.data, ev, h, t, z)
         )
@@ -126,19 +142,76 @@ class Performance(BatchedDecisions):
         return self._on_ladder(command, facts, lambda lad, m: lad.reposition(m, command.data))
 
     def propose_regrouping(self, command: Command, facts: Facts) -> Outcome:
-        site_id = command.data["site_id"]
-        for assignment in command.data["assignments"]:
+        """Balanced teams for the site's agents available today, by the solver, recorded.
+
+        The candidates are the read model's (``REGROUPING_CANDIDATES``): the active agents
+        ready for calls, their star, team and courses; each is checked against the roster
+        again before the proposal is recorded. The proposal's id derives from the command's,
+        so a retry answers the first proposal without solving again.
+        """
+        proposal_id = proposal_id_for(command.command_id)
+        aggregate_id = RegroupingProposal.id_for(proposal_id)
+        if self.find(aggregate_id) is not None:  # a retry (or a reused id): answered as such
+            return self.decide(aggregate_id, command, lambda p: p)
+        site_id, team_count = command.data["site_id"], command.data["team_count"]
+        if not 1 <= team_count <= MAX_TEAMS:
+            raise RegroupingNotPossible(
+                "team_count", f"{team_count} is out of range", f"1 to {MAX_TEAMS}"
+            )
+        today, _zone = site_today(facts, site_id)
+        candidates = self._candidates(facts, site_id, today)
+        try:
+            team_ids = team_ids_for(command.data.get("team_ids"), team_count, candidates, site_id)
+        except ValueError as wrong:
+            raise RegroupingNotPossible(
+                "team_ids", str(wrong), f"{team_count} different team ids"
+            ) from None
+        try:
+            proposal = propose_teams(candidates, team_ids, time_limit=SOLVER_SECONDS)
+        except NoProposal as refused:
+            raise RegroupingNotPossible(
+                "team_count", str(refused), "at least one available agent per team"
+            ) from None
+        head = {
+            "proposal_id": proposal_id,
+            "site_id": site_id,
+            "proposed_on": today.isoformat(),
+            "team_count": team_count,
+        }
+        payload = proposal_payload(proposal, candidates, head)
+        self._check_on_roster(facts, site_id, payload)
+        meta = command.meta(site_id=site_id)
+        return self.create(
+            aggregate_id,
+            command,
+            lambda existing: RegroupingProposal.propose(existing, meta, payload),
+        )
+
+    @staticmethod
+    def _candidates(facts: Facts, site_id: str, today: dt.date) -> list[Candidate]:
+        policy = ladder_policy_on(today)
+        return [
+            Candidate(
+                r["employee_id"], r["star"], policy.skills_of(frozenset(r["courses"])), r["team_id"]
+            )
+            for r in facts.ask(REGROUPING_CANDIDATES, (site_id, today))
+        ]
+
+    @staticmethod
+    def _check_on_roster(facts: Facts, site_id: str, payload: dict[str, Any]) -> None:
+        for assignment in payload["assignments"]:
             placement = facts.ask(EMPLOYEE_PLACEMENT, assignment["employee_id"])
             if placement is None or placement[0] != site_id:
                 raise InvalidProposal(
                     f"places {assignment['employee_id']}, who is not on the roster of {site_id}"
                 )
-        meta = command.meta(site_id=site_id)
-        return self.create(
-            RegroupingProposal.id_for(command.data["proposal_id"]),
-            command,
-            lambda existing: RegroupingProposal.propose(existing, meta, command.data),
-        )
+
+    def proposal_of(self, proposal_id: str) -> dict[str, Any]:
+        """What a proposal proposed (its ``regrouping.proposed`` payload)."""
+        proposal = self.find(RegroupingProposal.id_for(proposal_id))
+        if proposal is None:
+            raise UnknownProposal(proposal_id)
+        return proposal.proposed
 
     def accept_regrouping(self, command: Command, facts: Facts) -> Outcome:
         proposal_id = command.data["proposal_id"]

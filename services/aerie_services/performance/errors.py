@@ -96,3 +96,12 @@ class AssessmentDiffers(DomainError):
             field="windowStart",
             allowed=f"the decision the week's energy leads to ({found})",
         )
+
+
+class RegroupingNotPossible(DomainError):
+    """A regrouping the site's available agents cannot be formed into, or asked wrongly."""
+
+    code = "INVALID_ARGUMENT"
+
+    def __init__(self, field: str, problem: str, allowed: str) -> None:
+        super().__init__(problem, field=field, allowed=allowed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,11 @@ class InvalidProposal(DomainError):
         )
 
 
+def proposal_id_for(command_id: str) -> str:
+    """A proposal's id, from the command that proposed it (a retry names the same proposal)."""
+    return f"RG-{uuid.uuid5(uuid.NAMESPACE_URL, command_id).hex[:12]}"
+
+
 class RegroupingProposal(AerieAggregate):
     """Who would go to which team; accepting it makes the moves."""
 
@@ -61,6 +67,7 @@ class RegroupingProposal(AerieAggregate):
     @event("Proposed")
     def __init__(self, meta: dict, payload: dict) -> None:
         self.proposal_id = payload["proposal_id"]
+        self.proposed = payload
         self.site_id = payload["site_id"]
         self.assignments = [
             (a["employee_id"], a["from_team_id"], a["to_team_id"]) for a in payload["assignments"]

@@ -187,3 +187,62 @@ def propose_teams(
         },
         skill_spread={s: _spread([t.by_skill.get(s, 0) for t in balance]) for s in skills},
     )
+
+
+MAX_TEAMS = 100
+"""At most this many teams in one regrouping."""
+
+SOLVER_SECONDS = 5.0
+"""How long the solver may look for a better balance before it answers the best found."""
+
+
+def team_ids_for(
+    given: Sequence[str] | None, count: int, candidates: Sequence[Candidate], site_id: str
+) -> list[str]:
+    """The ids of the new teams: those given (``count`` different ones), else the site's current
+    teams with the most available agents, then fresh ids (``<site>-regroup-01``...).
+
+    Raises ``ValueError`` naming what is wrong with the given ids."""
+    if given is not None:
+        if len(given) != count or len(set(given)) != count:
+            raise ValueError(f"{len(given)} ids for {count} teams")
+        return list(given)
+    sizes: dict[str, int] = {}
+    for c in candidates:
+        if c.team_id is not None:
+            sizes[c.team_id] = sizes.get(c.team_id, 0) + 1
+    current = sorted(sizes, key=lambda t: (-sizes[t], t))[:count]
+    fresh = (f"{site_id}-regroup-{n:02d}" for n in range(1, MAX_TEAMS + 1))
+    return current + [t for t in fresh if t not in current][: count - len(current)]
+
+
+def proposal_payload(
+    proposal: Proposal, candidates: Sequence[Candidate], head: dict[str, object]
+) -> dict[str, object]:
+    """The ``regrouping.proposed`` payload of ``proposal``, after ``head`` (its id, site, day)."""
+    return {
+        **head,
+        "assignments": [
+            {
+                "employee_id": c.employee_id,
+                "from_team_id": c.team_id,
+                "to_team_id": proposal.assignments[c.employee_id],
+                "star": c.star,
+            }
+            for c in candidates
+        ],
+        "teams": [
+            {
+                "team_id": t.team_id,
+                "size": t.size,
+                "star_total": t.star_total,
+                "by_star": {str(k): v for k, v in t.by_star.items()},
+                **({"by_skill": t.by_skill} if t.by_skill else {}),
+            }
+            for t in proposal.teams
+        ],
+        "optimal": proposal.optimal,
+        "moves": proposal.moves,
+        "size_spread": proposal.size_spread,
+        "star_total_spread": proposal.star_total_spread,
+    }

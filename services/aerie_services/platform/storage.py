@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import psycopg
 
@@ -252,3 +255,42 @@ class DeadLetters:
                 ),
             )
             conn.execute("NOTIFY aerie_dead_letters")
+
+
+@dataclass(frozen=True)
+class CommandAnswer:
+    """What became of a command, by its id: the event it recorded, or why it was refused."""
+
+    command_id: str
+    event_id: UUID | None = None
+    code: str | None = None
+    reason: str | None = None
+
+
+def command_answers(database_url: str, command_ids: Sequence[str]) -> dict[str, CommandAnswer]:
+    """The answers so far to ``command_ids`` (a command not handled yet has none).
+
+    A recorded command answers its event; a refused one its latest dead letter's code and
+    reason (a refusal followed by a success answers the success).
+    """
+    from aerie_services.kit.base import event_id_of
+
+    ids = list(command_ids)
+    answers: dict[str, CommandAnswer] = {}
+    with psycopg.connect(database_url) as conn:
+        refused = conn.execute(
+            "SELECT DISTINCT ON (input->>'command_id') input->>'command_id', code, reason "
+            "FROM aerie_dead_letters WHERE input->>'command_id' = ANY(%s) "
+            "ORDER BY input->>'command_id', id DESC",
+            (ids,),
+        ).fetchall()
+        for command_id, code, reason in refused:
+            answers[command_id] = CommandAnswer(command_id, code=code, reason=reason)
+        recorded = conn.execute(
+            f"SELECT command_id, originator_id, originator_version FROM {COMMAND_IDS_TABLE} "
+            "WHERE command_id = ANY(%s)",
+            (ids,),
+        ).fetchall()
+        for command_id, originator_id, version in recorded:
+            answers[command_id] = CommandAnswer(command_id, event_id_of(originator_id, version))
+    return answers

@@ -249,6 +249,7 @@ class Voice(ContextApplication):
         """
         key = command.data.get("follow_up_key")
         data = {k: v for k, v in command.data.items() if k != "follow_up_key"}
+        data["anonymous"] = key is not None  # the key, not the caller, says it is anonymous
         issue_id = data["issue_id"]
         if data["anonymous"]:
             command = self._as_no_one(command, str(key), data)
