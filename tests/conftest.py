@@ -183,7 +183,7 @@ class Platform:
     ) -> dict[str, Any]:
         return graphql_at(self.port, query, variables, token=token)
 
-    def wait_for_gateway(self, timeout: float = 30) -> None:
+    def wait_for_gateway(self, timeout: float = 90) -> None:
         wait_until(lambda: self._healthy(), timeout, "the gateway did not start")
 
     def _healthy(self) -> bool:

@@ -27,6 +27,7 @@ from aerie_events.catalog import event_type
 from aerie_events.fields import Field
 from aerie_services.kit.context import ContextRegistry, Handles
 from strawberry.scalars import JSON
+from strawberry.tools import create_type
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
@@ -181,4 +182,4 @@ def command_mutations(
         field.python_name = handles.name
         fields.append(field)
         kinds[camel(handles.name)] = handles.kind
-    return strawberry.tools.create_type("CommandMutations", fields), kinds
+    return create_type("CommandMutations", fields), kinds

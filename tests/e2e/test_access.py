@@ -1327,7 +1327,7 @@ def voice_mutation_input(
             ISSUE_ACCEPTED,
             command_id=new_id("accept"),
             actor={"kind": "person", "id": MATE},
-            data={"issue_id": issue_id, "anonymous": False},
+            data={"issue_id": issue_id},
         )
         return {**base, "issueId": issue_id}, False
     given = {
