@@ -295,7 +295,7 @@ class EventCodec:
                 fact.schema_version == current or name in fields
             ):
                 continue
-            if cipher is None:
+            if cipher is None or fact.key_id is None:  # its key is gone: erased
                 opened[name] = None
                 continue
             try:

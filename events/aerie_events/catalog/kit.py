@@ -51,17 +51,20 @@ def define(
     name: str,
     context: str,
     summary: str,
+    shared: Mapping[str, Field] | None = None,
     /,
     *,
     keyed_by: str | None = None,
     schema_version: int = 1,
     **fields: Field,
 ) -> EventType:
-    """One event type: ``summary`` says what happened; ``fields`` are its payload's.
+    """One event type: ``summary`` says what happened; ``fields`` are its payload's (after the
+    ``shared`` ones several types have in common).
 
     ``schema_version`` rises whenever the payload changes shape (with an upcaster
     from the version before); ``keyed_by`` names the field that keys it on its topic.
     """
+    fields = {**(shared or {}), **fields}
     if keyed_by is not None and keyed_by not in fields:
         raise ValueError(f"{name}: keyed_by names {keyed_by!r}, which is not one of its fields")
     return EventType(name, context, schema_version, summary, fields, keyed_by)

@@ -23,7 +23,7 @@ ACCEPTANCE_TEST_PASSED = "acceptance_test.passed"
 ACCEPTANCE_TEST_FAILED = "acceptance_test.failed"
 
 _DAY = "A day, the site's local date."
-SCORED = {
+SCORED: dict[str, Field] = {
     "score": Field("int", "Score.", minimum=0, maximum=100),
     "pass_mark": Field("int", "The score needed to pass.", minimum=0, maximum=100),
     "taken_on": Field("date", "Day of the exam."),
@@ -119,27 +119,27 @@ TYPES: tuple[EventType, ...] = (
         MAKEUP_EXAM_PASSED,
         CONTEXT,
         "An employee passed the make-up exam for missed study: ready for calls again.",
-        **SCORED,
+        SCORED,
     ),
     define(
         MAKEUP_EXAM_FAILED,
         CONTEXT,
         "An employee's make-up exam score stayed under its pass mark.",
-        **SCORED,
+        SCORED,
     ),
     define(
         ACCEPTANCE_TEST_PASSED,
         CONTEXT,
         "An agent passed the acceptance test after seven days of off-post training.",
+        SCORED,
         order_id=Field("id", "The off-post training order the test closes."),
-        **SCORED,
     ),
     define(
         ACCEPTANCE_TEST_FAILED,
         CONTEXT,
         "An agent failed the acceptance test after off-post training: re-positioning follows.",
+        SCORED,
         order_id=Field("id", "The off-post training order the test closes."),
-        **SCORED,
     ),
 )
 

@@ -41,7 +41,7 @@ CRITERIA = Field(
 ENERGY_VALUE = Field(
     "decimal", "The week's energy value.", minimum=0, maximum=1000, inclusive_minimum=True
 )
-KPI_FIELDS = {
+KPI_FIELDS: dict[str, Field] = {
     "calls_answered": Field("int", "Calls the agent answered that day.", minimum=0, maximum=1000),
     "average_handling_seconds": Field(
         "int", "Average handling time of those calls, in seconds.", minimum=0, maximum=7200
@@ -77,7 +77,7 @@ KPI_FIELDS = {
 }
 TRACK_CHOICES = ("agent", "team_lead", "group_leader", "specialist", "trainer", "qa")
 POSTS = ("back_office", "support_desk")
-WEEK = {
+WEEK: dict[str, Field] = {
     "window_start": Field("date", "First day (a Monday) of the week of KPI facts that decided it."),
     "window_end": Field("date", "Last day of that week."),
     "kpi_days": Field("int", "Days with KPI facts in the week.", minimum=0, maximum=7),
@@ -116,9 +116,9 @@ TYPES: tuple[EventType, ...] = (
         KPI_RECORDED,
         CONTEXT,
         "A site's daily KPI facts of one agent, for one local day at the site.",
+        KPI_FIELDS,
         day=Field("date", "The day the facts are of: the site's local date."),
         team_id=Field("id", "The agent's team that day (the boards rank within it)."),
-        **KPI_FIELDS,
     ),
     define(
         CHICK_GRADUATED,
@@ -163,7 +163,7 @@ TYPES: tuple[EventType, ...] = (
         ENERGY_REWARDED,
         CONTEXT,
         "An agent's week of overflowing energy earned a reward in proportion to the overflow.",
-        **WEEK,
+        WEEK,
         reward_amount=Field("decimal", "The reward.", minimum=0, maximum=100000),
         currency=Field("enum", "Currency of the reward.", choices=("CNY",)),
     ),
@@ -171,8 +171,8 @@ TYPES: tuple[EventType, ...] = (
         OFFPOST_TRAINING_ORDERED,
         CONTEXT,
         "An agent's low energy sent them to off-post training (seven days and a test when very low).",
+        WEEK,
         order_id=Field("id", "The order's identifier."),
-        **WEEK,
         level=Field("enum", "How low the energy was.", choices=("low", "very_low")),
         days=Field("int", "Days off post.", minimum=1, maximum=30),
         acceptance_test=Field("bool", "Whether an acceptance test closes it."),
