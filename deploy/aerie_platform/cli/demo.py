@@ -9,7 +9,6 @@ import time
 from aerie_platform import compose
 from aerie_platform.cli.console import say
 from aerie_platform.cli.migrate import run_migrations
-from aerie_platform.settings import Settings
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -17,7 +16,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from aerie_platform.replay import Progress
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)

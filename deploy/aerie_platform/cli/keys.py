@@ -14,7 +14,7 @@ MAX_TOKEN_HOURS = 168
 def cmd_token(args: argparse.Namespace) -> int:
     from aerie_gateway.identity import Unauthenticated, issue_token
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     tokens = compose.token_settings(settings, database_url)
     if tokens.local_key is None:
@@ -94,7 +94,7 @@ def cmd_client(args: argparse.Namespace) -> int:
     if args.action in ("add", "revoke") and not args.client_id:
         say(f"name the client: aerie client {args.action} CLIENT_ID")
         return 2
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     with psycopg.connect(database_url) as conn:
         if args.action == "add":

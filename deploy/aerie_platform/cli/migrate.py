@@ -6,7 +6,6 @@ import argparse
 
 from aerie_platform import compose
 from aerie_platform.cli.console import say
-from aerie_platform.settings import Settings
 
 
 def run_migrations(database_url: str, side: compose.WriteSide) -> None:
@@ -34,7 +33,7 @@ def require_migrated(database_url: str, side: compose.WriteSide) -> None:
 
 
 def cmd_migrate(_args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from aerie_platform import compose
 from aerie_platform.cli.console import say
-from aerie_platform.settings import Settings
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -14,7 +14,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     from aerie_projections.deadlines import outbox
     from aerie_projections.kit import READ_SCHEMA
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     with psycopg.connect(settings.require_database()) as conn:
         if args.action == "retry":
             queued = outbox.requeue_failed(conn, READ_SCHEMA)

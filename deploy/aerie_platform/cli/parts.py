@@ -21,7 +21,7 @@ from aerie_platform.settings import Settings, SettingsError
 
 def part_side() -> tuple[Settings, str, compose.WriteSide]:
     """The settings, database and write side of a part, on a migrated database."""
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     side = compose.write_side(database_url, settings)
     require_migrated(database_url, side)
@@ -54,7 +54,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
             f"a number from 0 to {settings.workers - 1}"
         )
     projections = compose.projections(settings.projections)
-    compose.configure_managers(projections, settings)
+    compose.configure_parts(projections, settings)
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
     chosen = "+".join(settings.projections)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from aerie_platform import compose
 from aerie_platform.cli.console import say
-from aerie_platform.settings import Settings
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Send a file's commands to the Kafka door with a bearer token; say where refusals go."""
     from aerie_platform.publish import publish_lines
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     bootstrap = settings.require_broker()
     topic = settings.topics.of("ingest")
     lines = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
@@ -30,7 +30,7 @@ def cmd_dead_letters(args: argparse.Namespace) -> int:
     """The commands refused (by any door), newest first, each with its code and reason."""
     import psycopg
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     with psycopg.connect(settings.require_database()) as conn:
         rows = conn.execute(
             "SELECT id, received_at, source, kind, code, reason FROM aerie_dead_letters "

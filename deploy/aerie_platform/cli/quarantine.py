@@ -12,7 +12,7 @@ from aerie_platform.settings import Settings
 def cmd_quarantine(args: argparse.Namespace) -> int:
     import psycopg
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     database_url = settings.require_database()
     if args.action == "redrive":
         return redrive_quarantine(args, settings, database_url)

@@ -18,7 +18,7 @@ from aerie_platform.cli.demo import add_demo_arguments, holds_only_the_demo, loa
 from aerie_platform.cli.keys import print_demo_tokens
 from aerie_platform.cli.migrate import run_migrations
 from aerie_platform.cli.supervisor import Supervisor, part_commands, restart_servers
-from aerie_platform.settings import Settings, announce_running
+from aerie_platform.settings import announce_running
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
     edges { node { id displayName starLevel trainingsPassedCount openIssueCount
@@ -51,7 +51,7 @@ def release_window(given: str | None, *, embedded_database: bool, demo_store: bo
 def cmd_run(args: argparse.Namespace) -> int:
     from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 
-    settings = Settings.from_env()
+    settings = compose.read_settings()
     if taken := port_in_use(settings.http_port):
         say(
             f"port {settings.http_port} is taken ({taken}): stop what listens there, or start "
@@ -82,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         AERIE_KAFKA_BOOTSTRAP=bootstrap,
         AERIE_HOME=str(settings.home),
     )
-    settings = Settings.from_env(env)
+    settings = compose.read_settings(env)
     running = announce_running(settings.home, env)
     side = compose.write_side(database_url, settings)
     run_migrations(database_url, side)
