@@ -6,13 +6,14 @@ package reads the environment or connects at import time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from aerie_events.codec import EventCodec
+from aerie_events.settings import SettingRefused
 from aerie_events.signing import RelaySignature
 from aerie_events.topics import DEAD_LETTER, QUARANTINE
 from aerie_projections.kit import Projection
@@ -45,7 +46,7 @@ from aerie_services.platform.storage import (
 from aerie_services.registry import registry as context_registry
 from eventsourcing.postgres import PostgresDatastore
 
-from aerie_platform.settings import Settings
+from aerie_platform.settings import Settings, SettingsError
 
 LIBRARY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "CREATE_TABLE": "n"}
 
@@ -222,13 +223,21 @@ def projections(names: Sequence[str] = ()) -> list[Projection]:
     return [p for name, p in known.items() if not names or name in names]
 
 
-def configure_managers(projections: Sequence[Projection], settings: Settings) -> None:
-    """Give the managers that send email the platform's mail settings."""
-    from aerie_projections.deadlines.manager import DeadlineManager
+def configure_parts(parts: Sequence[Projection], settings: Settings) -> None:
+    """Hand every projection and manager the platform's settings; each reads what it declares."""
+    for part in parts:
+        try:
+            part.configure(settings.environment)
+        except SettingRefused as refused:
+            raise SettingsError(str(refused)) from None
 
-    for projection in projections:
-        if isinstance(projection, DeadlineManager):
-            projection.configure(settings.mail)
+
+def read_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """The platform's settings (``Settings.from_env``), with those every registered part
+    declares read too, so a malformed one is refused at start, by whichever command."""
+    settings = Settings.from_env(env)
+    configure_parts(projections(), settings)
+    return settings
 
 
 def command_sender(bus: Aerie) -> Any:

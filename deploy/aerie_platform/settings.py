@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aerie_events.settings import SettingRefused, one_of, switch, whole_number
 from aerie_events.topics import Topics
-from aerie_projections.deadlines.mail import MailSettings
 
 
 class SettingsError(SystemExit):
@@ -53,20 +53,20 @@ class GatewaySettings:
         files = tuple(f.strip() for f in env.get("AERIE_JWT_PUBLIC_KEYS", "").split(",") if f)
         return cls(
             token_key=_key(env.get("AERIE_TOKEN_KEY", ""), "AERIE_TOKEN_KEY"),
-            local_tokens=_switch(
+            local_tokens=switch(
                 env, "AERIE_LOCAL_TOKENS", not (env.get("AERIE_JWKS_URL") or files)
             ),
             issuer=env.get("AERIE_JWT_ISSUER") or "aerie-local",
             audience=env.get("AERIE_JWT_AUDIENCE") or "aerie",
             jwks_url=env.get("AERIE_JWKS_URL") or None,
             public_key_files=files,
-            graphiql=_switch(env, "AERIE_GRAPHIQL", True),
-            introspection=_switch(env, "AERIE_INTROSPECTION", True),
-            rate_per_second=_int(env, "AERIE_RATE_PER_SECOND", 50, 0, 1_000_000),
-            rate_burst=_int(env, "AERIE_RATE_BURST", 100, 1, 1_000_000),
-            request_budget_seconds=_int(env, "AERIE_REQUEST_BUDGET_SECONDS", 10, 1, 3600),
-            anonymity_threshold=_int(env, "AERIE_ANONYMITY_THRESHOLD", 5, 1, 1000),
-            processes=_int(env, "AERIE_GATEWAYS", os.cpu_count() or 1, 1, 64),
+            graphiql=switch(env, "AERIE_GRAPHIQL", True),
+            introspection=switch(env, "AERIE_INTROSPECTION", True),
+            rate_per_second=whole_number(env, "AERIE_RATE_PER_SECOND", 50, 0, 1_000_000),
+            rate_burst=whole_number(env, "AERIE_RATE_BURST", 100, 1, 1_000_000),
+            request_budget_seconds=whole_number(env, "AERIE_REQUEST_BUDGET_SECONDS", 10, 1, 3600),
+            anonymity_threshold=whole_number(env, "AERIE_ANONYMITY_THRESHOLD", 5, 1, 1000),
+            processes=whole_number(env, "AERIE_GATEWAYS", os.cpu_count() or 1, 1, 64),
         )
 
 
@@ -94,8 +94,9 @@ class Settings:
     """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
     projections: tuple[str, ...] = ()
     """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
-    mail: MailSettings = field(default_factory=lambda: MailSettings(host=None))
-    """``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL``: where routing and escalation emails go."""
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The mapping these settings were read from: the parts read theirs from it
+    (``compose.configure_parts``), so nothing else reads the environment."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -108,29 +109,36 @@ class Settings:
         """
         if env is None:
             env = {**running_platform(Path(os.environ.get("AERIE_HOME", ".aerie"))), **os.environ}
+        try:
+            return cls._read(env)
+        except SettingRefused as refused:
+            raise SettingsError(str(refused)) from None
+
+    @classmethod
+    def _read(cls, env: Mapping[str, str]) -> Settings:
         return cls(
-            workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
-            worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
-            worker_assignment=_choice(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
+            workers=whole_number(env, "AERIE_WORKERS", 1, 1, 1000),
+            worker_index=whole_number(env, "AERIE_WORKER_INDEX", 0, 0, 999),
+            worker_assignment=one_of(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
             projections=tuple(
                 name.strip() for name in env.get("AERIE_PROJECTIONS", "").split(",") if name.strip()
             ),
             database_url=env.get("AERIE_DATABASE_URL") or None,
             kafka_bootstrap=env.get("AERIE_KAFKA_BOOTSTRAP") or None,
-            http_port=_int(env, "AERIE_HTTP_PORT", 8000, 1, 65535),
+            http_port=whole_number(env, "AERIE_HTTP_PORT", 8000, 1, 65535),
             home=Path(env.get("AERIE_HOME", ".aerie")).resolve(),
             topic_prefix=env.get("AERIE_TOPIC_PREFIX", "aerie"),
-            partitions=_int(env, "AERIE_TOPIC_PARTITIONS", 3, 1, 1000),
+            partitions=whole_number(env, "AERIE_TOPIC_PARTITIONS", 3, 1, 1000),
             group_id=env.get("AERIE_GROUP_ID", "aerie-projections"),
-            pool_size=_int(env, "AERIE_DB_POOL_SIZE", 8, 1, 200),
+            pool_size=whole_number(env, "AERIE_DB_POOL_SIZE", 8, 1, 200),
             relay_groups=_groups(env.get("AERIE_RELAY_GROUPS", "")),
             master_key=_key(env.get("AERIE_MASTER_KEY", "")),
             relay_key=_key(env.get("AERIE_RELAY_KEY", ""), "AERIE_RELAY_KEY"),
             gateway=GatewaySettings.from_env(env),
-            anonymous_release_seconds=_int(
+            anonymous_release_seconds=whole_number(
                 env, "AERIE_ANONYMOUS_RELEASE_SECONDS", 3600, 1, 7 * 24 * 3600
             ),
-            mail=_mail(env),
+            environment=dict(env),
         )
 
     @property
@@ -152,46 +160,6 @@ class Settings:
                 "(it starts an embedded broker), or point AERIE_KAFKA_BOOTSTRAP at Kafka."
             )
         return self.kafka_bootstrap
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "")
-    if not raw:
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise SettingsError(f"{name}={raw!r} is not allowed: a whole number from {low} to {high}")
-    return int(raw)
-
-
-def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...]) -> str:
-    """One of ``allowed`` (the first when unset)."""
-    raw = env.get(name, "").strip().lower() or allowed[0]
-    if raw not in allowed:
-        raise SettingsError(f"{name}={raw!r} is not allowed: {' or '.join(allowed)}")
-    return raw
-
-
-def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
-        raise SettingsError(f"{name}={raw!r} is not allowed: on or off")
-    return raw in {"on", "true", "1", "yes"}
-
-
-def _mail(env: Mapping[str, str]) -> MailSettings:
-    """The SMTP server notices go through; none (no email sent) when AERIE_SMTP_HOST is unset."""
-    port = env.get("AERIE_HTTP_PORT") or "8000"
-    return MailSettings(
-        host=env.get("AERIE_SMTP_HOST") or None,
-        port=_int(env, "AERIE_SMTP_PORT", 25, 1, 65535),
-        sender=env.get("AERIE_SMTP_SENDER") or "aerie@localhost",
-        tls=_choice(env, "AERIE_SMTP_TLS", ("off", "starttls", "ssl")),
-        username=env.get("AERIE_SMTP_USER") or None,
-        password=env.get("AERIE_SMTP_PASSWORD") or None,
-        public_url=env.get("AERIE_PUBLIC_URL") or f"http://127.0.0.1:{port}",
-    )
 
 
 def _groups(raw: str) -> tuple[tuple[str, ...], ...]:

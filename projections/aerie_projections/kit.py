@@ -86,6 +86,7 @@ class Projection:
     ``tables`` are compared table by table by ``aerie replay --verify``;
     ``handles`` are the catalog types ``plan`` receives (others only advance
     the tracking); ``migrations`` create and change the tables, in order.
+    A part that needs settings reads them in ``configure``.
     """
 
     name: ClassVar[str]
@@ -99,6 +100,13 @@ class Projection:
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         """The statements that apply ``envelopes`` (in log order per key), pure."""
         raise NotImplementedError
+
+    def configure(self, env: Mapping[str, str]) -> None:
+        """Read the settings this part needs from ``env``, the platform's settings as given.
+
+        Called by the platform at start, before any batch; the default needs none.
+        A malformed value raises ``aerie_events.settings.SettingRefused``, naming it.
+        """
 
     def contexts(self) -> list[str]:
         """The bounded contexts whose topics carry the handled types."""

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlparse
 
 import pytest
 from aerie_gateway.graphiql import ASSETS, graphiql_html, graphiql_routes
-from aerie_platform.cli import EXAMPLE_QUERY
+from aerie_platform.cli.run import EXAMPLE_QUERY
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 

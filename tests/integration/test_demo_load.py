@@ -6,7 +6,7 @@ from itertools import islice
 from typing import Any
 
 import psycopg
-from aerie_platform.cli import load_demo_if_wanted
+from aerie_platform.cli.demo import load_demo_if_wanted
 from aerie_services import demo
 from aerie_services.registry import registry
 

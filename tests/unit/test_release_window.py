@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aerie_platform.cli import TRIAL_RELEASE_SECONDS, release_window
+from aerie_platform.cli.run import TRIAL_RELEASE_SECONDS, release_window
 
 
 def test_a_local_trial_of_the_demo_releases_within_a_minute() -> None:

@@ -13,16 +13,19 @@ import datetime as dt
 import hashlib
 import smtplib
 import ssl
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import quote
 
+from aerie_events.settings import one_of, whole_number
+
 
 @dataclass(frozen=True)
 class MailSettings:
-    """Where notices go out (read by the platform's settings, passed in)."""
+    """Where notices go out (``from_env``: read from the mapping the platform passes in)."""
 
     host: str | None
     port: int = 25
@@ -42,6 +45,21 @@ class MailSettings:
     @property
     def enabled(self) -> bool:
         return bool(self.host)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MailSettings:
+        """``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL``; no server (no email sent) when
+        ``AERIE_SMTP_HOST`` is unset. Links default to the gateway on ``AERIE_HTTP_PORT``."""
+        port = env.get("AERIE_HTTP_PORT") or "8000"
+        return cls(
+            host=env.get("AERIE_SMTP_HOST") or None,
+            port=whole_number(env, "AERIE_SMTP_PORT", 25, 1, 65535),
+            sender=env.get("AERIE_SMTP_SENDER") or "aerie@localhost",
+            tls=one_of(env, "AERIE_SMTP_TLS", ("off", "starttls", "ssl")),
+            username=env.get("AERIE_SMTP_USER") or None,
+            password=env.get("AERIE_SMTP_PASSWORD") or None,
+            public_url=env.get("AERIE_PUBLIC_URL") or f"http://127.0.0.1:{port}",
+        )
 
 
 @dataclass(frozen=True)

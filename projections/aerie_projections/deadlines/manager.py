@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aerie_events.catalog.voice import (
@@ -134,9 +134,9 @@ class DeadlineManager(ProcessManager):
     def __init__(self, mail: MailSettings | None = None) -> None:
         self.mail = mail
 
-    def configure(self, mail: MailSettings) -> None:
-        """Where notices go (the platform passes its settings in at start)."""
-        self.mail = mail
+    def configure(self, env: Mapping[str, str]) -> None:
+        """Where notices go: ``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL`` (``MailSettings.from_env``)."""
+        self.mail = MailSettings.from_env(env)
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         contacts: dict[str, list[Any]] = {}
