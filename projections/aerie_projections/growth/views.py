@@ -45,9 +45,9 @@ from aerie_events.catalog.performance import (
 )
 from aerie_events.catalog.voice import ISSUE_RAISED, ISSUE_RESOLVED, SUGGESTION_ADOPTED
 from aerie_events.envelope import Envelope
+from aerie_events.read_facts import REGROUPING_CANDIDATES
 from aerie_events.rules.growth.energy import energy_of_day
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
-from aerie_services.performance import REGROUPING_CANDIDATES
 
 from aerie_projections.growth.queries import regrouping_candidates_now
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest

@@ -17,6 +17,7 @@ from aerie_events.catalog.performance import (
     TRACK_CHANGED,
 )
 from aerie_events.fields import Field
+from aerie_events.read_facts import REGROUPING_CANDIDATES
 
 from aerie_services.kit.access import (
     COMPANY,
@@ -28,7 +29,7 @@ from aerie_services.kit.access import (
 )
 from aerie_services.kit.context import BoundedContext, Facts, Handles
 from aerie_services.kit.errors import DomainError
-from aerie_services.performance.application import REGROUPING_CANDIDATES, Performance
+from aerie_services.performance.application import Performance
 from aerie_services.performance.proposals import proposal_id_for
 
 __all__ = [

@@ -13,6 +13,7 @@ from aerie_events.catalog.performance import (
     STAR_PROMOTED,
     TRACK_CHANGED,
 )
+from aerie_events.read_facts import REGROUPING_CANDIDATES
 from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 
 from aerie_services.kit.base import Command, Outcome
@@ -39,11 +40,6 @@ from aerie_services.performance.regrouping import (
     propose_teams,
     team_ids_for,
 )
-
-REGROUPING_CANDIDATES = "site.regrouping_candidates"
-"""Read-model fact, for ``(site_id, day)``: the agents a regrouping may use that day, as rows
-with ``employee_id``, ``star``, ``team_id`` and ``courses`` (the composition root answers it
-from the growth read model)."""
 
 Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
 
