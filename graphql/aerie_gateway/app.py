@@ -13,7 +13,7 @@ import json
 import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from aerie_events.topics import Topics
@@ -127,7 +127,7 @@ class GatewayConfig:
     partitions: int = 3
 
 
-class AerieGraphQL(GraphQL):
+class AerieGraphQL(GraphQL[Context, None]):
     def __init__(
         self,
         pool: AsyncConnectionPool,
@@ -241,8 +241,9 @@ class AerieGraphQL(GraphQL):
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data = await super().process_result(request, result)
-        if data.get("errors"):
-            data["errors"] = [coded(error) for error in data["errors"]]
+        errors = data.get("errors")
+        if errors:  # strawberry types them as objects: each is a formatted error's dict
+            data["errors"] = [coded(cast(dict[str, Any], error)) for error in errors]
         return data
 
 

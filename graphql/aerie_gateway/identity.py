@@ -113,7 +113,7 @@ class TokenVerifier:
         algorithm = header.get("alg")
         issuer = LOCAL_ISSUER if algorithm == LOCAL_ALGORITHM else self.settings.issuer
         options = {"require": ["exp", "iat", "sub", "iss", "aud"]}
-        common = {
+        common: dict[str, Any] = {
             "audience": self.settings.audience,
             "issuer": issuer,
             "leeway": self.settings.leeway_seconds,

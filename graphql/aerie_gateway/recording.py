@@ -164,7 +164,8 @@ async def handle(
         )
     except DomainError as error:
         raise domain_error(error, prefix=prefix, camel_case=camel_case) from None
-    data = inputs.get("data") if isinstance(inputs.get("data"), dict) else {}
+    given = inputs.get("data")
+    data: dict[str, Any] = given if isinstance(given, dict) else {}
     names_no_one = info.context.bus.names_no_one(kind)  # a survey answer: no view, no key
     by_key = data.get("follow_up_key") is not None  # an anonymous author's follow-up
     anonymous = data.get("anonymous") is True or by_key or names_no_one

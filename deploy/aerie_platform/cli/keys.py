@@ -80,7 +80,15 @@ def print_demo_tokens(settings: Settings, database_url: str) -> None:
                 ensure_client(conn, claims["client"], role, claims.get("site"))
     lines = []
     for role, claims in people.items():
-        token = issue_token(tokens, role=role, **claims)
+        token = issue_token(
+            tokens,
+            role=role,
+            subject=claims["subject"],
+            site=claims.get("site"),
+            team=claims.get("team"),
+            department=claims.get("department"),
+            client=claims.get("client"),
+        )
         scope = ", ".join(f"{k} {v}" for k, v in claims.items() if k != "subject")
         lines.append(f"  {role} {claims['subject']}{f' ({scope})' if scope else ''}:\n    {token}")
     say("bearer tokens for the demo, one per role (valid 12 hours):\n" + "\n".join(lines))

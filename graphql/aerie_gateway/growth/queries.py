@@ -95,7 +95,9 @@ class GrowthQueries:
             employee_id=employee_id,
             start=start,
             end=end,
-            average=(sum(values) / len(values)).quantize(Decimal("0.01")) if values else None,
+            average=(sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.01"))
+            if values
+            else None,
             latest=energy_day(days[-1]) if days else None,
             days=[energy_day(d) for d in days],
             decisions=[energy_decision(d) for d in decisions],

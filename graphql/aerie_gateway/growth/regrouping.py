@@ -78,7 +78,7 @@ def proposal_from(row: Mapping[str, Any]) -> RegroupingProposal:
                 star_total=t["star_total"],
                 average_star=round(t["star_total"] / t["size"], 2) if t["size"] else 0.0,
                 by_star=t["by_star"],
-                by_skill=t.get("by_skill") or {},
+                by_skill=strawberry.scalars.JSON(t.get("by_skill") or {}),
             )
             for t in p["teams"]
         ],

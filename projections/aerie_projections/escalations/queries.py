@@ -8,7 +8,7 @@ No query returns an anonymous issue's author: its row has none.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -27,7 +27,9 @@ ISSUE_COLUMNS = (
 )
 
 
-async def _rows(conn: AsyncConnection[Any], sql: str, params: Sequence[Any]) -> list[dict]:
+async def _rows(
+    conn: AsyncConnection[Any], sql: str, params: Sequence[Any] | Mapping[str, Any]
+) -> list[dict]:
     async with conn.cursor(row_factory=dict_row) as cur:
         await cur.execute(sql, params)
         return list(await cur.fetchall())

@@ -13,7 +13,7 @@ from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
 from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest, upsert_rows
-from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
 
 log = logging.getLogger("aerie.manager.handover")
 
@@ -107,7 +107,7 @@ class HandoverManager(ProcessManager):
             )
         return statements
 
-    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
         return [
             Timer(
                 key=f"left:{e.employee_id}",

@@ -11,7 +11,7 @@ from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
 from aerie_projections.kit import Statement, insert_rows
-from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
 
 STATE = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -54,7 +54,7 @@ class RegroupingManager(ProcessManager):
         ]
         return [insert_rows("regrouping_move", columns, moves)]
 
-    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
         return [
             Timer(
                 key=f"accepted:{e.payload['proposal_id']}",

@@ -109,8 +109,8 @@ def fold(answers: Iterable[Mapping[str, Any]]) -> dict[SumsKey, ItemSums]:
     deltas: dict[SumsKey, ItemSums] = {}
     for (survey_id, site_id, team_id), items in teams.items():
         for group in groups_of(site_id, team_id):
-            for item, sums in items.items():
-                deltas.setdefault((survey_id, group, item), ItemSums()).merge(sums)
+            for item, item_sums in items.items():
+                deltas.setdefault((survey_id, group, item), ItemSums()).merge(item_sums)
     return {key: sums for key, sums in deltas.items() if not sums.is_zero()}
 
 

@@ -20,7 +20,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from aerie_projections.kit import Statement, insert_rows, unnest, upsert_rows
-from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
 
 STATE = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -146,7 +146,7 @@ class StudyManager(ProcessManager):
             )
         return statements
 
-    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
         timers: dict[str, Timer] = {}
         for e in envelopes:
             p, who = e.payload, e.employee_id

@@ -11,7 +11,7 @@ from aerie_events.envelope import Envelope
 from psycopg import AsyncConnection
 
 from aerie_projections.kit import Statement
-from aerie_projections.manager import CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
 
 
 class SurveyClosingManager(ProcessManager):
@@ -27,7 +27,7 @@ class SurveyClosingManager(ProcessManager):
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
         return []  # no state: the timer holds all it needs
 
-    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer]:
+    def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
         return [
             Timer(
                 key=f"close:{e.payload['survey_id']}",

@@ -246,7 +246,7 @@ def _review(
     if not graduated and star == 1:
         evaluation = policy.evaluate(Step(StepKind.GRADUATE), standing, evidence, day)
         if evaluation.met:
-            data = {
+            data: dict[str, object] = {
                 "graduated_on": day.isoformat(),
                 "reason": "Review: coaching completed, onboarding passed",
             }
@@ -271,7 +271,7 @@ def _review(
 
 
 def _course_event(course: str, outcome: str, day: dt.date, rng: random.Random) -> Event:
-    base = {"course_id": course, "course_title": COURSES[course]}
+    base: dict[str, object] = {"course_id": course, "course_title": COURSES[course]}
     if outcome == "assigned":
         data = {
             **base,

@@ -17,6 +17,7 @@ import datetime as dt
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 
@@ -188,7 +189,7 @@ def _answered(
 
 def _answer(
     agent: DemoPerson, wave: Wave, feelings: dict[str, float], rng: random.Random
-) -> dict[str, object]:
+) -> dict[str, Any]:
     change = WAVE_EFFECTS.get(agent.site.site_id, {})
     now = {
         q: feeling + change.get(q, 0.0) * (wave.number - 1) + rng.gauss(0, 0.5)

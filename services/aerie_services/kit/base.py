@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from aerie_events.catalog import CATALOG, EventType
@@ -225,7 +225,7 @@ class ContextApplication(Application[UUID]):
     a process share one connection pool (``factory``) and one key ring.
     """
 
-    env: dict[str, str] = {
+    env: ClassVar[dict[str, str]] = {
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
@@ -335,7 +335,8 @@ class ContextApplication(Application[UUID]):
     @contextlib.contextmanager
     def batch(self) -> Iterator[list[Deferred]]:
         """Collect the creations made inside; save them ``SAVE_CHUNK`` per transaction on exit."""
-        self._batch = collected = []
+        collected: list[Deferred] = []
+        self._batch = collected
         try:
             yield collected
         finally:

@@ -101,7 +101,7 @@ class Aerie:
                     self.facts.changed(app.context, {key, command.employee_id})
         finally:
             self.facts.forget_answers()
-        return [a.outcome if isinstance(a, Deferred) else a for a in answers]
+        return [_outcome_of(a) for a in answers]
 
     def handle_each(
         self, requests: Iterable[tuple[str, dict[str, Any]]], *, channel: str
@@ -177,6 +177,15 @@ class Aerie:
             return False
         handles = entry[1]
         return handles.about_employee and "anonymous" in handles.decided_by_domain
+
+
+def _outcome_of(answer: Outcome | Deferred) -> Outcome:
+    """A command's outcome, once its batch was saved (a deferred creation is answered then)."""
+    if not isinstance(answer, Deferred):
+        return answer
+    if answer.outcome is None:
+        raise RuntimeError("a deferred creation was not answered: its batch was not saved")
+    return answer.outcome
 
 
 def _anonymous(inputs: dict[str, Any]) -> bool:
