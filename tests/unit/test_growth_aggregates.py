@@ -29,7 +29,7 @@ from aerie_events.rules.growth.policy import Evidence
 from aerie_services.kit.errors import AlreadyRecorded, DateInFuture
 from aerie_services.learning.errors import AlreadyPassed, InvalidStudyPlan, NotAnOrder, StudyDayMet
 from aerie_services.learning.record import LearnerRecord
-from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.domainmodel import StarLadder, StepGround
 from aerie_services.performance.errors import (
     AssessmentDiffers,
     CriteriaUnmet,
@@ -87,19 +87,13 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
         ladder.promote(
             meta(STAR_PROMOTED),
             {"to_star": 2, "reason": "r", "promoted_on": "2026-03-31"},
-            Evidence(),
-            "2026-03-20",
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), "2026-03-20", TODAY, ZONE),
         )
     with pytest.raises(CriteriaUnmet) as caught:
         ladder.graduate(
             meta(CHICK_GRADUATED),
             {"graduated_on": "2026-03-31", "reason": "r"},
-            Evidence(),
-            "2026-03-20",
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), "2026-03-20", TODAY, ZONE),
         )
     unmet = {c.key: (c.required, c.actual) for c in caught.value.criteria if not c.met}
     assert unmet["course:C-ONBOARD"] == ("passed", "not passed")
@@ -113,10 +107,7 @@ def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version(
     ladder.promote(
         meta(STAR_PROMOTED),
         {"to_star": 3, "reason": "r", "promoted_on": TODAY.isoformat()},
-        evidence(ladder),
-        HIRED,
-        TODAY,
-        ZONE,
+        StepGround(evidence(ladder), HIRED, TODAY, ZONE),
     )
     promoted = ladder.collect_events()[-1]
     assert promoted.meta["policy_version"] == "ladder/2026-01"
@@ -131,10 +122,7 @@ def test_a_promotion_dated_after_the_sites_today_is_refused() -> None:
         ladder.promote(
             meta(STAR_PROMOTED),
             {"to_star": 3, "reason": "r", "promoted_on": "2026-04-02"},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
         )
     assert caught.value.field == "promotedOn"
 
@@ -145,19 +133,13 @@ def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
         ladder.demote(
             meta(STAR_DEMOTED),
             {"to_star": 1, "reason": "r", "demoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
         )
     assert caught.value.allowed == "2"
     ladder.demote(
         meta(STAR_DEMOTED),
         {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-        evidence(ladder),
-        HIRED,
-        TODAY,
-        ZONE,
+        StepGround(evidence(ladder), HIRED, TODAY, ZONE),
     )
     assert ladder.star == 2
 
@@ -168,10 +150,7 @@ def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() 
         ladder.demote(
             meta(STAR_DEMOTED),
             {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
         )
     [unmet] = [c for c in caught.value.criteria if not c.met]
     assert (unmet.key, unmet.required, unmet.actual) == ("average:energy", "below 65.00", "95.83")
@@ -183,10 +162,7 @@ def test_a_promotion_that_skips_a_star_is_refused_naming_the_next_star() -> None
         ladder.promote(
             meta(STAR_PROMOTED),
             {"to_star": 4, "reason": "r", "promoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
         )
     assert caught.value.allowed == "3"
 
@@ -197,19 +173,13 @@ def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() 
         ladder.promote(
             meta(STAR_PROMOTED),
             {"to_star": 6, "reason": "r", "promoted_on": "2026-03-01"},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
         )
     with pytest.raises(NotOnTheLadder):
         graduated(4).change_track(
             meta(TRACK_CHANGED),
             {"to_track": "qa", "reason": "r", "changed_on": "2026-03-01"},
-            Evidence(),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), HIRED, TODAY, ZONE),
         )
 
 

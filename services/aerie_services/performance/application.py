@@ -3,9 +3,7 @@ leads to, and regrouping proposals."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from aerie_events.catalog.performance import (
     CHICK_GRADUATED,
@@ -21,7 +19,7 @@ from aerie_services.kit.context import Facts
 from aerie_services.kit.site_days import site_today
 from aerie_services.learning import EMPLOYEE_COURSES
 from aerie_services.people import EMPLOYEE_HIRED_ON, EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
-from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.domainmodel import StarLadder, StepGround
 from aerie_services.performance.proposals import (
     InvalidProposal,
     RegroupingProposal,
@@ -29,7 +27,8 @@ from aerie_services.performance.proposals import (
     UnknownProposal,
 )
 
-Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
+Step = Callable[[StarLadder, dict, dict, StepGround], None]
+"""A step method of the record: ``(record, meta, data, ground)``."""
 
 STEP_DAYS = {
     CHICK_GRADUATED: "graduated_on",
@@ -73,33 +72,23 @@ class Performance(BatchedDecisions):
 
         def act(ladder: StarLadder | None) -> StarLadder:
             ladder = ladder or StarLadder(employee_id=employee_id)
-            evidence = Evidence(courses, ladder.kpi_days())
-            step(ladder, meta, evidence, hired_on, today, zone)
+            ground = StepGround(Evidence(courses, ladder.kpi_days()), hired_on, today, zone)
+            step(ladder, meta, command.data, ground)
             return ladder
 
         return self.decide(StarLadder.id_for(employee_id), command, act)
 
     def graduate(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.graduate(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.graduate)
 
     def promote_star(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.promote(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.promote)
 
     def demote_star(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.demote(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.demote)
 
     def change_track(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command,
-            facts,
-            lambda lad, m, ev, h, t, z: lad.change_track(m, command.data, ev, h, t, z),
-        )
+        return self._step(command, facts, StarLadder.change_track)
 
     def _on_ladder(
         self, command: Command, facts: Facts, act: Callable[[StarLadder, dict], None]
