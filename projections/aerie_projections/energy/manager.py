@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from aerie_events.catalog import people as people_events
-from aerie_events.catalog import performance as performance_events
 from aerie_events.catalog.learning import ACCEPTANCE_TEST_FAILED, ACCEPTANCE_TEST_PASSED
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
 from aerie_events.catalog.performance import (
@@ -30,6 +28,7 @@ from psycopg.rows import dict_row
 
 from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.roster import roster_patch
 
 STATE = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -125,7 +124,7 @@ class EnergyManager(ProcessManager):
                 tests.append(
                     [p["order_id"], who, e.type.endswith("passed"), p["score"], p["taken_on"]]
                 )
-            elif patch := _standing_patch(e):
+            elif patch := roster_patch(e, AGENT_TYPES):
                 agents.setdefault(who, {}).update(patch)
         statements = []
         if days:
@@ -334,21 +333,3 @@ class EnergyManager(ProcessManager):
                 EMPLOYEE_REPOSITIONED, f"reposition:{order_id}:deadline", who, data, cause
             )
         ]
-
-
-def _standing_patch(e: Envelope) -> dict[str, Any] | None:
-    p = e.payload
-    match e.type:
-        case people_events.EMPLOYEE_HIRED:
-            return {"hired_on": p["hired_on"]}
-        case people_events.EMPLOYEE_LEFT:
-            return {"left_on": p["left_on"]}
-        case performance_events.CHICK_GRADUATED:
-            return {"graduated": True}
-        case performance_events.STAR_PROMOTED:
-            return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case performance_events.STAR_DEMOTED:
-            return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case performance_events.TRACK_CHANGED:
-            return {"track": p["to_track"], "level_since": p["changed_on"]}
-    return None

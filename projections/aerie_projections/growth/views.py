@@ -49,6 +49,7 @@ from aerie_events.rules.growth.energy import energy_of_day
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest
+from aerie_projections.roster import roster_patches
 
 TABLES = (
     "growth_agent",
@@ -289,41 +290,8 @@ def _touched(envelopes: Sequence[Envelope]) -> Statement | None:
     )
 
 
-def _agent_patch(e: Envelope) -> dict[str, Any]:
-    p = e.payload
-    match e.type:
-        case people_events.EMPLOYEE_HIRED:
-            return {
-                "site_id": e.site_id,
-                "team_id": p["team_id"],
-                "display_name": p.get("display_name"),
-                "role": p["role"],
-                "status": "active",
-                "hired_on": p["hired_on"],
-            }
-        case people_events.EMPLOYEE_TRANSFERRED:
-            return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
-        case people_events.EMPLOYEE_LEFT:
-            return {"status": "left", "left_on": p["left_on"]}
-        case performance_events.CHICK_GRADUATED:
-            return {"graduated": True}
-        case performance_events.STAR_PROMOTED:
-            return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case performance_events.STAR_DEMOTED:
-            return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case performance_events.TRACK_CHANGED:
-            return {"track": p["to_track"], "level_since": p["changed_on"], "post": None}
-        case performance_events.EMPLOYEE_REPOSITIONED:
-            return {"post": p["to_post"]}
-    return {}
-
-
 def _agent_patches(envelopes: Sequence[Envelope]) -> list[Statement]:
-    patches: dict[str, dict[str, Any]] = {}
-    for e in envelopes:
-        patch = _agent_patch(e)
-        if patch and e.employee_id:
-            patches.setdefault(e.employee_id, {}).update(patch)
+    patches = roster_patches(envelopes, ROSTER_TYPES)
     return patch_rows("growth_agent", ("employee_id", "text"), ROSTER_TYPES, patches)
 
 
