@@ -26,6 +26,7 @@ from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from aerie_projections.acceptance import ACCEPTANCE_TEST_TYPES, acceptance_test_rows
 from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
 from aerie_projections.roster import roster_patch
@@ -120,10 +121,8 @@ class EnergyManager(ProcessManager):
                 days.append([who, p["day"], {k: p[k] for k in KPI_NAMES}])
             elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"]:
                 orders.append([p["order_id"], who, p["ends_on"]])
-            elif e.type in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED):
-                tests.append(
-                    [p["order_id"], who, e.type.endswith("passed"), p["score"], p["taken_on"]]
-                )
+            elif e.type in ACCEPTANCE_TEST_TYPES:
+                tests.append(e)
             elif patch := roster_patch(e, AGENT_TYPES):
                 agents.setdefault(who, {}).update(patch)
         statements = []
@@ -142,15 +141,7 @@ class EnergyManager(ProcessManager):
         if orders:
             columns = [("order_id", "text"), ("employee_id", "text"), ("ends_on", "date")]
             statements.append(insert_rows("energy_order", columns, orders))
-        if tests:
-            columns = [
-                ("order_id", "text"),
-                ("employee_id", "text"),
-                ("passed", "boolean"),
-                ("score", "int"),
-                ("taken_on", "date"),
-            ]
-            statements.append(insert_rows("energy_acceptance", columns, tests))
+        statements += acceptance_test_rows("energy_acceptance", tests)
         return statements
 
     def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:

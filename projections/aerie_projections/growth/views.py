@@ -48,6 +48,7 @@ from aerie_events.envelope import Envelope
 from aerie_events.rules.growth.energy import energy_of_day
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 
+from aerie_projections.acceptance import ACCEPTANCE_TEST_TYPES, acceptance_test_rows
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest
 from aerie_projections.roster import roster_patches
 
@@ -563,26 +564,8 @@ def _learning_checks(by_type: dict[str, list[Envelope]]) -> list[Statement]:
             ("score", "int"),
         ]
         statements.append(insert_rows("growth_makeup_exam", columns, exams))
-    tests = [
-        [
-            e.payload["order_id"],
-            e.employee_id,
-            e.type == ACCEPTANCE_TEST_PASSED,
-            e.payload["score"],
-            e.payload["taken_on"],
-        ]
-        for kind in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED)
-        for e in by_type.get(kind, [])
-    ]
-    if tests:
-        columns = [
-            ("order_id", "text"),
-            ("employee_id", "text"),
-            ("passed", "boolean"),
-            ("score", "int"),
-            ("taken_on", "date"),
-        ]
-        statements.append(insert_rows("growth_acceptance_test", columns, tests))
+    tests = [e for kind in ACCEPTANCE_TEST_TYPES for e in by_type.get(kind, [])]
+    statements += acceptance_test_rows("growth_acceptance_test", tests)
     return statements
 
 
