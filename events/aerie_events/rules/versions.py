@@ -1,8 +1,7 @@
-"""Rules kept as dated versions: the version in force on a day, and a version by its name.
+"""Rules kept as dated versions: the version in force on a day.
 
 A new version of a policy takes effect on its ``effective_from`` day and is in
-force until a later one takes effect; events name the version that decided
-them, so a replay reads that one back by name.
+force until a later one takes effect; events name the version that decided them.
 """
 
 from __future__ import annotations
@@ -13,10 +12,7 @@ from typing import Protocol, TypeVar
 
 
 class Versioned(Protocol):
-    """A policy's version: its name and the day it takes effect."""
-
-    @property
-    def version(self) -> str: ...
+    """A policy's version, by the day it takes effect."""
 
     @property
     def effective_from(self) -> dt.date: ...
@@ -34,11 +30,3 @@ def in_force_on(day: dt.date, versions: Sequence[PolicyT], what: str) -> PolicyT
     if not in_force:
         raise LookupError(f"no {what} is in force on {day.isoformat()}")
     return max(in_force, key=lambda v: v.effective_from)
-
-
-def named(version: str, versions: Sequence[PolicyT], what: str) -> PolicyT:
-    """The version of ``what`` named ``version``; ``LookupError`` when there is none."""
-    for candidate in versions:
-        if candidate.version == version:
-            return candidate
-    raise LookupError(f"no {what} has version {version!r}")

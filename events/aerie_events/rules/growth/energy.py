@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi, mean
-from aerie_events.rules.versions import in_force_on, named
+from aerie_events.rules.versions import in_force_on
 
 CENTS = Decimal("0.01")
 
@@ -122,10 +122,6 @@ def energy_policy_on(
 ) -> EnergyPolicy:
     """The energy policy in force on ``day`` (the latest that took effect by then)."""
     return in_force_on(day, policies, "energy policy")
-
-
-def energy_policy(version: str, policies: Sequence[EnergyPolicy] = ENERGY_POLICIES) -> EnergyPolicy:
-    return named(version, policies, "energy policy")
 
 
 def energy_of_day(day: DailyKpi) -> tuple[Decimal, str]:

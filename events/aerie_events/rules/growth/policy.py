@@ -21,7 +21,7 @@ from typing import Protocol
 from aerie_events.rules.growth.energy import mean_energy
 from aerie_events.rules.growth.kpi import KPI_BY_NAME, DailyKpi, in_window, mean
 from aerie_events.rules.growth.ladder import Standing, Step, StepKind, Track
-from aerie_events.rules.versions import in_force_on, named
+from aerie_events.rules.versions import in_force_on
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,3 @@ def ladder_policy_on(
 ) -> LadderPolicy:
     """The ladder policy in force on ``day``."""
     return in_force_on(day, policies, "ladder policy")
-
-
-def ladder_policy(version: str, policies: Sequence[LadderPolicy] = LADDER_POLICIES) -> LadderPolicy:
-    return named(version, policies, "ladder policy")
