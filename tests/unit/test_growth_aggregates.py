@@ -38,18 +38,13 @@ from aerie_services.performance.errors import (
     StarLevelMismatch,
 )
 
+from tests.growth_support import STEADY
+
 TODAY = dt.date(2026, 4, 1)
 ZONE = "Asia/Shanghai"
 HIRED = "2025-06-01"
 COURSES = frozenset({"C-ONBOARD", "C-EMPATHY", "C-BILLING"})
-GOOD = {
-    "calls_answered": 70,
-    "average_handling_seconds": 320,
-    "first_contact_resolution": "86.00",
-    "customer_satisfaction": "4.50",
-    "qa_score": "90.00",
-    "attendance": "98.00",
-}
+GOOD = STEADY
 POOR = {
     **GOOD,
     "customer_satisfaction": "3.00",
@@ -81,6 +76,21 @@ def evidence(ladder: StarLadder, courses: frozenset[str] = COURSES) -> Evidence:
     return Evidence(courses, ladder.kpi_days())
 
 
+def ground(ladder: StarLadder) -> StepGround:
+    """The ground of a step by an agent hired in 2025 who passed the ladder's courses."""
+    return StepGround(evidence(ladder), HIRED, TODAY, ZONE)
+
+
+def promote(ladder: StarLadder, to_star: int, on: str = TODAY.isoformat()) -> None:
+    data = {"to_star": to_star, "reason": "r", "promoted_on": on}
+    ladder.promote(meta(STAR_PROMOTED), data, ground(ladder))
+
+
+def demote(ladder: StarLadder, to_star: int) -> None:
+    data = {"to_star": to_star, "reason": "r", "demoted_on": TODAY.isoformat()}
+    ladder.demote(meta(STAR_DEMOTED), data, ground(ladder))
+
+
 def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_is_named() -> None:
     ladder = StarLadder(employee_id="E-1")
     with pytest.raises(NotOnTheLadder):
@@ -104,11 +114,7 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
 
 def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version() -> None:
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
-    ladder.promote(
-        meta(STAR_PROMOTED),
-        {"to_star": 3, "reason": "r", "promoted_on": TODAY.isoformat()},
-        StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-    )
+    promote(ladder, 3)
     promoted = ladder.collect_events()[-1]
     assert promoted.meta["policy_version"] == "ladder/2026-01"
     assert promoted.payload["from_star"] == 2
@@ -119,39 +125,23 @@ def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version(
 def test_a_promotion_dated_after_the_sites_today_is_refused() -> None:
     ladder = graduated(2)
     with pytest.raises(DateInFuture) as caught:
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 3, "reason": "r", "promoted_on": "2026-04-02"},
-            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-        )
+        promote(ladder, 3, "2026-04-02")
     assert caught.value.field == "promotedOn"
 
 
 def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
     ladder = with_days(graduated(3), POOR, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(NotOnTheLadder) as caught:
-        ladder.demote(
-            meta(STAR_DEMOTED),
-            {"to_star": 1, "reason": "r", "demoted_on": TODAY.isoformat()},
-            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-        )
+        demote(ladder, 1)
     assert caught.value.allowed == "2"
-    ladder.demote(
-        meta(STAR_DEMOTED),
-        {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-        StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-    )
+    demote(ladder, 2)
     assert ladder.star == 2
 
 
 def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() -> None:
     ladder = with_days(graduated(3), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(CriteriaUnmet) as caught:
-        ladder.demote(
-            meta(STAR_DEMOTED),
-            {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-        )
+        demote(ladder, 2)
     [unmet] = [c for c in caught.value.criteria if not c.met]
     assert (unmet.key, unmet.required, unmet.actual) == ("average:energy", "below 65.00", "95.83")
 
@@ -159,22 +149,14 @@ def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() 
 def test_a_promotion_that_skips_a_star_is_refused_naming_the_next_star() -> None:
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(StarLevelMismatch) as caught:
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 4, "reason": "r", "promoted_on": TODAY.isoformat()},
-            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-        )
+        promote(ladder, 4)
     assert caught.value.allowed == "3"
 
 
 def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() -> None:
     ladder = graduated(5)
     with pytest.raises(StarLevelMismatch):
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 6, "reason": "r", "promoted_on": "2026-03-01"},
-            StepGround(evidence(ladder), HIRED, TODAY, ZONE),
-        )
+        promote(ladder, 6, "2026-03-01")
     with pytest.raises(NotOnTheLadder):
         graduated(4).change_track(
             meta(TRACK_CHANGED),
