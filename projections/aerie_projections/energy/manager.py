@@ -88,6 +88,17 @@ def _live(e: Envelope, due: dt.datetime) -> bool:
     return dt.datetime.fromisoformat(e.recorded_at) < due
 
 
+def _acceptance_check(order: str, why: str, cause: Envelope) -> Timer:
+    """A look at an order's acceptance test as soon as ``cause`` (``why``: ordered, result)."""
+    return Timer(
+        f"accept:{order}:{why}",
+        cause.recorded_at,
+        cause.event_id,
+        {"order_id": order, "deadline": False},
+        replace=False,
+    )
+
+
 class EnergyManager(ProcessManager):
     name = "energy"
     tables = ("energy_kpi_day", "energy_agent", "energy_order", "energy_acceptance")
@@ -179,15 +190,7 @@ class EnergyManager(ProcessManager):
                     )
             elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"] and who:
                 order = p["order_id"]
-                earliest(
-                    Timer(
-                        f"accept:{order}:ordered",
-                        e.recorded_at,
-                        e.event_id,
-                        {"order_id": order, "deadline": False},
-                        replace=False,
-                    )
-                )
+                earliest(_acceptance_check(order, "ordered", e))
                 ends = dt.date.fromisoformat(p["ends_on"])
                 due = _midnight_after(ends + dt.timedelta(days=ACCEPTANCE_DAYS))
                 if _live(e, due):
@@ -201,16 +204,7 @@ class EnergyManager(ProcessManager):
                         )
                     )
             elif e.type == ACCEPTANCE_TEST_FAILED:
-                order = p["order_id"]
-                earliest(
-                    Timer(
-                        f"accept:{order}:result",
-                        e.recorded_at,
-                        e.event_id,
-                        {"order_id": order, "deadline": False},
-                        replace=False,
-                    )
-                )
+                earliest(_acceptance_check(p["order_id"], "result", e))
             elif e.type == ACCEPTANCE_TEST_PASSED:
                 cancels.append(CancelTimer(f"accept:{p['order_id']}:deadline"))
         return [*timers.values(), *cancels]
