@@ -228,6 +228,16 @@ def test_the_energy_manager_may_reward_only_a_week_whose_facts_overflow() -> Non
         ladder.reward(meta(ENERGY_REWARDED), {"window_start": MONDAY.isoformat()})
 
 
+def reposition(ladder: StarLadder, order_id: str) -> None:
+    data = {
+        "order_id": order_id,
+        "reason": "r",
+        "repositioned_on": "2026-03-19",
+        "to_post": "back_office",
+    }
+    ladder.reposition(meta(EMPLOYEE_REPOSITIONED), data)
+
+
 def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_reposition() -> None:
     ladder = with_days(StarLadder(employee_id="E-1"), POOR, MONDAY + dt.timedelta(days=4), 5)
     ladder.order_offpost_training(
@@ -241,38 +251,14 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
         ordered["ends_on"],
     ) == (7, True, "2026-03-09", "2026-03-15")
     with pytest.raises(NotAnOrder):
-        ladder.reposition(
-            meta(EMPLOYEE_REPOSITIONED),
-            {
-                "order_id": "o2",
-                "reason": "r",
-                "repositioned_on": "2026-03-19",
-                "to_post": "back_office",
-            },
-        )
-    ladder.reposition(
-        meta(EMPLOYEE_REPOSITIONED),
-        {
-            "order_id": "o1",
-            "reason": "r",
-            "repositioned_on": "2026-03-19",
-            "to_post": "back_office",
-        },
-    )
+        reposition(ladder, "o2")
+    reposition(ladder, "o1")
     repositioned = ladder.collect_events()[-1]
     caused_by = (repositioned.payload["window_start"], repositioned.payload["window_end"])
     assert caused_by == (ordered["window_start"], ordered["window_end"])
     assert repositioned.meta["policy_version"] == "energy/2026-01"  # the order's, not the ladder's
     with pytest.raises(NotAnOrder):
-        ladder.reposition(
-            meta(EMPLOYEE_REPOSITIONED),
-            {
-                "order_id": "o1",
-                "reason": "r",
-                "repositioned_on": "2026-03-19",
-                "to_post": "back_office",
-            },
-        )
+        reposition(ladder, "o1")
 
 
 PASSED = {
