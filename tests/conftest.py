@@ -264,21 +264,14 @@ def publish_one_minute_desk(bus: Any, department_id: str) -> None:
 
 def publish_departments(bus: Any) -> None:
     """The demo's departments (and leadership), so issues can be raised to them (idempotent)."""
-    from aerie_services.demo.voice import departments
+    from aerie_services.demo.voice import departments, publication
 
     for department in departments().values():
         bus.handle(
             DEPARTMENT_PUBLISHED,
             command_id=f"test-department-{department.department_id}",
             occurred_at="2026-01-01T00:00:00+00:00",
-            data={
-                "department_id": department.department_id,
-                "name": department.name,
-                "scope": department.scope,
-                "contact_email": department.contact_email,
-                "reply_within": dict(department.reply_within),
-                "leadership": department.leadership,
-            },
+            data=publication(department),
         )
 
 

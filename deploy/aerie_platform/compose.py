@@ -285,7 +285,7 @@ def token_settings(settings: Settings, database_url: str) -> Any:
 
 
 def link_key(database_url: str) -> bytes:
-    """The key the gateways sign and check links with (the survey charts' ``url``): derived
+    """The key the gateways sign and check links with (survey charts, the energy bill): derived
     from the platform's stored token-signing secret, so every gateway process has the same."""
     import hashlib
     import hmac

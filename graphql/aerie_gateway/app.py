@@ -119,7 +119,7 @@ class GatewayConfig:
     request_budget_seconds: float = 10.0
     anonymity_threshold: int = 5
     link_key: bytes = field(default_factory=lambda: os.urandom(32))
-    """The key signed links (the survey charts' ``url``) are signed and checked with. The
+    """The key signed links (survey charts, the energy bill page) are signed and checked with. The
     composition root gives every gateway process the same one, derived from the platform's
     stored secret; a gateway left to the default checks only the links it made itself."""
     client_token_seconds: int = 3600

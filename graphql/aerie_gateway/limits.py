@@ -268,6 +268,45 @@ def too_complex(
     )
 
 
+@dataclass(frozen=True)
+class SummedLimit:
+    """A limit on a count summed over the document's operations (a field of ``Cost``)."""
+
+    limit: str
+    """The name a refusal gives it (``extensions.limit``)."""
+    counted: str
+    """The field of ``Cost`` it bounds."""
+    setting: str
+    """The field of ``QueryLimits`` that holds the most allowed."""
+    message: str
+    """The refusal's words, with ``{count}`` and ``{allowed}``."""
+
+
+SUMMED_LIMITS = (
+    SummedLimit(
+        "aliases",
+        "aliases",
+        "max_aliases",
+        "the query uses {count} aliases, counting each use of a fragment;"
+        " at most {allowed} are allowed",
+    ),
+    SummedLimit(
+        "fields",
+        "fields",
+        "max_fields",
+        "the query selects {count} fields once its fragments are expanded;"
+        " at most {allowed} are allowed: spread fewer fragments or split the query",
+    ),
+    SummedLimit(
+        "fragment spreads",
+        "spreads",
+        "max_fragment_spreads",
+        "the query applies {count} fragment spreads and inline fragments once expanded;"
+        " at most {allowed} are allowed: spread fewer fragments or split the query",
+    ),
+)
+
+
 def check_document(document: DocumentNode, limits: QueryLimits) -> list[ValidationRefused]:
     """The limits a document breaks, one error per limit; empty when it is within all."""
     measured = measure(document)
@@ -288,44 +327,14 @@ def check_document(document: DocumentNode, limits: QueryLimits) -> list[Validati
             )
         )
     operations = [operation for operation, _cost in measured]
-    aliases = sum(cost.aliases for _operation, cost in measured)
-    if aliases > limits.max_aliases:
-        errors.append(
-            too_complex(
-                f"the query uses {_reportable(aliases)} aliases, counting each use of a"
-                f" fragment; at most {limits.max_aliases} are allowed",
-                "aliases",
-                limits.max_aliases,
-                _reportable(aliases),
-                operations,
+    for summed in SUMMED_LIMITS:
+        count = sum(getattr(cost, summed.counted) for _operation, cost in measured)
+        allowed = getattr(limits, summed.setting)
+        if count > allowed:
+            message = summed.message.format(count=_reportable(count), allowed=allowed)
+            errors.append(
+                too_complex(message, summed.limit, allowed, _reportable(count), operations)
             )
-        )
-    fields = sum(cost.fields for _operation, cost in measured)
-    if fields > limits.max_fields:
-        errors.append(
-            too_complex(
-                f"the query selects {_reportable(fields)} fields once its fragments are"
-                f" expanded; at most {limits.max_fields} are allowed: spread fewer"
-                " fragments or split the query",
-                "fields",
-                limits.max_fields,
-                _reportable(fields),
-                operations,
-            )
-        )
-    spreads = sum(cost.spreads for _operation, cost in measured)
-    if spreads > limits.max_fragment_spreads:
-        errors.append(
-            too_complex(
-                f"the query applies {_reportable(spreads)} fragment spreads and inline"
-                f" fragments once expanded; at most {limits.max_fragment_spreads} are"
-                " allowed: spread fewer fragments or split the query",
-                "fragment spreads",
-                limits.max_fragment_spreads,
-                _reportable(spreads),
-                operations,
-            )
-        )
     return errors
 
 

@@ -141,6 +141,11 @@ def target(coordinate: str) -> Any:
     return register
 
 
+def the_caller(_source: Any, info: Any, _arguments: dict[str, Any]) -> Placement:
+    """The target of a field about the caller: the employee their token names."""
+    return Placement(employee_id=info.context.identity.subject)
+
+
 def field_coordinates(schema: Any) -> set[str]:
     """Every ``Type.field`` of the schema's object types (introspection types aside)."""
     from graphql import GraphQLObjectType

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode, urlparse
 
@@ -27,6 +27,22 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def local_only(blocked: list[str]) -> Callable[[Any], None]:
+    """A browser route handler that lets requests to 127.0.0.1 through and aborts the others,
+    noting their URLs in ``blocked``."""
+
+    def route_request(route: Any) -> None:
+        if urlparse(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    return route_request
+
+
 SITE = "site-graphiql"
 NAME = "Graphiql Tester"
 QUERY = EXAMPLE_QUERY.replace('"site-north"', f'"{SITE}"')
@@ -88,13 +104,7 @@ def test_graphiql_runs_the_example_query_with_the_token_offline(platform: Platfo
     blocked: list[str] = []
     posts: list[Any] = []
     errors: list[str] = []
-
-    def only_local(route: Any) -> None:
-        if urlparse(route.request.url).hostname == "127.0.0.1":
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
+    only_local = local_only(blocked)
 
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -5,12 +5,12 @@ page in Chromium); the site overview; team regrouping; bad input."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
 from aerie_events.catalog.learning import (
     ACCEPTANCE_TEST_FAILED,
@@ -405,23 +405,22 @@ def status_of(url: str, token: str | None = None) -> int:
 
 
 def assert_the_link_opens_only_the_page_it_was_signed_for(platform: Platform, url: str) -> None:
-    from aerie_gateway.growth.statement import signature
+    from aerie_gateway.links import signed
+    from aerie_platform.compose import link_key
 
     base, query = url.split("?")
-    params = dict(p.split("=") for p in query.split("&"))
-    assert status_of(url.replace("signature=", "signature=0")) == 401  # forged
+    signature = dict(p.split("=") for p in query.split("&"))["sig"]
+    made_at, mac = signature.split(".")
+    assert status_of(url.replace(f"sig={made_at}.", f"sig={made_at}.0")) == 401  # forged
     assert status_of(base) == 401  # no link and no bearer token
     assert status_of(url.replace(DEMOTED, SHINING)) == 401  # someone else's page
     assert status_of(url.replace("/2026", "/2025")) == 401  # another year
-    with psycopg.connect(platform.database_url) as conn:
-        [(key,)] = conn.execute(
-            "SELECT value FROM aerie_secrets WHERE name = 'statement-links'"
-        ).fetchall()
-    lapsed = int(params["expires"]) - 10 * 86400
-    signed_then = signature(bytes(key), DEMOTED, 2026, lapsed)
-    assert status_of(f"{base}?expires={lapsed}&signature={signed_then}") == 401  # expired
-    later = int(params["expires"]) + 60
-    assert status_of(f"{base}?expires={later}&signature={params['signature']}") == 401
+    key = link_key(platform.database_url)
+    path = base.split(str(platform.port), 1)[1]
+    lapsed = signed(key, path, {}, now=time.time() - 10 * 86400).url
+    assert status_of(f"http://127.0.0.1:{platform.port}{lapsed}") == 401  # expired
+    later = signed(key, path, {}, now=time.time() + 60).url.split("sig=")[1].split(".")[0]
+    assert status_of(f"{base}?sig={later}.{mac}") == 401  # a later time written in
 
 
 def assert_a_token_opens_the_page_only_within_its_scope(platform: Platform, url: str) -> None:

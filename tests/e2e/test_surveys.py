@@ -17,7 +17,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse
 
 import psycopg
 import pytest
@@ -511,7 +510,7 @@ def test_charts_render_in_a_browser_that_may_not_leave_the_gateway(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    from tests.e2e.test_graphiql import CHROMIUM, CHROMIUM_ARGS
+    from tests.e2e.test_graphiql import CHROMIUM, CHROMIUM_ARGS, local_only
 
     link = chart_link(platform, "hr", "SITE", SITE, None)
     base = f"http://127.0.0.1:{platform.port}"
@@ -520,15 +519,7 @@ def test_charts_render_in_a_browser_that_may_not_leave_the_gateway(
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page()
-
-            def only_local(route: Any) -> None:
-                if urlparse(route.request.url).hostname == "127.0.0.1":
-                    route.continue_()
-                else:
-                    blocked.append(route.request.url)
-                    route.abort()
-
-            page.route("**/*", only_local)
+            page.route("**/*", local_only(blocked))
             opened = page.goto(base + link)
             assert opened is not None and opened.ok
             assert page.locator("g.driver").count() == 3

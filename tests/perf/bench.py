@@ -147,6 +147,21 @@ def broker_address(stack: ExitStack) -> str:
     return bootstrap_servers
 
 
+def bench_platform(
+    stack: ExitStack, database_url: str, workdir_prefix: str, name: str
+) -> tuple[WriteSide, Platform]:
+    """The write side on ``database_url`` and the platform's parts beside it (none started),
+    on ``AERIE_KAFKA_BOOTSTRAP`` or an embedded broker, their logs in a fresh folder; both
+    closed with ``stack``."""
+    bootstrap_servers = broker_address(stack)
+    side = write_side(database_url)
+    stack.callback(side.close)
+    workdir = Path(tempfile.mkdtemp(prefix=workdir_prefix))
+    aerie = Platform(database_url, bootstrap_servers, workdir, name)
+    stack.callback(aerie.stop)
+    return side, aerie
+
+
 def report(label: str, count: int, seconds: float, unit: str, target: str = "") -> Result:
     """Print one measurement and return it for the summary."""
     result = Result(label, count, seconds, unit, target)
@@ -726,12 +741,9 @@ def main() -> None:
     """Set up the infrastructure, run every measurement and tear everything down."""
     print_machine()
     with ExitStack() as stack, database(stack) as database_url:
-        bootstrap_servers = broker_address(stack)
-        side = write_side(database_url)
-        stack.callback(side.close)
-        workdir = Path(tempfile.mkdtemp(prefix="aerie-bench-run-"))
-        aerie = Platform(database_url, bootstrap_servers, workdir, f"b{uuid.uuid4().hex[:6]}")
-        stack.callback(aerie.stop)
+        side, aerie = bench_platform(
+            stack, database_url, "aerie-bench-run-", f"b{uuid.uuid4().hex[:6]}"
+        )
         aerie.migrate()
         print(f"logs:     {aerie.logs}\n")
         results = run_benchmarks(side, database_url, aerie)

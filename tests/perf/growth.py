@@ -15,18 +15,16 @@ share of them. Run with ``make bench-growth``; ``make bench`` runs it too.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 
 import psycopg
 from aerie_events.topics import Topics
 from aerie_platform import compose
 
-from tests.conftest import Platform, wait_until, write_side
-from tests.perf.bench import broker_address, database, print_machine, report
+from tests.conftest import wait_until
+from tests.perf.bench import bench_platform, database, print_machine, report
 
 PROJECTIONS = tuple(os.environ.get("AERIE_BENCH_PROJECTIONS", "growth,energy,study").split(","))
 TARGET = "10,000/s"
@@ -60,16 +58,9 @@ def main() -> None:
 
     print_machine()
     with ExitStack() as stack, database(stack) as database_url:
-        bootstrap = broker_address(stack)
-        side = write_side(database_url)
-        stack.callback(side.close)
-        aerie = Platform(
-            database_url,
-            bootstrap,
-            Path(tempfile.mkdtemp(prefix="aerie-growth-")),
-            f"gr{uuid.uuid4().hex[:6]}",
+        side, aerie = bench_platform(
+            stack, database_url, "aerie-growth-", f"gr{uuid.uuid4().hex[:6]}"
         )
-        stack.callback(aerie.stop)
         aerie.migrate()
         print("loading the demo (300 agents, 90 days)...", flush=True)
         started = time.perf_counter()

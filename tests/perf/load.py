@@ -187,18 +187,13 @@ def main() -> None:
 
     from aerie_services import demo
 
-    from tests.conftest import Platform, token_for, write_side
-    from tests.perf.bench import broker_address, database, print_machine
+    from tests.conftest import token_for
+    from tests.perf.bench import bench_platform, database, print_machine
 
     print_machine()
     with ExitStack() as stack, database(stack) as database_url:
-        bootstrap = broker_address(stack)
-        side = write_side(database_url)
-        stack.callback(side.close)
-        workdir = Path(tempfile.mkdtemp(prefix="aerie-load-run-"))
-        aerie = Platform(database_url, bootstrap, workdir, "load")
+        side, aerie = bench_platform(stack, database_url, "aerie-load-run-", "load")
         aerie.env.update(AERIE_RATE_PER_SECOND="0")
-        stack.callback(aerie.stop)
         print("loading the demo (300 agents, 30 days)...", flush=True)
         demo.load(side.bus, agents=300, days=30, seed=7)
         aerie.run_parts("relay", "worker", "gateway")

@@ -16,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-import tempfile
 import threading
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -37,10 +35,10 @@ from aerie_services.kit.inputs import build_command
 from aerie_services.surveys.domainmodel import Respondent, Survey, SurveySnapshot
 from aerie_services.surveys.questionnaire import response_pseudonym
 
-from tests.conftest import Platform, wait_until, write_side
+from tests.conftest import Platform, wait_until
 from tests.perf.bench import (
     Result,
-    broker_address,
+    bench_platform,
     database,
     load_average,
     print_machine,
@@ -341,14 +339,11 @@ def main() -> None:
     print_machine()
     results: list[Result] = []
     with ExitStack() as stack, database(stack) as database_url:
-        bootstrap = broker_address(stack)
-        side = write_side(database_url)
-        stack.callback(side.close)
-        workdir = Path(tempfile.mkdtemp(prefix="aerie-bench-surveys-"))
-        aerie = Platform(database_url, bootstrap, workdir, f"s{uuid.uuid4().hex[:6]}")
+        side, aerie = bench_platform(
+            stack, database_url, "aerie-bench-surveys-", f"s{uuid.uuid4().hex[:6]}"
+        )
         aerie.env["AERIE_PROJECTIONS"] = "satisfaction"
         aerie.env["AERIE_ANONYMOUS_RELEASE_SECONDS"] = "1"
-        stack.callback(aerie.stop)
         aerie.migrate()
         print(f"logs:     {aerie.logs}\n")
         print("write side:", flush=True)

@@ -20,12 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import statistics
-import tempfile
 import threading
 import time
 import uuid
 from contextlib import ExitStack
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -48,11 +46,10 @@ from tests.conftest import (
     open_all_day_site,
     publish_one_minute_desk,
     wait_until,
-    write_side,
 )
 from tests.perf.bench import (
     Result,
-    broker_address,
+    bench_platform,
     database,
     print_machine,
     print_summary,
@@ -254,12 +251,9 @@ def deadline_lag(aerie: Platform, side: WriteSide, database_url: str, authors: l
 def main() -> None:
     print_machine()
     with ExitStack() as stack, database(stack) as database_url:
-        bootstrap = broker_address(stack)
-        side = write_side(database_url)
-        stack.callback(side.close)
-        workdir = Path(tempfile.mkdtemp(prefix="aerie-bench-voice-"))
-        aerie = Platform(database_url, bootstrap, workdir, f"v{uuid.uuid4().hex[:6]}")
-        stack.callback(aerie.stop)
+        side, aerie = bench_platform(
+            stack, database_url, "aerie-bench-voice-", f"v{uuid.uuid4().hex[:6]}"
+        )
         aerie.migrate()
         print(f"logs:     {aerie.logs}\n")
         authors = prepare(side)

@@ -29,7 +29,7 @@ from aerie_events.rules.growth.policy import Evidence
 from aerie_services.kit.errors import AlreadyRecorded, DateInFuture
 from aerie_services.learning.errors import AlreadyPassed, InvalidStudyPlan, NotAnOrder, StudyDayMet
 from aerie_services.learning.record import LearnerRecord
-from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.domainmodel import StarLadder, StepGround
 from aerie_services.performance.errors import (
     AssessmentDiffers,
     CriteriaUnmet,
@@ -38,18 +38,13 @@ from aerie_services.performance.errors import (
     StarLevelMismatch,
 )
 
+from tests.growth_support import STEADY
+
 TODAY = dt.date(2026, 4, 1)
 ZONE = "Asia/Shanghai"
 HIRED = "2025-06-01"
 COURSES = frozenset({"C-ONBOARD", "C-EMPATHY", "C-BILLING"})
-GOOD = {
-    "calls_answered": 70,
-    "average_handling_seconds": 320,
-    "first_contact_resolution": "86.00",
-    "customer_satisfaction": "4.50",
-    "qa_score": "90.00",
-    "attendance": "98.00",
-}
+GOOD = STEADY
 POOR = {
     **GOOD,
     "customer_satisfaction": "3.00",
@@ -81,25 +76,34 @@ def evidence(ladder: StarLadder, courses: frozenset[str] = COURSES) -> Evidence:
     return Evidence(courses, ladder.kpi_days())
 
 
+def ground(ladder: StarLadder) -> StepGround:
+    """The ground of a step by an agent hired in 2025 who passed the ladder's courses."""
+    return StepGround(evidence(ladder), HIRED, TODAY, ZONE)
+
+
+def promote(ladder: StarLadder, to_star: int, on: str = TODAY.isoformat()) -> None:
+    data = {"to_star": to_star, "reason": "r", "promoted_on": on}
+    ladder.promote(meta(STAR_PROMOTED), data, ground(ladder))
+
+
+def demote(ladder: StarLadder, to_star: int) -> None:
+    data = {"to_star": to_star, "reason": "r", "demoted_on": TODAY.isoformat()}
+    ladder.demote(meta(STAR_DEMOTED), data, ground(ladder))
+
+
 def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_is_named() -> None:
     ladder = StarLadder(employee_id="E-1")
     with pytest.raises(NotOnTheLadder):
         ladder.promote(
             meta(STAR_PROMOTED),
             {"to_star": 2, "reason": "r", "promoted_on": "2026-03-31"},
-            Evidence(),
-            "2026-03-20",
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), "2026-03-20", TODAY, ZONE),
         )
     with pytest.raises(CriteriaUnmet) as caught:
         ladder.graduate(
             meta(CHICK_GRADUATED),
             {"graduated_on": "2026-03-31", "reason": "r"},
-            Evidence(),
-            "2026-03-20",
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), "2026-03-20", TODAY, ZONE),
         )
     unmet = {c.key: (c.required, c.actual) for c in caught.value.criteria if not c.met}
     assert unmet["course:C-ONBOARD"] == ("passed", "not passed")
@@ -110,14 +114,7 @@ def test_a_new_hire_without_training_is_not_promoted_and_every_unmet_criterion_i
 
 def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version() -> None:
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
-    ladder.promote(
-        meta(STAR_PROMOTED),
-        {"to_star": 3, "reason": "r", "promoted_on": TODAY.isoformat()},
-        evidence(ladder),
-        HIRED,
-        TODAY,
-        ZONE,
-    )
+    promote(ladder, 3)
     promoted = ladder.collect_events()[-1]
     assert promoted.meta["policy_version"] == "ladder/2026-01"
     assert promoted.payload["from_star"] == 2
@@ -128,51 +125,23 @@ def test_a_promotion_meeting_the_policy_records_its_criteria_and_policy_version(
 def test_a_promotion_dated_after_the_sites_today_is_refused() -> None:
     ladder = graduated(2)
     with pytest.raises(DateInFuture) as caught:
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 3, "reason": "r", "promoted_on": "2026-04-02"},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
-        )
+        promote(ladder, 3, "2026-04-02")
     assert caught.value.field == "promotedOn"
 
 
 def test_sustained_low_energy_allows_a_demotion_one_star_down() -> None:
     ladder = with_days(graduated(3), POOR, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(NotOnTheLadder) as caught:
-        ladder.demote(
-            meta(STAR_DEMOTED),
-            {"to_star": 1, "reason": "r", "demoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
-        )
+        demote(ladder, 1)
     assert caught.value.allowed == "2"
-    ladder.demote(
-        meta(STAR_DEMOTED),
-        {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-        evidence(ladder),
-        HIRED,
-        TODAY,
-        ZONE,
-    )
+    demote(ladder, 2)
     assert ladder.star == 2
 
 
 def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() -> None:
     ladder = with_days(graduated(3), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(CriteriaUnmet) as caught:
-        ladder.demote(
-            meta(STAR_DEMOTED),
-            {"to_star": 2, "reason": "r", "demoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
-        )
+        demote(ladder, 2)
     [unmet] = [c for c in caught.value.criteria if not c.met]
     assert (unmet.key, unmet.required, unmet.actual) == ("average:energy", "below 65.00", "95.83")
 
@@ -180,36 +149,19 @@ def test_a_demotion_of_a_performing_agent_is_refused_with_the_energy_it_found() 
 def test_a_promotion_that_skips_a_star_is_refused_naming_the_next_star() -> None:
     ladder = with_days(graduated(2), GOOD, TODAY - dt.timedelta(days=1), 20)
     with pytest.raises(StarLevelMismatch) as caught:
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 4, "reason": "r", "promoted_on": TODAY.isoformat()},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
-        )
+        promote(ladder, 4)
     assert caught.value.allowed == "3"
 
 
 def test_no_promotion_beyond_five_stars_and_a_five_star_changes_track_instead() -> None:
     ladder = graduated(5)
     with pytest.raises(StarLevelMismatch):
-        ladder.promote(
-            meta(STAR_PROMOTED),
-            {"to_star": 6, "reason": "r", "promoted_on": "2026-03-01"},
-            evidence(ladder),
-            HIRED,
-            TODAY,
-            ZONE,
-        )
+        promote(ladder, 6, "2026-03-01")
     with pytest.raises(NotOnTheLadder):
         graduated(4).change_track(
             meta(TRACK_CHANGED),
             {"to_track": "qa", "reason": "r", "changed_on": "2026-03-01"},
-            Evidence(),
-            HIRED,
-            TODAY,
-            ZONE,
+            StepGround(Evidence(), HIRED, TODAY, ZONE),
         )
 
 
@@ -276,6 +228,16 @@ def test_the_energy_manager_may_reward_only_a_week_whose_facts_overflow() -> Non
         ladder.reward(meta(ENERGY_REWARDED), {"window_start": MONDAY.isoformat()})
 
 
+def reposition(ladder: StarLadder, order_id: str) -> None:
+    data = {
+        "order_id": order_id,
+        "reason": "r",
+        "repositioned_on": "2026-03-19",
+        "to_post": "back_office",
+    }
+    ladder.reposition(meta(EMPLOYEE_REPOSITIONED), data)
+
+
 def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_reposition() -> None:
     ladder = with_days(StarLadder(employee_id="E-1"), POOR, MONDAY + dt.timedelta(days=4), 5)
     ladder.order_offpost_training(
@@ -289,38 +251,14 @@ def test_very_low_energy_orders_a_week_off_post_and_only_its_order_can_repositio
         ordered["ends_on"],
     ) == (7, True, "2026-03-09", "2026-03-15")
     with pytest.raises(NotAnOrder):
-        ladder.reposition(
-            meta(EMPLOYEE_REPOSITIONED),
-            {
-                "order_id": "o2",
-                "reason": "r",
-                "repositioned_on": "2026-03-19",
-                "to_post": "back_office",
-            },
-        )
-    ladder.reposition(
-        meta(EMPLOYEE_REPOSITIONED),
-        {
-            "order_id": "o1",
-            "reason": "r",
-            "repositioned_on": "2026-03-19",
-            "to_post": "back_office",
-        },
-    )
+        reposition(ladder, "o2")
+    reposition(ladder, "o1")
     repositioned = ladder.collect_events()[-1]
     caused_by = (repositioned.payload["window_start"], repositioned.payload["window_end"])
     assert caused_by == (ordered["window_start"], ordered["window_end"])
     assert repositioned.meta["policy_version"] == "energy/2026-01"  # the order's, not the ladder's
     with pytest.raises(NotAnOrder):
-        ladder.reposition(
-            meta(EMPLOYEE_REPOSITIONED),
-            {
-                "order_id": "o1",
-                "reason": "r",
-                "repositioned_on": "2026-03-19",
-                "to_post": "back_office",
-            },
-        )
+        reposition(ladder, "o1")
 
 
 PASSED = {

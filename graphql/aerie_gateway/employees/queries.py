@@ -24,7 +24,7 @@ from aerie_gateway.employees.types import (
     profile_rows,
 )
 from aerie_gateway.paging import MAX_PAGE_SIZE, decode_cursor, encode_cursor, page_size
-from aerie_gateway.permissions import Allowed, Placement, target
+from aerie_gateway.permissions import Allowed, Placement, target, the_caller
 
 
 @strawberry.type
@@ -132,9 +132,7 @@ def team_summary(row: dict[str, Any], threshold: int, survey: GroupResult | None
     )
 
 
-@target("Query.me")
-def _caller(_source: Any, info: Info, _arguments: dict[str, Any]) -> Placement:
-    return Placement(employee_id=info.context.identity.subject)
+target("Query.me")(the_caller)
 
 
 @target("Query.employee")

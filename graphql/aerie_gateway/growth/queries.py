@@ -161,7 +161,7 @@ class GrowthQueries:
             raise bad_argument("year", f"{year} is out of range", "2000 to 2100")
         statement = await annual_statement(info.context.pool, str(employee_id), year)
         if statement is not None:
-            statement.printable_path = await signed_path(info.context.pool, str(employee_id), year)
+            statement.printable_path = signed_path(info.context.link_key, str(employee_id), year)
         return statement
 
     @strawberry.field(

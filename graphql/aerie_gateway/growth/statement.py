@@ -8,10 +8,7 @@ GraphQL field ``printableUrl`` hands out to whoever may read the statement.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import html
-import time
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from aerie_gateway import links
 from aerie_gateway.domain import GatewayServices
 from aerie_gateway.growth.types import PathChange
 from aerie_gateway.guard import RequestRefused
@@ -30,7 +28,6 @@ from aerie_gateway.permissions import COMPANY, SELF, SITE, TEAM, Placement, gran
 
 STATEMENT = grants(agent=SELF, team_lead=TEAM, site_manager=SITE, hr=COMPANY)
 """Who may read an employee's annual statement (GraphQL and the page)."""
-LINK_SECONDS = 600
 PAGE_PATH = "/growth/statements/{employee_id}/{year}"
 
 
@@ -91,7 +88,7 @@ class AnnualStatement:
     printable_path: strawberry.Private[str] = ""
 
     @strawberry.field(
-        description=f"A link to the printable page, valid {LINK_SECONDS // 60} minutes."
+        description=f"A link to the printable page, valid {links.LINK_SECONDS // 60} minutes."
     )
     def printable_url(self) -> str:
         return self.printable_path
@@ -161,29 +158,9 @@ async def annual_statement(
 # the signed link
 
 
-async def link_key(pool: AsyncConnectionPool) -> bytes:
-    """The key statement links are signed with, shared by every gateway process (made once)."""
-    async with pool.connection() as conn:
-        await conn.execute(
-            "INSERT INTO aerie_secrets (name, value) VALUES ('statement-links', "
-            "sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()))) "
-            "ON CONFLICT (name) DO NOTHING"
-        )
-        cur = await conn.execute("SELECT value FROM aerie_secrets WHERE name = 'statement-links'")
-        row = await cur.fetchone()
-    assert row is not None
-    return bytes(row[0])
-
-
-def signature(key: bytes, employee_id: str, year: int, expires: int) -> str:
-    return hmac.new(key, f"{employee_id}|{year}|{expires}".encode(), hashlib.sha256).hexdigest()
-
-
-async def signed_path(pool: AsyncConnectionPool, employee_id: str, year: int) -> str:
-    expires = int(time.time()) + LINK_SECONDS
-    sig = signature(await link_key(pool), employee_id, year, expires)
-    path = PAGE_PATH.format(employee_id=employee_id, year=year)
-    return f"{path}?expires={expires}&signature={sig}"
+def signed_path(key: bytes, employee_id: str, year: int) -> str:
+    """The page's path with a signed link, good for ``LINK_SECONDS``."""
+    return links.signed(key, PAGE_PATH.format(employee_id=employee_id, year=year), {}).url
 
 
 # the printable page
@@ -262,7 +239,7 @@ def statement_routes(services: GatewayServices) -> list[BaseRoute]:
             return JSONResponse(
                 {"code": "INVALID_ARGUMENT", "message": "year: not a whole number"}, 400
             )
-        if not await _signed(request, services.pool, employee_id, year):
+        if links.verified(services.link_key, request.url.path, dict(request.query_params)):
             try:
                 identity = await services.identify(request)
             except RequestRefused as refused:
@@ -285,11 +262,3 @@ def statement_routes(services: GatewayServices) -> list[BaseRoute]:
         return HTMLResponse(render(statement))
 
     return [Route(PAGE_PATH, page, methods=["GET"])]
-
-
-async def _signed(request: Request, pool: AsyncConnectionPool, employee_id: str, year: int) -> bool:
-    given, expires = request.query_params.get("signature"), request.query_params.get("expires")
-    if not given or not expires or not expires.isdigit() or int(expires) < time.time():
-        return False
-    expected = signature(await link_key(pool), employee_id, year, int(expires))
-    return hmac.compare_digest(given, expected)

@@ -6,8 +6,9 @@ import strawberry
 from aerie_projections.satisfaction import queries as satisfaction
 from strawberry.types import Info
 
+from aerie_gateway import links
 from aerie_gateway.permissions import Allowed
-from aerie_gateway.surveys import links, reading
+from aerie_gateway.surveys import reading
 from aerie_gateway.surveys.types import (
     ChartLink,
     Survey,
@@ -43,9 +44,9 @@ class SurveyQueries:
     )
     async def survey_trend(self, info: Info, series_id: str) -> SurveyTrend:
         points = await reading.trend(info.context.pool, series_id)
-        url = links.signed(info.context.link_key, f"/charts/surveys/trend/{series_id}.svg", {})
+        link = links.signed(info.context.link_key, f"/charts/surveys/trend/{series_id}.svg", {})
         return SurveyTrend(
             series_id=series_id,
             points=[TrendPointView.of(p) for p in points],
-            chart=ChartLink(url=url, expires_at=links.expiry_of(url)),
+            chart=ChartLink(url=link.url, expires_at=link.expires_at),
         )

@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from aerie_gateway import links
 from aerie_gateway.domain import GatewayServices
 from aerie_gateway.guard import RequestRefused, refusal
 from aerie_gateway.permissions import Placement, Rule, require
-from aerie_gateway.surveys import charts, links, reading
+from aerie_gateway.surveys import charts, reading
 from aerie_gateway.surveys.rules import RESULTS, TRENDS
 from graphql import GraphQLError
 

@@ -21,8 +21,9 @@ from aerie_projections.satisfaction.results import (
 )
 from strawberry.types import Info
 
+from aerie_gateway import links
 from aerie_gateway.permissions import Allowed, Placement, target
-from aerie_gateway.surveys import links, reading
+from aerie_gateway.surveys import reading
 
 
 @strawberry.enum(description="Whether a survey still takes answers; results show once CLOSED.")
@@ -314,7 +315,7 @@ class Survey:
         performance: PerformanceMeasure = PerformanceMeasure.MEAN,
     ) -> ChartLink:
         reading.group_of(group_by.value, _text(site_id), _text(team_id))
-        url = links.signed(
+        link = links.signed(
             info.context.link_key,
             f"/charts/surveys/{self.id}/drivers.svg",
             {
@@ -324,7 +325,7 @@ class Survey:
                 "performance": performance.value,
             },
         )
-        return ChartLink(url=url, expires_at=links.expiry_of(url))
+        return ChartLink(url=link.url, expires_at=link.expires_at)
 
     @strawberry.field(
         permission_classes=[Allowed],

@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from aerie_gateway.errors import bad_argument, domain_error
 from aerie_gateway.paging import decode_cursor, encode_cursor, page_size
-from aerie_gateway.permissions import COMPANY, FIELDS, Allowed, Placement, target
+from aerie_gateway.permissions import COMPANY, FIELDS, Allowed, Placement, target, the_caller
 from aerie_gateway.voice.types import (
     BoardEntry,
     BoardPage,
@@ -215,9 +215,7 @@ def _check_key(info: Info, issue_id: str, key: str) -> None:
         raise domain_error(error) from None
 
 
-@target("Query.myIssues")
-def _the_caller(_source: Any, info: Info, _arguments: dict[str, Any]) -> Placement:
-    return Placement(employee_id=info.context.identity.subject)
+target("Query.myIssues")(the_caller)
 
 
 @target("Query.issue")

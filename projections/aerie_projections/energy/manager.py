@@ -6,8 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from aerie_events.catalog import people as people_events
-from aerie_events.catalog import performance as performance_events
 from aerie_events.catalog.learning import ACCEPTANCE_TEST_FAILED, ACCEPTANCE_TEST_PASSED
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT
 from aerie_events.catalog.performance import (
@@ -28,8 +26,10 @@ from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
+from aerie_projections.acceptance import ACCEPTANCE_TEST_TYPES, acceptance_test_rows
 from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.roster import roster_patch
 
 STATE = """
 CREATE SCHEMA IF NOT EXISTS {s};
@@ -88,6 +88,17 @@ def _live(e: Envelope, due: dt.datetime) -> bool:
     return dt.datetime.fromisoformat(e.recorded_at) < due
 
 
+def _acceptance_check(order: str, why: str, cause: Envelope) -> Timer:
+    """A look at an order's acceptance test as soon as ``cause`` (``why``: ordered, result)."""
+    return Timer(
+        f"accept:{order}:{why}",
+        cause.recorded_at,
+        cause.event_id,
+        {"order_id": order, "deadline": False},
+        replace=False,
+    )
+
+
 class EnergyManager(ProcessManager):
     name = "energy"
     tables = ("energy_kpi_day", "energy_agent", "energy_order", "energy_acceptance")
@@ -121,11 +132,9 @@ class EnergyManager(ProcessManager):
                 days.append([who, p["day"], {k: p[k] for k in KPI_NAMES}])
             elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"]:
                 orders.append([p["order_id"], who, p["ends_on"]])
-            elif e.type in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED):
-                tests.append(
-                    [p["order_id"], who, e.type.endswith("passed"), p["score"], p["taken_on"]]
-                )
-            elif patch := _standing_patch(e):
+            elif e.type in ACCEPTANCE_TEST_TYPES:
+                tests.append(e)
+            elif patch := roster_patch(e, AGENT_TYPES):
                 agents.setdefault(who, {}).update(patch)
         statements = []
         if days:
@@ -143,15 +152,7 @@ class EnergyManager(ProcessManager):
         if orders:
             columns = [("order_id", "text"), ("employee_id", "text"), ("ends_on", "date")]
             statements.append(insert_rows("energy_order", columns, orders))
-        if tests:
-            columns = [
-                ("order_id", "text"),
-                ("employee_id", "text"),
-                ("passed", "boolean"),
-                ("score", "int"),
-                ("taken_on", "date"),
-            ]
-            statements.append(insert_rows("energy_acceptance", columns, tests))
+        statements += acceptance_test_rows("energy_acceptance", tests)
         return statements
 
     def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
@@ -189,15 +190,7 @@ class EnergyManager(ProcessManager):
                     )
             elif e.type == OFFPOST_TRAINING_ORDERED and p["acceptance_test"] and who:
                 order = p["order_id"]
-                earliest(
-                    Timer(
-                        f"accept:{order}:ordered",
-                        e.recorded_at,
-                        e.event_id,
-                        {"order_id": order, "deadline": False},
-                        replace=False,
-                    )
-                )
+                earliest(_acceptance_check(order, "ordered", e))
                 ends = dt.date.fromisoformat(p["ends_on"])
                 due = _midnight_after(ends + dt.timedelta(days=ACCEPTANCE_DAYS))
                 if _live(e, due):
@@ -211,16 +204,7 @@ class EnergyManager(ProcessManager):
                         )
                     )
             elif e.type == ACCEPTANCE_TEST_FAILED:
-                order = p["order_id"]
-                earliest(
-                    Timer(
-                        f"accept:{order}:result",
-                        e.recorded_at,
-                        e.event_id,
-                        {"order_id": order, "deadline": False},
-                        replace=False,
-                    )
-                )
+                earliest(_acceptance_check(p["order_id"], "result", e))
             elif e.type == ACCEPTANCE_TEST_PASSED:
                 cancels.append(CancelTimer(f"accept:{p['order_id']}:deadline"))
         return [*timers.values(), *cancels]
@@ -334,21 +318,3 @@ class EnergyManager(ProcessManager):
                 EMPLOYEE_REPOSITIONED, f"reposition:{order_id}:deadline", who, data, cause
             )
         ]
-
-
-def _standing_patch(e: Envelope) -> dict[str, Any] | None:
-    p = e.payload
-    match e.type:
-        case people_events.EMPLOYEE_HIRED:
-            return {"hired_on": p["hired_on"]}
-        case people_events.EMPLOYEE_LEFT:
-            return {"left_on": p["left_on"]}
-        case performance_events.CHICK_GRADUATED:
-            return {"graduated": True}
-        case performance_events.STAR_PROMOTED:
-            return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case performance_events.STAR_DEMOTED:
-            return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case performance_events.TRACK_CHANGED:
-            return {"track": p["to_track"], "level_since": p["changed_on"]}
-    return None

@@ -49,8 +49,10 @@ from aerie_events.read_facts import REGROUPING_CANDIDATES
 from aerie_events.rules.growth.energy import energy_of_day
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 
+from aerie_projections.acceptance import ACCEPTANCE_TEST_TYPES, acceptance_test_rows
 from aerie_projections.growth.queries import regrouping_candidates_now
 from aerie_projections.kit import Projection, Statement, insert_rows, patch_rows, unnest
+from aerie_projections.roster import roster_patches
 
 TABLES = (
     "growth_agent",
@@ -292,41 +294,8 @@ def _touched(envelopes: Sequence[Envelope]) -> Statement | None:
     )
 
 
-def _agent_patch(e: Envelope) -> dict[str, Any]:
-    p = e.payload
-    match e.type:
-        case people_events.EMPLOYEE_HIRED:
-            return {
-                "site_id": e.site_id,
-                "team_id": p["team_id"],
-                "display_name": p.get("display_name"),
-                "role": p["role"],
-                "status": "active",
-                "hired_on": p["hired_on"],
-            }
-        case people_events.EMPLOYEE_TRANSFERRED:
-            return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
-        case people_events.EMPLOYEE_LEFT:
-            return {"status": "left", "left_on": p["left_on"]}
-        case performance_events.CHICK_GRADUATED:
-            return {"graduated": True}
-        case performance_events.STAR_PROMOTED:
-            return {"star": p["to_star"], "level_since": p["promoted_on"], "graduated": True}
-        case performance_events.STAR_DEMOTED:
-            return {"star": p["to_star"], "level_since": p["demoted_on"]}
-        case performance_events.TRACK_CHANGED:
-            return {"track": p["to_track"], "level_since": p["changed_on"], "post": None}
-        case performance_events.EMPLOYEE_REPOSITIONED:
-            return {"post": p["to_post"]}
-    return {}
-
-
 def _agent_patches(envelopes: Sequence[Envelope]) -> list[Statement]:
-    patches: dict[str, dict[str, Any]] = {}
-    for e in envelopes:
-        patch = _agent_patch(e)
-        if patch and e.employee_id:
-            patches.setdefault(e.employee_id, {}).update(patch)
+    patches = roster_patches(envelopes, ROSTER_TYPES)
     return patch_rows("growth_agent", ("employee_id", "text"), ROSTER_TYPES, patches)
 
 
@@ -598,26 +567,8 @@ def _learning_checks(by_type: dict[str, list[Envelope]]) -> list[Statement]:
             ("score", "int"),
         ]
         statements.append(insert_rows("growth_makeup_exam", columns, exams))
-    tests = [
-        [
-            e.payload["order_id"],
-            e.employee_id,
-            e.type == ACCEPTANCE_TEST_PASSED,
-            e.payload["score"],
-            e.payload["taken_on"],
-        ]
-        for kind in (ACCEPTANCE_TEST_PASSED, ACCEPTANCE_TEST_FAILED)
-        for e in by_type.get(kind, [])
-    ]
-    if tests:
-        columns = [
-            ("order_id", "text"),
-            ("employee_id", "text"),
-            ("passed", "boolean"),
-            ("score", "int"),
-            ("taken_on", "date"),
-        ]
-        statements.append(insert_rows("growth_acceptance_test", columns, tests))
+    tests = [e for kind in ACCEPTANCE_TEST_TYPES for e in by_type.get(kind, [])]
+    statements += acceptance_test_rows("growth_acceptance_test", tests)
     return statements
 
 

@@ -14,6 +14,7 @@ from psycopg import AsyncConnection
 
 from aerie_projections.kit import Statement, insert_rows, patch_rows, unnest, upsert_rows
 from aerie_projections.manager import CancelTimer, CommandRequest, DueTimer, ProcessManager, Timer
+from aerie_projections.roster import roster_patches
 
 log = logging.getLogger("aerie.manager.handover")
 
@@ -53,21 +54,15 @@ class HandoverManager(ProcessManager):
     migrations = ((1, "team members and named open issues", STATE),)
 
     def plan(self, envelopes: Sequence[Envelope]) -> list[Statement]:
-        hired: dict[str, list[Any]] = {}
-        patches: dict[str, dict[str, Any]] = {}
+        members = roster_patches(envelopes, MEMBER_TYPES)
+        hired = {who: row for who, row in members.items() if "role" in row}  # a hire sets all
+        patches = {who: row for who, row in members.items() if who not in hired}
         raised: list[tuple[str, str]] = []
         holders: dict[str, str] = {}
         resolved: list[tuple[str]] = []
         for e in envelopes:
             p, who = e.payload, e.employee_id
-            if e.type == EMPLOYEE_HIRED and who:
-                hired[who] = [who, p["team_id"], p["role"], True]
-                patches.pop(who, None)
-            elif e.type == EMPLOYEE_TRANSFERRED and who:
-                _patch(hired, patches, who, {"team_id": p["to_team_id"]})
-            elif e.type == EMPLOYEE_LEFT and who:
-                _patch(hired, patches, who, {"active": False})
-            elif e.type == ISSUE_RAISED and who:
+            if e.type == ISSUE_RAISED and who:
                 raised.append((p["issue_id"], who))
             elif e.type == ISSUE_HANDED_OVER:
                 holders[p["issue_id"]] = p["to_employee_id"]
@@ -79,8 +74,8 @@ class HandoverManager(ProcessManager):
                 upsert_rows(
                     "handover_member",
                     ("employee_id", "text"),
-                    [("team_id", "text"), ("role", "text"), ("active", "boolean")],
-                    [hired[k] for k in sorted(hired)],
+                    list(MEMBER_TYPES.items()),
+                    [[k, *(hired[k][c] for c in MEMBER_TYPES)] for k in sorted(hired)],
                 )
             )
         statements += patch_rows("handover_member", ("employee_id", "text"), MEMBER_TYPES, patches)
@@ -150,18 +145,6 @@ class HandoverManager(ProcessManager):
             )
             for (issue_id,) in await cur.fetchall()
         ]
-
-
-def _patch(
-    hired: dict[str, list[Any]], patches: dict[str, dict[str, Any]], who: str, patch: dict[str, Any]
-) -> None:
-    """Apply ``patch`` to a row hired in this batch, or collect it as an update."""
-    if who in hired:
-        row = hired[who]
-        row[1] = patch.get("team_id", row[1])
-        row[3] = patch.get("active", row[3])
-    else:
-        patches.setdefault(who, {}).update(patch)
 
 
 def _end_of(day: str) -> str:

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from aerie_events.catalog import people as people_events
-from aerie_events.catalog import performance as performance_events
 from aerie_events.catalog.coupons import COUPON_GRANTED
 from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.catalog.people import EMPLOYEE_HIRED, EMPLOYEE_LEFT, EMPLOYEE_TRANSFERRED
@@ -32,6 +30,7 @@ from aerie_projections.kit import (
     unnest,
     update_rows,
 )
+from aerie_projections.roster import roster_patches
 
 TABLES = ("employee_profile", "training_passed", "issue", "coupon_grant")
 
@@ -217,36 +216,9 @@ def _counts(envelopes: Sequence[Envelope]) -> Statement | None:
     return Statement(_PROFILE_COUNTS.replace("{rows}", source), params)
 
 
-def _roster_patch(envelope: Envelope) -> dict[str, Any]:
-    p = envelope.payload
-    match envelope.type:
-        case people_events.EMPLOYEE_HIRED:
-            return {
-                "site_id": envelope.site_id,
-                "team_id": p["team_id"],
-                "display_name": p.get("display_name"),
-                "role": p["role"],
-                "status": "active",
-                "hired_on": p["hired_on"],
-            }
-        case people_events.EMPLOYEE_TRANSFERRED:
-            return {"site_id": p["to_site_id"], "team_id": p["to_team_id"]}
-        case people_events.EMPLOYEE_LEFT:
-            return {"status": "left", "left_on": p["left_on"]}
-        case performance_events.STAR_PROMOTED:
-            return {"star_level": p["to_star"], "promoted_on": p["promoted_on"]}
-        case performance_events.STAR_DEMOTED:
-            return {"star_level": p["to_star"]}
-    return {}
-
-
 def _roster_patches(envelopes: Sequence[Envelope]) -> list[Statement]:
     """Columns set by roster and ladder events: the batch's last value per employee and column."""
-    patches: dict[str, dict[str, Any]] = {}
-    for envelope in envelopes:
-        patch = _roster_patch(envelope)
-        if patch and envelope.employee_id:
-            patches.setdefault(envelope.employee_id, {}).update(patch)
+    patches = roster_patches(envelopes, ROSTER_COLUMNS, renamed={"star_level": "star"})
     return patch_rows("employee_profile", ("employee_id", "text"), ROSTER_COLUMNS, patches)
 
 

@@ -40,6 +40,7 @@ from aerie_projections.kit import (
     unnest,
     update_rows,
 )
+from aerie_projections.roster import roster_facts
 from aerie_projections.satisfaction.statistics import fold
 
 TABLES = (
@@ -308,12 +309,11 @@ def _closed(closed: list[Envelope]) -> list[Statement]:
 
 def _placement(envelope: Envelope) -> tuple[str, str | None, str | None]:
     """``(since, site, team)`` a roster event starts; a leaver sits nowhere from the next day."""
-    p = envelope.payload
-    if envelope.type == EMPLOYEE_HIRED:
-        return p["hired_on"], envelope.site_id, p["team_id"]
-    if envelope.type == EMPLOYEE_TRANSFERRED:
-        return p["transferred_on"], p["to_site_id"], p["to_team_id"]
-    return _next_day(p["left_on"]), None, None
+    facts = roster_facts(envelope)
+    if "left_on" in facts:
+        return _next_day(facts["left_on"]), None, None
+    since = facts["hired_on"] if "hired_on" in facts else facts["transferred_on"]
+    return since, facts["site_id"], facts["team_id"]
 
 
 def _next_day(day: str) -> str:

@@ -60,6 +60,18 @@ DEPARTMENTS = (
 )
 
 
+def publication(department: Department) -> dict[str, Any]:
+    """The data of the command that publishes ``department``."""
+    return {
+        "department_id": department.department_id,
+        "name": department.name,
+        "scope": department.scope,
+        "contact_email": department.contact_email,
+        "reply_within": dict(department.reply_within),
+        "leadership": department.leadership,
+    }
+
+
 def departments() -> dict[str, Department]:
     """The demo's departments, as published (version 1)."""
     return {
@@ -84,14 +96,7 @@ def commands(world: DemoWorld, rng: random.Random) -> Iterator[DemoCommand]:
             DEPARTMENT_PUBLISHED,
             f"demo-{world.seed}-department-{department.department_id}-v1",
             start + dt.timedelta(minutes=n),
-            {
-                "department_id": department.department_id,
-                "name": department.name,
-                "scope": department.scope,
-                "contact_email": department.contact_email,
-                "reply_within": dict(department.reply_within),
-                "leadership": department.leadership,
-            },
+            publication(department),
         )
     representatives: dict[str, tuple[str, dt.datetime]] = {}
     for agent, day in world.working_days():

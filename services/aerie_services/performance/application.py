@@ -22,7 +22,7 @@ from aerie_services.kit.context import Facts
 from aerie_services.kit.site_days import site_today
 from aerie_services.learning import EMPLOYEE_COURSES
 from aerie_services.people import EMPLOYEE_HIRED_ON, EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
-from aerie_services.performance.domainmodel import StarLadder
+from aerie_services.performance.domainmodel import StarLadder, StepGround
 from aerie_services.performance.errors import RegroupingNotPossible
 from aerie_services.performance.proposals import (
     InvalidProposal,
@@ -41,7 +41,8 @@ from aerie_services.performance.regrouping import (
     team_ids_for,
 )
 
-Step = Callable[[StarLadder, dict, Evidence, Any, dt.date, str], None]
+Step = Callable[[StarLadder, dict, dict, StepGround], None]
+"""A step method of the record: ``(record, meta, data, ground)``."""
 
 STEP_DAYS = {
     CHICK_GRADUATED: "graduated_on",
@@ -85,33 +86,23 @@ class Performance(BatchedDecisions):
 
         def act(ladder: StarLadder | None) -> StarLadder:
             ladder = ladder or StarLadder(employee_id=employee_id)
-            evidence = Evidence(courses, ladder.kpi_days())
-            step(ladder, meta, evidence, hired_on, today, zone)
+            ground = StepGround(Evidence(courses, ladder.kpi_days()), hired_on, today, zone)
+            step(ladder, meta, command.data, ground)
             return ladder
 
         return self.decide(StarLadder.id_for(employee_id), command, act)
 
     def graduate_chick(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.graduate(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.graduate)
 
     def promote_star(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.promote(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.promote)
 
     def demote_star(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command, facts, lambda lad, m, ev, h, t, z: lad.demote(m, command.data, ev, h, t, z)
-        )
+        return self._step(command, facts, StarLadder.demote)
 
     def change_track(self, command: Command, facts: Facts) -> Outcome:
-        return self._step(
-            command,
-            facts,
-            lambda lad, m, ev, h, t, z: lad.change_track(m, command.data, ev, h, t, z),
-        )
+        return self._step(command, facts, StarLadder.change_track)
 
     def _on_ladder(
         self, command: Command, facts: Facts, act: Callable[[StarLadder, dict], None]

@@ -11,6 +11,7 @@ the roster.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from aerie_events.catalog.performance import (
@@ -42,18 +43,33 @@ from aerie_services.performance.errors import (
 )
 
 STEP_FIELDS = {
-    StepKind.GRADUATE: ("graduatedOn", "graduatedOn"),
-    StepKind.PROMOTE: ("promotedOn", "toStar"),
-    StepKind.DEMOTE: ("demotedOn", "toStar"),
-    StepKind.CHANGE_TRACK: ("changedOn", "toTrack"),
+    StepKind.GRADUATE: ("graduated_on", "graduatedOn", "graduatedOn"),
+    StepKind.PROMOTE: ("promoted_on", "promotedOn", "toStar"),
+    StepKind.DEMOTE: ("demoted_on", "demotedOn", "toStar"),
+    StepKind.CHANGE_TRACK: ("changed_on", "changedOn", "toTrack"),
 }
-"""Per step: the field of the day it takes effect, and the field its criteria are about."""
+"""Per step: the command's key of the day it takes effect, that day's field, and the field
+its criteria are about."""
 
 KPI_MEMORY_DAYS = 56
 """How many days of KPI facts the record takes and keeps: twice the ladder's window."""
 WEEKS_KEPT_ASSESSED = 104
 """How many weeks whose facts it forgot the record keeps the energy assessment of, so the
 energy manager's decision on such a week (one working through a backlog) is still checked."""
+
+
+@dataclass(frozen=True)
+class StepGround:
+    """What a step on the ladder is checked with, besides the record itself."""
+
+    evidence: Evidence
+    """The courses passed by the step's day and the KPI days the policy reads."""
+    hired_on: str | None
+    """The hire date, where the current level began for one who never changed level."""
+    today: dt.date
+    """The site's today: a step dated after it is refused."""
+    zone: str
+    """The site's time zone."""
 
 
 class StarLadder(AerieAggregate):
@@ -133,28 +149,23 @@ class StarLadder(AerieAggregate):
     # steps on the ladder
 
     def _decide(
-        self,
-        step: Step,
-        meta: dict,
-        day: str,
-        evidence: Evidence,
-        hired_on: str | None,
-        today: dt.date,
-        zone: str,
-    ) -> tuple[dict, list[dict[str, object]]]:
-        """Check ``step`` on ``day`` against the policy in force then: the event's meta and criteria.
+        self, step: Step, meta: dict, data: dict, ground: StepGround, before: dict | None = None
+    ) -> tuple[dict, dict]:
+        """Check ``step`` on its day against the policy in force then: the event's meta and payload.
 
-        Raises ``DateInFuture`` for a day after the site's today, ``CriteriaUnmet``
-        naming every criterion when one is not met.
+        The payload is ``before`` (what the step changes from), the command's ``data`` and the
+        criteria the policy checked. Raises ``DateInFuture`` for a day after the site's today,
+        ``CriteriaUnmet`` naming every criterion when one is not met.
         """
-        day_field, field = STEP_FIELDS[step.kind]
-        as_of = not_after(day, day_field, today, zone)
+        day_key, day_field, field = STEP_FIELDS[step.kind]
+        as_of = not_after(data[day_key], day_field, ground.today, ground.zone)
         evaluation = ladder_policy_on(as_of).evaluate(
-            step, self.standing(hired_on), evidence, as_of
+            step, self.standing(ground.hired_on), ground.evidence, as_of
         )
         if not evaluation.met:
             raise CriteriaUnmet(step.label, field, evaluation.policy_version, evaluation.results)
-        return {**meta, "policy_version": evaluation.policy_version}, evaluation.as_payload()
+        decided = {**meta, "policy_version": evaluation.policy_version}
+        return decided, {**(before or {}), **data, "criteria": evaluation.as_payload()}
 
     def _require_agent(self, field: str, what: str) -> None:
         if self.track != Track.AGENT:
@@ -164,15 +175,7 @@ class StarLadder(AerieAggregate):
                 allowed="a change of track (changeTrack)",
             )
 
-    def graduate(
-        self,
-        meta: dict,
-        data: dict,
-        evidence: Evidence,
-        hired_on: str | None,
-        today: dt.date,
-        zone: str,
-    ) -> None:
+    def graduate(self, meta: dict, data: dict, ground: StepGround) -> None:
         self._require_agent("graduatedOn", "graduation")
         if self.graduated or self.star != FIRST_STAR:
             raise NotOnTheLadder(
@@ -180,26 +183,15 @@ class StarLadder(AerieAggregate):
                 field="employeeId",
                 allowed="a one-star agent who has not graduated",
             )
-        step = Step(StepKind.GRADUATE)
-        decided, criteria = self._decide(
-            step, meta, data["graduated_on"], evidence, hired_on, today, zone
-        )
-        self._graduated(meta=decided, payload={**data, "criteria": criteria})
+        decided, payload = self._decide(Step(StepKind.GRADUATE), meta, data, ground)
+        self._graduated(meta=decided, payload=payload)
 
     @event("Graduated")
     def _graduated(self, meta: dict, payload: dict) -> None:
         self.graduated = True
         self.remember(meta, CHICK_GRADUATED, self.version + 1)
 
-    def promote(
-        self,
-        meta: dict,
-        data: dict,
-        evidence: Evidence,
-        hired_on: str | None,
-        today: dt.date,
-        zone: str,
-    ) -> None:
+    def promote(self, meta: dict, data: dict, ground: StepGround) -> None:
         to_star = data["to_star"]
         self._require_agent("toStar", "a star promotion")
         if self.star >= TOP_STAR or to_star != self.star + 1:
@@ -211,10 +203,8 @@ class StarLadder(AerieAggregate):
                 allowed="graduation first (graduate)",
             )
         step = Step(StepKind.PROMOTE, to_star=to_star)
-        decided, criteria = self._decide(
-            step, meta, data["promoted_on"], evidence, hired_on, today, zone
-        )
-        self._promoted(meta=decided, payload={"from_star": self.star, **data, "criteria": criteria})
+        decided, payload = self._decide(step, meta, data, ground, {"from_star": self.star})
+        self._promoted(meta=decided, payload=payload)
 
     @event("Promoted")
     def _promoted(self, meta: dict, payload: dict) -> None:
@@ -223,15 +213,7 @@ class StarLadder(AerieAggregate):
         self.level_since = payload["promoted_on"]
         self.remember(meta, STAR_PROMOTED, self.version + 1)
 
-    def demote(
-        self,
-        meta: dict,
-        data: dict,
-        evidence: Evidence,
-        hired_on: str | None,
-        today: dt.date,
-        zone: str,
-    ) -> None:
+    def demote(self, meta: dict, data: dict, ground: StepGround) -> None:
         to_star = data["to_star"]
         self._require_agent("toStar", "a star demotion")
         if self.star <= FIRST_STAR or to_star != self.star - 1:
@@ -243,10 +225,8 @@ class StarLadder(AerieAggregate):
                 else "nothing: one star is the lowest",
             )
         step = Step(StepKind.DEMOTE, to_star=to_star)
-        decided, criteria = self._decide(
-            step, meta, data["demoted_on"], evidence, hired_on, today, zone
-        )
-        self._demoted(meta=decided, payload={"from_star": self.star, **data, "criteria": criteria})
+        decided, payload = self._decide(step, meta, data, ground, {"from_star": self.star})
+        self._demoted(meta=decided, payload=payload)
 
     @event("Demoted")
     def _demoted(self, meta: dict, payload: dict) -> None:
@@ -254,15 +234,7 @@ class StarLadder(AerieAggregate):
         self.level_since = payload["demoted_on"]
         self.remember(meta, STAR_DEMOTED, self.version + 1)
 
-    def change_track(
-        self,
-        meta: dict,
-        data: dict,
-        evidence: Evidence,
-        hired_on: str | None,
-        today: dt.date,
-        zone: str,
-    ) -> None:
+    def change_track(self, meta: dict, data: dict, ground: StepGround) -> None:
         to_track = data["to_track"]
         if to_track == self.track:
             raise NotOnTheLadder(
@@ -277,12 +249,8 @@ class StarLadder(AerieAggregate):
                 allowed="a star promotion first",
             )
         step = Step(StepKind.CHANGE_TRACK, to_track=to_track)
-        decided, criteria = self._decide(
-            step, meta, data["changed_on"], evidence, hired_on, today, zone
-        )
-        self._track_changed(
-            meta=decided, payload={"from_track": self.track, **data, "criteria": criteria}
-        )
+        decided, payload = self._decide(step, meta, data, ground, {"from_track": self.track})
+        self._track_changed(meta=decided, payload=payload)
 
     @event("TrackChanged")
     def _track_changed(self, meta: dict, payload: dict) -> None:

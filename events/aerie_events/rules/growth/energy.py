@@ -19,6 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi, mean
+from aerie_events.rules.versions import in_force_on
 
 CENTS = Decimal("0.01")
 
@@ -120,17 +121,7 @@ def energy_policy_on(
     day: dt.date, policies: Sequence[EnergyPolicy] = ENERGY_POLICIES
 ) -> EnergyPolicy:
     """The energy policy in force on ``day`` (the latest that took effect by then)."""
-    in_force = [p for p in policies if p.effective_from <= day]
-    if not in_force:
-        raise LookupError(f"no energy policy is in force on {day.isoformat()}")
-    return max(in_force, key=lambda p: p.effective_from)
-
-
-def energy_policy(version: str, policies: Sequence[EnergyPolicy] = ENERGY_POLICIES) -> EnergyPolicy:
-    for policy in policies:
-        if policy.version == version:
-            return policy
-    raise LookupError(f"no energy policy has version {version!r}")
+    return in_force_on(day, policies, "energy policy")
 
 
 def energy_of_day(day: DailyKpi) -> tuple[Decimal, str]:

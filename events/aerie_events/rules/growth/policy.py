@@ -21,6 +21,7 @@ from typing import Protocol
 from aerie_events.rules.growth.energy import mean_energy
 from aerie_events.rules.growth.kpi import KPI_BY_NAME, DailyKpi, in_window, mean
 from aerie_events.rules.growth.ladder import Standing, Step, StepKind, Track
+from aerie_events.rules.versions import in_force_on
 
 
 @dataclass(frozen=True)
@@ -311,14 +312,4 @@ def ladder_policy_on(
     day: dt.date, policies: Sequence[LadderPolicy] = LADDER_POLICIES
 ) -> LadderPolicy:
     """The ladder policy in force on ``day``."""
-    in_force = [p for p in policies if p.effective_from <= day]
-    if not in_force:
-        raise LookupError(f"no ladder policy is in force on {day.isoformat()}")
-    return max(in_force, key=lambda p: p.effective_from)
-
-
-def ladder_policy(version: str, policies: Sequence[LadderPolicy] = LADDER_POLICIES) -> LadderPolicy:
-    for policy in policies:
-        if policy.version == version:
-            return policy
-    raise LookupError(f"no ladder policy has version {version!r}")
+    return in_force_on(day, policies, "ladder policy")

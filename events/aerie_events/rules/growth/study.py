@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from aerie_events.rules.versions import in_force_on
+
 
 @dataclass(frozen=True)
 class StudyPolicy:
@@ -56,10 +58,8 @@ STUDY_POLICIES: tuple[StudyPolicy, ...] = (
 
 
 def study_policy_on(day: dt.date, policies: Sequence[StudyPolicy] = STUDY_POLICIES) -> StudyPolicy:
-    in_force = [p for p in policies if p.effective_from <= day]
-    if not in_force:
-        raise LookupError(f"no study policy is in force on {day.isoformat()}")
-    return max(in_force, key=lambda p: p.effective_from)
+    """The study policy in force on ``day``."""
+    return in_force_on(day, policies, "study policy")
 
 
 def plan_days(first: dt.date, last: dt.date) -> list[dt.date]:
