@@ -22,17 +22,19 @@ run: $(STAMP)
 browser:
 	@command -v chromium >/dev/null || (echo "installing chromium (apt) for the browser tests" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-## make test: installs what it needs, lints, runs the whole suite
+## make test: installs what it needs, lints, checks the types, runs the whole suite
 test: $(STAMP) browser
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
 	@$(BIN)/lint-imports --no-cache
+	@$(BIN)/mypy
 
 format: $(STAMP)
 	@$(BIN)/ruff check --fix .

@@ -49,7 +49,7 @@ class Step:
 
 def _sql_step(component: str, schema: str, version: int, name: str, text: str) -> Step:
     def apply(conn: psycopg.Connection[Any]) -> None:
-        conn.execute(text.replace("{s}", sql.Identifier(schema).as_string(conn)))  # type: ignore[arg-type]
+        conn.execute(text.replace("{s}", sql.Identifier(schema).as_string(conn)))
 
     return Step(component, schema, version, name, apply)
 

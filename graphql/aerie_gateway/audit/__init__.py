@@ -55,7 +55,7 @@ class AuditQueries:
                 "after", "is not a cursor this API gave out", "a nextCursor from a previous page"
             )
         async with info.context.pool.connection() as conn:
-            rows = await audit.trail_of(conn, str(employee_id), since, first + 1)  # type: ignore[arg-type]
+            rows = await audit.trail_of(conn, str(employee_id), since, first + 1)
         entries = [audit_entry(r) for r in rows[:first]]
         last = rows[first - 1] if len(rows) > first else None
         cursor = (

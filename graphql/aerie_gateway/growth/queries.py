@@ -112,12 +112,12 @@ class GrowthQueries:
         self,
         info: Info,
         site_id: strawberry.ID,
-        metric: BoardMetric,  # type: ignore[valid-type]
+        metric: BoardMetric,
         team_id: strawberry.ID | None = None,
         day: dt.date | None = None,
         first: int = 20,
     ) -> Leaderboard:
-        name = metric.value  # type: ignore[attr-defined]
+        name = metric.value
         limit = page_size(first)
         team = str(team_id) if team_id is not None else None
         async with info.context.pool.connection() as conn:

@@ -21,7 +21,7 @@ from aerie_gateway.permissions import Placement
 BoardMetric = strawberry.enum(
     # the metrics are data (the KPI catalog's), so the enum is built by Enum's functional API,
     # which strawberry.enum's overloads do not type
-    Enum("BoardMetric", {m.upper(): m for m in BOARD_METRICS}),  # type: ignore[misc, call-overload]
+    Enum("BoardMetric", {m.upper(): m for m in BOARD_METRICS}),  # type: ignore[call-overload]
     description="What a board ranks: a KPI of the day, or its energy value.",
 )
 

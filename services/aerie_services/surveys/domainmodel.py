@@ -292,8 +292,8 @@ class SurveySnapshot(Snapshot):
             state=aggregate.snapshot_state(),
         )
 
-    def mutate(self, _: None) -> Survey:  # type: ignore[override]
+    def mutate(self, _: None) -> Survey:
         return Survey.from_snapshot(self.originator_id, self.originator_version, self.state)
 
 
-Survey.Snapshot = SurveySnapshot  # type: ignore[misc]  # what the library takes of a survey
+Survey.Snapshot = SurveySnapshot
