@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
+.PHONY: run test test-kafka kafka lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,18 @@ test: $(STAMP) browser
 	@$(BIN)/ruff format --check .
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/python -m pytest -q
+
+## make kafka: Apache Kafka's server jars (Maven, from deploy/kafka/pom.xml) into .cache/kafka
+KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' deploy/kafka/pom.xml)
+KAFKA_JARS    := .cache/kafka/$(KAFKA_VERSION)/lib/kafka_2.13-$(KAFKA_VERSION).jar
+
+$(KAFKA_JARS): deploy/kafka/pom.xml
+	@command -v mvn >/dev/null || (echo "installing maven (apt) to fetch Apache Kafka" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null)
+	@echo "fetching Apache Kafka $(KAFKA_VERSION) from Maven Central into .cache/kafka (once)"
+	@mvn -q -B -f deploy/kafka/pom.xml -Dmaven.repo.local=$(CURDIR)/.cache/maven dependency:copy-dependencies
+	@touch $(KAFKA_JARS)
+
+kafka: $(KAFKA_JARS)
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -44,6 +44,8 @@ from aerie_services.platform.storage import QUARANTINE_TABLE
 log = logging.getLogger("aerie.relay")
 
 BROKER_CHECK_SECONDS = 2.0
+BROKER_REPLICATION = -1
+"""Topics get the broker's ``default.replication.factor`` (3 on a three-broker cluster)."""
 SWEEP_SECONDS = 0.5
 
 
@@ -303,7 +305,7 @@ class Relay:
 
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
-        self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
+        self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, BROKER_REPLICATION)])
         conn = self.bookkeeping()
         with conn.transaction():
             if lost:
@@ -402,6 +404,6 @@ def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> Non
         missing = [t for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                admin.create_topics([NewTopic(t, partitions, BROKER_REPLICATION) for t in missing])
     finally:
         admin.close()
