@@ -41,6 +41,10 @@ $(KAFKA_JARS): deploy/kafka/pom.xml
 
 kafka: $(KAFKA_JARS)
 
+## make test-kafka: the end-to-end modules on a three-node Apache Kafka, with the failover and access tests
+test-kafka: $(STAMP) kafka
+	@AERIE_TEST_BROKER=kafka $(BIN)/python -m pytest -q -m "" tests/e2e
+
 lint: $(STAMP)
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
