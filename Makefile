@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: embedded PostgreSQL + broker, services, relay, worker, gateway, demo data
-run: $(STAMP)
+## (AERIE_BROKER=kafka make run: on one Apache Kafka node instead of tansu)
+run: $(STAMP) $(if $(filter kafka,$(AERIE_BROKER)),kafka)
 	@$(BIN)/aerie run
 
 ## make browser: the headless Chromium the GraphiQL test drives (from the system's packages)

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from typing import Any
 
 from aerie_platform import compose
+from aerie_platform.kafka_access import client_options, sasl_login
+from aerie_platform.kafka_cluster import local_broker
 from aerie_platform.settings import Settings, SettingsError, announce_running
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
@@ -77,7 +79,7 @@ def say(message: str) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
+    from aerie_platform.stack import EmbeddedPostgres, ensure_database
 
     settings = Settings.from_env()
     if taken := port_in_use(settings.http_port):
@@ -100,11 +102,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         bootstrap = settings.kafka_bootstrap
         say(f"Kafka: {bootstrap} (AERIE_KAFKA_BOOTSTRAP)")
     else:
-        broker = EmbeddedBroker(log_path=settings.home / "broker.log")
+        broker, started = local_broker(settings.home, env)
         bootstrap = broker.start()
-        say(
-            f"Kafka: embedded tansu broker on {bootstrap} (topics in memory; the relay republishes)"
-        )
+        say(f"Kafka: {started} on {bootstrap}")
     env.update(
         AERIE_DATABASE_URL=database_url,
         AERIE_KAFKA_BOOTSTRAP=bootstrap,
@@ -420,7 +420,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
     chosen = "+".join(settings.projections)
-    wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions), bootstrap)
+    login = client_options(settings.kafka_login)
+    wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions, login), bootstrap)
     config = WorkerConfig(
         database_url=database_url,
         bootstrap=bootstrap,
@@ -433,6 +434,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         workers=settings.workers,
         worker_index=index,
         name=f"worker-{chosen}" if chosen else "worker",
+        sasl_login=sasl_login(settings.kafka_login),
     )
     app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
@@ -475,7 +477,9 @@ def cmd_ingest(_args: argparse.Namespace) -> int:
     settings, database_url, side = part_side()
     config = compose.ingest_config(settings, database_url)
     wait_for_broker(
-        lambda: ensure_topics(config.bootstrap, [config.topic], settings.partitions),
+        lambda: ensure_topics(
+            config.bootstrap, [config.topic], settings.partitions, config.client_options
+        ),
         config.bootstrap,
     )
 
@@ -502,7 +506,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     topic = settings.topics.of("ingest")
     lines = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     with lines:
-        sent = publish_lines(lines, bootstrap, topic, args.token, say)
+        login = client_options(settings.kafka_login)
+        sent = publish_lines(lines, bootstrap, topic, args.token, say, login)
     say(
         f"sent {sent} commands to {topic}; refusals become dead letters with their reason: "
         f"`aerie dead-letters list --source ingest`, or the topic {settings.topics.of('deadletter')}"

@@ -553,3 +553,31 @@ logger.server.level = INFO
 logger.raft.name = org.apache.kafka.raft
 logger.raft.level = WARN
 """
+
+
+BROKER_SETTING = "AERIE_BROKER"
+"""Which broker ``aerie run`` starts when ``AERIE_KAFKA_BOOTSTRAP`` is unset: tansu or kafka."""
+
+
+def local_broker(home: Path, env: Mapping[str, str]) -> tuple[Any, str]:
+    """The broker ``aerie run`` starts under ``home``, and how to describe it.
+
+    ``tansu`` (the default) starts in well under a second and keeps topics in
+    memory; ``kafka`` is one Apache Kafka node (broker and controller) whose
+    data stays under ``home/kafka`` across runs, from ``make kafka``'s jars.
+    """
+    from aerie_platform.settings import SettingsError
+    from aerie_platform.stack import EmbeddedBroker
+
+    choice = env.get(BROKER_SETTING, "").strip().lower() or "tansu"
+    if choice == "tansu":
+        broker = EmbeddedBroker(log_path=home / "broker.log")
+        return broker, "embedded tansu broker (topics in memory; the relay republishes)"
+    if choice != "kafka":
+        raise SettingsError(f"{BROKER_SETTING}={choice!r} is not allowed: tansu or kafka")
+    try:
+        kafka_jars()
+    except KafkaUnavailable as error:
+        raise SettingsError(f"{BROKER_SETTING}=kafka: {error}") from None
+    cluster = KafkaCluster(home / "kafka", brokers=1)
+    return cluster, f"Apache Kafka {KAFKA_VERSION} (one KRaft node, data in {cluster.folder})"

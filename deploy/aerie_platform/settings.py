@@ -17,6 +17,8 @@ from pathlib import Path
 from aerie_events.topics import Topics
 from aerie_projections.deadlines.mail import MailSettings
 
+from aerie_platform.kafka_access import KafkaLogin, login_from_env
+
 
 class SettingsError(SystemExit):
     """A setting that is missing or malformed; the message names it and what is allowed."""
@@ -96,6 +98,8 @@ class Settings:
     """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
     mail: MailSettings = field(default_factory=lambda: MailSettings(host=None))
     """``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL``: where routing and escalation emails go."""
+    kafka_login: KafkaLogin | None = None
+    """``AERIE_KAFKA_USER`` and ``AERIE_KAFKA_PASSWORD``: the SASL/SCRAM principal (``kafka_access``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -131,6 +135,7 @@ class Settings:
                 env, "AERIE_ANONYMOUS_RELEASE_SECONDS", 3600, 1, 7 * 24 * 3600
             ),
             mail=_mail(env),
+            kafka_login=login_from_env(env),
         )
 
     @property
