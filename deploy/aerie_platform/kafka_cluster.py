@@ -376,7 +376,7 @@ class KafkaCluster:
                         f"start; its log: {node.folder / 'server.log'}"
                     )
             try:
-                if self.registered_brokers() >= expected:
+                if self._listening() and self.registered_brokers() >= expected:
                     return
             except Exception as error:  # not up yet
                 last = error
@@ -385,6 +385,18 @@ class KafkaCluster:
             f"Kafka did not answer on {self.bootstrap} within {timeout:.0f}s ({last}); "
             f"logs under {self.folder}"
         )
+
+    def _listening(self) -> bool:
+        """Whether every live broker accepts connections (before any Kafka client tries it)."""
+        for node in self.broker_nodes:
+            if not node.alive():
+                continue
+            try:
+                with socket.create_connection((node.host, int(node.broker_port or 0)), 0.5):
+                    pass
+            except OSError:
+                return False
+        return True
 
     def registered_brokers(self) -> set[int]:
         """The broker ids the cluster's metadata lists (asked of each live broker in turn)."""
