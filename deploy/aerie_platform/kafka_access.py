@@ -24,6 +24,8 @@ from aerie_events.topics import INGEST, Topics
 
 SCRAM_MECHANISM = "SCRAM-SHA-512"
 RELAY, WORKER, INGEST_DOOR = "aerie-relay", "aerie-worker", "aerie-ingest"
+CLUSTER = "kafka-cluster"
+"""The cluster resource's name in an ACL (idempotent producers need IdempotentWrite on it)."""
 
 
 class KafkaLoginError(SystemExit):
@@ -91,6 +93,7 @@ def platform_grants(topics: Topics, group_id: str, sites: Iterable[str] = ()) ->
     everything, ingest = f"{topics.prefix}.", topics.of(INGEST)
     grants = [
         *(Grant(RELAY, op, "topic", everything, True) for op in ("WRITE", "DESCRIBE", "CREATE")),
+        Grant(RELAY, "IDEMPOTENT_WRITE", "cluster", CLUSTER),
         *(Grant(WORKER, op, "topic", everything, True) for op in ("READ", "DESCRIBE")),
         Grant(WORKER, "CREATE", "topic", everything, True),
         Grant(WORKER, "READ", "group", group_id, True),
@@ -99,7 +102,9 @@ def platform_grants(topics: Topics, group_id: str, sites: Iterable[str] = ()) ->
         Grant(INGEST_DOOR, "CREATE", "topic", ingest),
     ]
     for site in sites:
-        grants += [Grant(site_principal(site), op, "topic", ingest) for op in ("WRITE", "DESCRIBE")]
+        principal = site_principal(site)
+        grants += [Grant(principal, op, "topic", ingest) for op in ("WRITE", "DESCRIBE")]
+        grants.append(Grant(principal, "IDEMPOTENT_WRITE", "cluster", CLUSTER))
     return grants
 
 
