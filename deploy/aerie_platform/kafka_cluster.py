@@ -535,20 +535,6 @@ def _cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-def start_cluster(
-    folder: Path, brokers: int = 1, layout: Layout = "combined", **options: Any
-) -> KafkaCluster:
-    """A started cluster (the caller stops it)."""
-    cluster = KafkaCluster(folder, brokers=brokers, layout=layout, **options)
-    cluster.start()
-    return cluster
-
-
-def nodes_of(cluster: KafkaCluster, roles: Sequence[str]) -> list[int]:
-    """Node ids having every one of ``roles``."""
-    return [n.node_id for n in cluster.nodes.values() if all(r in n.roles for r in roles)]
-
-
 LOG4J = """\
 status = warn
 appender.out.type = Console
