@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
+.PHONY: run test test-kafka kafka lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## make run: embedded PostgreSQL + broker, services, relay, worker, gateway, demo data
-run: $(STAMP)
+## (AERIE_BROKER=kafka make run: on one Apache Kafka node instead of tansu)
+run: $(STAMP) $(if $(filter kafka,$(AERIE_BROKER)),kafka)
 	@$(BIN)/aerie run
 
 ## make browser: the headless Chromium the GraphiQL test drives (from the system's packages)
@@ -29,6 +30,22 @@ test: $(STAMP) browser
 	@$(BIN)/lint-imports --no-cache
 	@$(BIN)/mypy
 	@$(BIN)/python -m pytest -q
+
+## make kafka: Apache Kafka's server jars (Maven, from deploy/apache-kafka/pom.xml) into .cache/kafka
+KAFKA_VERSION := $(shell sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' deploy/apache-kafka/pom.xml)
+KAFKA_JARS    := .cache/kafka/$(KAFKA_VERSION)/lib/kafka_2.13-$(KAFKA_VERSION).jar
+
+$(KAFKA_JARS): deploy/apache-kafka/pom.xml
+	@command -v mvn >/dev/null || (echo "installing maven (apt) to fetch Apache Kafka" && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null)
+	@echo "fetching Apache Kafka $(KAFKA_VERSION) from Maven Central into .cache/kafka (once)"
+	@mvn -q -B -f deploy/apache-kafka/pom.xml -Dmaven.repo.local=$(CURDIR)/.cache/maven dependency:copy-dependencies
+	@touch $(KAFKA_JARS)
+
+kafka: $(KAFKA_JARS)
+
+## make test-kafka: the end-to-end modules on a three-node Apache Kafka, with the failover and access tests
+test-kafka: $(STAMP) kafka
+	@AERIE_TEST_BROKER=kafka $(BIN)/python -m pytest -q -m "" tests/e2e
 
 lint: $(STAMP)
 	@$(BIN)/ruff check .

@@ -24,6 +24,7 @@ import pytest
 from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_events.catalog.voice import DEPARTMENT_PUBLISHED
+from aerie_platform.kafka_cluster import KafkaCluster, KafkaUnavailable
 from aerie_platform.stack import (
     EmbeddedBroker,
     EmbeddedPostgres,
@@ -96,10 +97,35 @@ def database_url(fresh_database: Callable[[str], str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[EmbeddedBroker | str]:
+def kafka_cluster(workdir: Path) -> Iterator[KafkaCluster]:
+    """Three Apache Kafka nodes in KRaft mode (each broker and controller), once per run.
+
+    Replication factor 3, ``min.insync.replicas`` 2. The jars come from
+    ``make kafka``; without them the tests that need the cluster fail saying so.
+    """
+    cluster = KafkaCluster(workdir / "kafka", brokers=3)
+    try:
+        cluster.start()
+    except KafkaUnavailable as error:
+        cluster.stop()
+        pytest.fail(str(error), pytrace=False)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def broker(request: pytest.FixtureRequest) -> Iterator[EmbeddedBroker | str]:
+    """The suite's broker: ``AERIE_KAFKA_BOOTSTRAP``'s, else tansu (or Apache Kafka if asked).
+
+    ``AERIE_TEST_BROKER=kafka`` runs the suite on the three-node ``kafka_cluster``;
+    the default, ``tansu``, is the embedded broker.
+    """
     external = os.environ.get("AERIE_KAFKA_BOOTSTRAP")
     if external:
         yield external
+        return
+    if os.environ.get("AERIE_TEST_BROKER", "tansu") == "kafka":
+        yield request.getfixturevalue("kafka_cluster").bootstrap
         return
     embedded = EmbeddedBroker()
     embedded.start()

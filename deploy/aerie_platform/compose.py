@@ -46,6 +46,7 @@ from aerie_services.platform.storage import (
 from aerie_services.registry import registry as context_registry
 from eventsourcing.postgres import PostgresDatastore
 
+from aerie_platform.kafka_access import client_options
 from aerie_platform.settings import Settings, SettingsError
 
 LIBRARY_ENV = {"PERSISTENCE_MODULE": "eventsourcing.postgres", "CREATE_TABLE": "n"}
@@ -175,6 +176,7 @@ def build_relay(
         partitions=settings.partitions,
         group=str(group),
         anonymous_release_seconds=settings.anonymous_release_seconds,
+        client_options=client_options(settings.kafka_login),
     )
     ref[0] = relay
     return relay
@@ -326,6 +328,7 @@ def ingest_config(settings: Settings, database_url: str) -> Any:
     return IngestConfig(
         database_url=database_url,
         bootstrap=settings.require_broker(),
+        client_options=client_options(settings.kafka_login),
         topic=settings.topics.of(INGEST),
         tokens=token_settings(settings, database_url),
         pool_size=min(settings.pool_size, 4),

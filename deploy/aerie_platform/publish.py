@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import orjson
 from kafka import KafkaProducer
@@ -11,7 +12,12 @@ PROGRESS_EVERY = 1000
 
 
 def publish_lines(
-    lines: Iterable[str], bootstrap: str, topic: str, token: str, say: Callable[[str], None]
+    lines: Iterable[str],
+    bootstrap: str,
+    topic: str,
+    token: str,
+    say: Callable[[str], None],
+    client_options: Mapping[str, Any] | None = None,
 ) -> int:
     """Produce each non-empty line (a JSON command) with the bearer token; return how many.
 
@@ -20,7 +26,9 @@ def publish_lines(
     employee it is about (else its command id), so one person's commands keep
     their order.
     """
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **(client_options or {})
+    )
     header = [("authorization", f"Bearer {token}".encode())]
     sent = 0
     try:

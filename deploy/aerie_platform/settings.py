@@ -18,6 +18,8 @@ from typing import Literal, cast
 from aerie_events.settings import SettingRefused, one_of, switch, whole_number
 from aerie_events.topics import Topics
 
+from aerie_platform.kafka_access import KafkaLogin, login_from_env
+
 
 class SettingsError(SystemExit):
     """A setting that is missing or malformed; the message names it and what is allowed."""
@@ -102,6 +104,8 @@ class Settings:
     environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     """The mapping these settings were read from: the parts read theirs from it
     (``compose.configure_parts``), so nothing else reads the environment."""
+    kafka_login: KafkaLogin | None = None
+    """``AERIE_KAFKA_USER`` and ``AERIE_KAFKA_PASSWORD``: the SASL/SCRAM principal (``kafka_access``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -146,6 +150,7 @@ class Settings:
                 env, "AERIE_ANONYMOUS_RELEASE_SECONDS", 3600, 1, 7 * 24 * 3600
             ),
             environment=dict(env),
+            kafka_login=login_from_env(env),
         )
 
     @property

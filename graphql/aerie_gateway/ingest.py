@@ -24,7 +24,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from aerie_services.kit.access import Forbidden
 from aerie_services.kit.bus import Aerie
 from aerie_services.kit.errors import DomainError, InvalidInput
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from psycopg_pool import AsyncConnectionPool
 
 from aerie_gateway.guard import Authenticator
@@ -88,6 +89,8 @@ class IngestConfig:
     topic: str
     tokens: TokenSettings
     pool_size: int = 4
+    client_options: Mapping[str, Any] = field(default_factory=dict)
+    """The consumer's login (e.g. SASL), in aiokafka's names."""
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ async def run_ingest(config: IngestConfig, bus: Aerie, stop: asyncio.Event) -> N
         auto_offset_reset="earliest",
         group_id=None,
         fetch_max_wait_ms=50,
+        **config.client_options,
     )
     await consumer.start()
     try:
@@ -255,7 +259,7 @@ async def _start_where_left(
     consumer: AIOKafkaConsumer, config: IngestConfig, positions: IngestPositions
 ) -> None:
     """Read every partition the topic has (a producer may have made it) from the saved position."""
-    partitions = [TopicPartition(config.topic, p) for p in await _partitions(consumer, config)]
+    partitions = [TopicPartition(config.topic, p) for p in await _partitions(config)]
     consumer.assign(partitions)
     saved = await positions.next_offsets()
     ends = await consumer.end_offsets(partitions)
@@ -267,14 +271,20 @@ async def _start_where_left(
         consumer.seek(tp, start)
 
 
-async def _partitions(consumer: AIOKafkaConsumer, config: IngestConfig) -> list[int]:
-    while True:
-        await consumer.topics()  # fetches the cluster's metadata
-        found = consumer.partitions_for_topic(config.topic)
-        if found:
-            return sorted(found)
-        log.warning("topic %s not found yet; looking again", config.topic)
-        await asyncio.sleep(1)
+async def _partitions(config: IngestConfig) -> list[int]:
+    """The topic's partitions, asked of the cluster (a consumer without a subscription knows none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=config.bootstrap, **config.client_options)
+    await admin.start()
+    try:
+        while True:
+            (described,) = await admin.describe_topics([config.topic])
+            found = [int(p["partition"]) for p in described["partitions"]]
+            if found:
+                return sorted(found)
+            log.warning("topic %s not found yet; looking again", config.topic)
+            await asyncio.sleep(1)
+    finally:
+        await admin.close()
 
 
 async def _admit_all(

@@ -29,6 +29,7 @@ import psycopg
 from aerie_events.signing import RelaySignature
 from aerie_events.topics import Topics
 from faust.types import TP
+from faust.types.auth import SASLMechanism
 
 from aerie_projections.kit import READ_SCHEMA, TRACKING_TABLE, Projection
 from aerie_projections.managed import ManagedProjection, Sender
@@ -223,6 +224,8 @@ class WorkerConfig:
     """Which of them this one is, from 0 (static assignment)."""
     name: str = "worker"
     """Tells apart workers of different projections in one home (their state folders)."""
+    sasl_login: tuple[str, str] | None = None
+    """The SASL/SCRAM-SHA-512 user and password the worker logs in with (None: plain text)."""
 
 
 def message_of(event: Any) -> Message:
@@ -238,6 +241,7 @@ def create_worker(
     app = faust.App(
         config.group_id,
         broker=f"kafka://{config.bootstrap}",
+        broker_credentials=_credentials(config),
         store="memory://",
         web_enabled=False,
         topic_disable_leader=True,
@@ -260,6 +264,15 @@ def create_worker(
     if feeds:
         _add_agent(app, config, feeds)
     return app
+
+
+def _credentials(config: WorkerConfig) -> faust.SASLCredentials | None:
+    if config.sasl_login is None:
+        return None
+    username, password = config.sasl_login
+    return faust.SASLCredentials(
+        username=username, password=password, mechanism=SASLMechanism.SCRAM_SHA_512
+    )
 
 
 def static_share(config: WorkerConfig, projections: Sequence[Projection]) -> StaticShare:

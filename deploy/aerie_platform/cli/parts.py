@@ -16,6 +16,7 @@ from typing import Any
 from aerie_platform import compose
 from aerie_platform.cli.console import say
 from aerie_platform.cli.migrate import require_migrated
+from aerie_platform.kafka_access import client_options, sasl_login
 from aerie_platform.settings import Settings, SettingsError
 
 
@@ -58,7 +59,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     bootstrap = settings.require_broker()
     topics = sorted({t for p in projections for t in p.topics(settings.topics)})
     chosen = "+".join(settings.projections)
-    wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions), bootstrap)
+    login = client_options(settings.kafka_login)
+    wait_for_broker(lambda: ensure_topics(bootstrap, topics, settings.partitions, login), bootstrap)
     config = WorkerConfig(
         database_url=database_url,
         bootstrap=bootstrap,
@@ -71,6 +73,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         workers=settings.workers,
         worker_index=index,
         name=f"worker-{chosen}" if chosen else "worker",
+        sasl_login=sasl_login(settings.kafka_login),
     )
     app = create_worker(config, projections, compose.command_sender(side.bus))
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
@@ -131,7 +134,9 @@ def cmd_ingest(_args: argparse.Namespace) -> int:
     settings, database_url, side = part_side()
     config = compose.ingest_config(settings, database_url)
     wait_for_broker(
-        lambda: ensure_topics(config.bootstrap, [config.topic], settings.partitions),
+        lambda: ensure_topics(
+            config.bootstrap, [config.topic], settings.partitions, config.client_options
+        ),
         config.bootstrap,
     )
 

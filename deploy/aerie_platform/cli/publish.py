@@ -11,6 +11,7 @@ from aerie_platform.cli.console import say
 
 def cmd_publish(args: argparse.Namespace) -> int:
     """Send a file's commands to the Kafka door with a bearer token; say where refusals go."""
+    from aerie_platform.kafka_access import client_options
     from aerie_platform.publish import publish_lines
 
     settings = compose.read_settings()
@@ -18,7 +19,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     topic = settings.topics.of("ingest")
     lines = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8")  # noqa: SIM115
     with lines:
-        sent = publish_lines(lines, bootstrap, topic, args.token, say)
+        login = client_options(settings.kafka_login)
+        sent = publish_lines(lines, bootstrap, topic, args.token, say, login)
     say(
         f"sent {sent} commands to {topic}; refusals become dead letters with their reason: "
         f"`aerie dead-letters list --source ingest`, or the topic {settings.topics.of('deadletter')}"

@@ -49,7 +49,8 @@ def release_window(given: str | None, *, embedded_database: bool, demo_store: bo
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
+    from aerie_platform.kafka_cluster import local_broker
+    from aerie_platform.stack import EmbeddedPostgres, ensure_database
 
     settings = compose.read_settings()
     if taken := port_in_use(settings.http_port):
@@ -72,11 +73,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         bootstrap = settings.kafka_bootstrap
         say(f"Kafka: {bootstrap} (AERIE_KAFKA_BOOTSTRAP)")
     else:
-        broker = EmbeddedBroker(log_path=settings.home / "broker.log")
+        broker, started = local_broker(settings.home, env)
         bootstrap = broker.start()
-        say(
-            f"Kafka: embedded tansu broker on {bootstrap} (topics in memory; the relay republishes)"
-        )
+        say(f"Kafka: {started} on {bootstrap}")
     env.update(
         AERIE_DATABASE_URL=database_url,
         AERIE_KAFKA_BOOTSTRAP=bootstrap,

@@ -25,7 +25,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,8 @@ from aerie_services.platform.storage import QUARANTINE_TABLE
 log = logging.getLogger("aerie.relay")
 
 BROKER_CHECK_SECONDS = 2.0
+BROKER_REPLICATION = -1
+"""Topics get the broker's ``default.replication.factor`` (3 on a three-broker cluster)."""
 SWEEP_SECONDS = 0.5
 
 
@@ -77,8 +79,11 @@ class Relay:
         partitions: int = 3,
         group: str = "all",
         anonymous_release_seconds: int = 3600,
+        client_options: Mapping[str, Any] | None = None,
     ) -> None:
+        """``client_options``: the Kafka clients' login (e.g. SASL), kafka-python's names."""
         self.database_url = database_url
+        self.client_options = dict(client_options or {})
         self.signature = signature
         self.sources = {source.name: source for source in sources}
         self.bootstrap = bootstrap
@@ -272,7 +277,7 @@ class Relay:
         self.ensure_topics()
 
     def ensure_topics(self) -> None:
-        ensure_topics(self.bootstrap, self.topics(), self.partitions)
+        ensure_topics(self.bootstrap, self.topics(), self.partitions, self.client_options)
 
     @property
     def _epoch_source(self) -> str:
@@ -303,7 +308,7 @@ class Relay:
 
     def _new_epoch(self, lost: bool) -> None:
         epoch = time.time_ns()
-        self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, 1)])
+        self._get_admin().create_topics([NewTopic(self._epoch_topic(epoch), 1, BROKER_REPLICATION)])
         conn = self.bookkeeping()
         with conn.transaction():
             if lost:
@@ -349,6 +354,7 @@ class Relay:
                 # (not 120), so the relay drops the producer and starts a new one.
                 request_timeout_ms=5_000,
                 delivery_timeout_ms=10_000,
+                **self.client_options,
             )
         return self._producer
 
@@ -360,7 +366,9 @@ class Relay:
     def _get_admin(self) -> KafkaAdminClient:
         if self._admin is None:
             self._admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap, client_id=f"aerie-relay-{self.group}"
+                bootstrap_servers=self.bootstrap,
+                client_id=f"aerie-relay-{self.group}",
+                **self.client_options,
             )
         return self._admin
 
@@ -394,14 +402,41 @@ class Relay:
         return {channels[n.channel] for n in first + rest if n.channel in channels}
 
 
-def ensure_topics(bootstrap: str, topics: Sequence[str], partitions: int) -> None:
+def ensure_topics(
+    bootstrap: str,
+    topics: Sequence[str],
+    partitions: int,
+    client_options: Mapping[str, Any] | None = None,
+) -> None:
     """Create the topics that do not exist yet (each with ``partitions`` partitions)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="aerie-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="aerie-admin", **(client_options or {})
+    )
     try:
         existing = set(admin.list_topics())
         missing = [t for t in topics if t not in existing]
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                admin.create_topics([NewTopic(t, partitions, BROKER_REPLICATION) for t in missing])
+        present = [t for t in topics if t in existing]
+        if present:
+            _check_partitions(admin.describe_topics(present), partitions)
     finally:
         admin.close()
+
+
+class TopicLayoutError(SystemExit):
+    """A topic has another number of partitions than the platform numbers: the part stops."""
+
+
+def _check_partitions(described: Sequence[Mapping[str, Any]], partitions: int) -> None:
+    """Refuse topics made with another partition count: events would be numbered wrong."""
+    for topic in described:
+        found = len(topic["partitions"])
+        if found != partitions:
+            raise TopicLayoutError(
+                f"topic {topic['name']} has {found} partitions, and the platform is set to "
+                f"{partitions} (AERIE_TOPIC_PARTITIONS): the relay numbers partitions "
+                f"0..{partitions - 1} by the key's hash. Set AERIE_TOPIC_PARTITIONS={found} on "
+                "every part, or recreate the topic; nothing was sent."
+            )
