@@ -34,6 +34,7 @@ WITHHELD = {
     "BELOW_THRESHOLD": "withheld: fewer respondents than the anonymity threshold",
     "COMPLEMENTARY": "withheld: with the groups shown, it would reveal a smaller group",
     "PARENT_WITHHELD": "withheld: the group it belongs to is withheld",
+    "HOMOGENEOUS": "withheld: its answers to a question were too alike to show",
 }
 
 

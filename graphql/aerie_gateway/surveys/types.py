@@ -49,6 +49,7 @@ class Withheld(Enum):
     BELOW_THRESHOLD = "BELOW_THRESHOLD"
     COMPLEMENTARY = "COMPLEMENTARY"
     PARENT_WITHHELD = "PARENT_WITHHELD"
+    HOMOGENEOUS = "HOMOGENEOUS"
 
 
 @strawberry.enum(description="The importance / performance matrix's quadrants.")

@@ -171,13 +171,17 @@ def disclosure_of(
 ) -> Disclosure:
     """Which groups of a closed survey may be shown (respondents = the overall item's count).
 
-    Decided by the rule of the anonymity policy the survey was published under.
+    Decided by the rule of the anonymity policy the survey was published under,
+    given each group's respondents and each item's histogram.
     """
     responses = {group: 0 for group in invited}
     for group, items in sums.items():
         overall = items.get(OVERALL)
         responses[group] = overall.n if overall is not None else 0
-    return rule_of(survey.policy_version)(responses, survey.threshold)
+    answers = {
+        group: {item: s.counts for item, s in items.items()} for group, items in sums.items()
+    }
+    return rule_of(survey.policy_version)(responses, survey.threshold, answers)
 
 
 def results_of(
