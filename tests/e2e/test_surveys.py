@@ -471,6 +471,29 @@ def test_the_driver_that_drives_satisfaction_and_scores_low_ranks_first_against_
     assert all(d["previousRank"] is not None for d in drivers.values())
 
 
+def test_drivers_rank_by_their_dissatisfaction_rate_through_the_platform(
+    platform: Platform, wave_2: None
+) -> None:
+    """``performance: DISSATISFACTION``: each driver's shortfall is the share of its answers
+    that are unfavourable, as the results give it, and the priority importance times that."""
+    query = """query($id: ID!) { survey(id: $id) {
+      drivers(performance: DISSATISFACTION) { shown performanceMeasure
+        drivers { questionId rank importance performance priority } } } }"""
+    found = platform.graphql(query, {"id": survey_id("wave-2")}, token=as_reader("analyst"))
+    analysis = found["data"]["survey"]["drivers"]
+    assert analysis["shown"] and analysis["performanceMeasure"] == "DISSATISFACTION"
+    company = results(platform, "analyst", "wave-2", "COMPANY")["groups"][0]
+    unfavourable = {i["questionId"]: i["unfavourable"] for i in company["items"]}
+    for driver in analysis["drivers"]:
+        rate = unfavourable[driver["questionId"]]
+        assert driver["performance"] == pytest.approx(100 * (1 - rate))
+        assert driver["priority"] == pytest.approx(max(driver["importance"], 0) * rate)
+    assert sorted(d["rank"] for d in analysis["drivers"]) == [1, 2, 3]
+    chart = f"/charts/surveys/{survey_id('wave-2')}/drivers.svg?performance=DISSATISFACTION"
+    status, _type, body = fetch(platform, chart, as_reader("analyst"))
+    assert status == 200 and "not dissatisfied" in body
+
+
 def test_drivers_and_comments_of_a_withheld_group_are_not_given(
     platform: Platform, wave_1: dict
 ) -> None:

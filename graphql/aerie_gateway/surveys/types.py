@@ -38,10 +38,15 @@ class SurveyGroupKind(Enum):
     TEAM = "TEAM"
 
 
-@strawberry.enum(description="How a driver's performance is read: its mean, or favourable share.")
+@strawberry.enum(
+    description="How a driver's performance is read: its mean, its favourable share, or the "
+    "share of its answers that are not unfavourable (DISSATISFACTION: the priority is then "
+    "importance times the dissatisfaction rate)."
+)
 class PerformanceMeasure(Enum):
     MEAN = "MEAN"
     FAVOURABLE = "FAVOURABLE"
+    DISSATISFACTION = "DISSATISFACTION"
 
 
 @strawberry.enum(description="Why a group's figures are withheld.")

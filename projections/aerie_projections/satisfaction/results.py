@@ -33,6 +33,7 @@ OPEN = "OPEN"
 CLOSED = "CLOSED"
 MEAN = "MEAN"
 FAVOURABLE = "FAVOURABLE"
+DISSATISFACTION = "DISSATISFACTION"
 
 
 @dataclass(frozen=True)
@@ -237,10 +238,14 @@ def _group_result(
 
 
 def performance_of(result: ItemResult, measure: str) -> float:
-    """A driver's performance, 0-100: its mean on its scale, or its favourable share."""
+    """A driver's performance, 0-100: its mean on its scale, its favourable share, or the share
+    of its answers that are not unfavourable (``DISSATISFACTION``: the shortfall from 100 is
+    then its dissatisfaction rate, and the priority importance times that rate)."""
     statistics = result.statistics
     if measure == FAVOURABLE:
         return (statistics.favourable or 0.0) * 100.0
+    if measure == DISSATISFACTION:
+        return (1.0 - (statistics.unfavourable or 0.0)) * 100.0
     return result.question.scale.as_percent(statistics.mean or result.question.scale.low)
 
 
