@@ -15,6 +15,7 @@ from aerie_events.catalog.performance import (
 )
 
 from aerie_services.kit.context import BoundedContext, Handles
+from aerie_services.learning.application import OFFPOST_ORDERS
 from aerie_services.performance.application import Performance
 
 EMPLOYEE_STAR = "employee.star"
@@ -64,5 +65,9 @@ CONTEXT = BoundedContext(
             decided_by_domain=frozenset({"site_id", "moves"}),
         ),
     ),
-    facts={EMPLOYEE_STAR: Performance.star_of, REGROUPING_MOVES: Performance.moves_of},
+    facts={
+        EMPLOYEE_STAR: Performance.star_of,
+        OFFPOST_ORDERS: Performance.offpost_orders_of,
+        REGROUPING_MOVES: Performance.moves_of,
+    },
 )
