@@ -166,13 +166,14 @@ class EnergyManager(ProcessManager):
             if e.type == KPI_RECORDED and who:
                 monday, sunday = week_of(dt.date.fromisoformat(p["day"]))
                 before = monday - dt.timedelta(days=7)
-                earliest(
+                earliest(  # a fact of the next week: the week before is complete, decide it now
                     Timer(
                         f"week:{who}:{before}",
                         e.recorded_at,
                         e.event_id,
                         {"employee_id": who, "week": before.isoformat()},
                         replace=False,
+                        earlier=True,
                     )
                 )
                 due = _midnight_after(sunday) + SETTLE
