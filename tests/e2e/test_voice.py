@@ -19,9 +19,12 @@ import psycopg
 import pytest
 from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_events.catalog.voice import (
+    ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
     ISSUE_ESCALATED,
     ISSUE_HANDED_OVER,
     ISSUE_RAISED,
+    ISSUE_REJECTED,
     ISSUE_REPLIED,
     SUGGESTION_ADOPTED,
 )
@@ -715,9 +718,9 @@ PERSON_ROLES: dict[str, dict[str, str]] = {
     "admin": {},
 }
 FOLLOW_UPS = {
-    "acceptReply": ("issue.accepted", {"comment": "Thanks"}),
-    "rejectReply": ("issue.rejected", {"reason": "Not solved"}),
-    "commentOnIssue": ("issue.commented", {"text": "Again on Monday"}),
+    "acceptReply": (ISSUE_ACCEPTED, {"comment": "Thanks"}),
+    "rejectReply": (ISSUE_REJECTED, {"reason": "Not solved"}),
+    "commentOnIssue": (ISSUE_COMMENTED, {"text": "Again on Monday"}),
 }
 WRONG_KEY = "FU-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"
 
@@ -823,7 +826,7 @@ def test_the_kafka_door_dead_letters_a_follow_up_of_an_issue_that_is_not_yours_a
                 payload = {"issue_id": issue_id, "anonymous": key is not None, "text": "Again"}
                 if key:
                     payload["follow_up_key"] = key
-                message = {"type": "issue.commented", "commandId": new_id("c"), "payload": payload}
+                message = {"type": ISSUE_COMMENTED, "commandId": new_id("c"), "payload": payload}
                 producer.send(
                     f"{platform.env['AERIE_TOPIC_PREFIX']}.ingest",
                     value=json.dumps(message).encode(),

@@ -11,9 +11,11 @@ import pytest
 from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_events.catalog.voice import (
     ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
     ISSUE_ESCALATED,
     ISSUE_RAISED,
     ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
     ISSUE_REPLIED,
     ISSUE_RESOLVED,
 )
@@ -320,9 +322,9 @@ def test_an_anonymous_issues_deadline_counts_from_when_its_department_sees_it(
 
 
 FOLLOW_UPS = {
-    "issue.accepted": {},
-    "issue.rejected": {"reason": "Not solved"},
-    "issue.commented": {"text": "Again on Monday"},
+    ISSUE_ACCEPTED: {},
+    ISSUE_REJECTED: {"reason": "Not solved"},
+    ISSUE_COMMENTED: {"text": "Again on Monday"},
 }
 
 
@@ -341,13 +343,13 @@ def test_an_issue_that_is_not_yours_is_refused_alike_whatever_it_is_after_the_sa
     anonymous, _key = voice.anonymous_receipt(author, raise_id)
     for issue_id in (named, anonymous):
         bus.handle(
-            "issue.replied",
+            ISSUE_REPLIED,
             command_id=new_id("reply"),
             data={"issue_id": issue_id, "text": "Done", "visibility": "private"},
         )
     authors_accept = {"issue_id": named, "anonymous": False}
     bus.handle(
-        "issue.accepted",
+        ISSUE_ACCEPTED,
         command_id=(accepted := new_id("accept")),
         actor={"kind": "person", "id": author},
         data=authors_accept,
@@ -391,7 +393,7 @@ def test_an_issue_that_is_not_yours_is_refused_alike_whatever_it_is_after_the_sa
                 attempt(kind, issue_id, by_key, new_id("c"))
                 for issue_id in (new_id("IS"), anonymous, named)
             ]
-            if kind == "issue.accepted" and not by_key:  # the author's command, replayed
+            if kind == ISSUE_ACCEPTED and not by_key:  # the author's command, replayed
                 answers.append(attempt(kind, named, by_key, accepted))
             assert all(answer == answers[0] for answer in answers), (kind, by_key, answers)
             code = "FOLLOW_UP_KEY_MISMATCH" if by_key else "NOT_THE_AUTHOR"
