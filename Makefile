@@ -64,6 +64,7 @@ bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.load
 	@$(BIN)/python -m tests.perf.worker_start
 	@$(BIN)/python -m tests.perf.voice
+	@$(BIN)/python -m tests.perf.followup
 	@$(BIN)/python -m tests.perf.growth
 
 ## make bench-voice: the escalations projection's throughput and the deadline manager's lag

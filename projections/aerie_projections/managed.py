@@ -63,6 +63,18 @@ class ManagedProjection(TrackedProjection):
                 "AND timer_key = ANY(%s) AND fired_at IS NULL",
                 (self.manager.name, cancels),
             )
+        sooner = [t for t in sets if not t.replace and t.earlier]
+        if sooner:
+            source, params = unnest(
+                [("timer_key", "text"), ("due_at", "timestamptz"), ("cause", "uuid")],
+                [[t.key, t.due_at, t.cause] for t in sooner],
+            )
+            await conn.execute(
+                f"UPDATE {TIMERS_TABLE} t SET due_at = u.due_at, cause = u.cause "
+                f"FROM {source} WHERE t.manager = %s AND t.timer_key = u.timer_key "
+                "AND t.fired_at IS NULL AND NOT t.cancelled AND u.due_at < t.due_at",
+                (*params, self.manager.name),
+            )
         for replace in (True, False):
             chosen = [t for t in sets if t.replace is replace]
             if not chosen:

@@ -52,6 +52,10 @@ class Timer:
 
     Such a set takes no lock on an existing timer, so a batch never waits for a
     timer that is firing (a trigger many events repeat, say)."""
+    earlier: bool = False
+    """With ``replace=False``: a timer already set under ``key`` that has not fired is
+    moved to ``due_at`` when that is sooner, never later (a later fact brings a decision
+    forward); one that fired is left as it is."""
 
 
 @dataclass(frozen=True)

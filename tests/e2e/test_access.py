@@ -1022,7 +1022,12 @@ def test_the_site_summary_shows_survey_figures_only_as_the_latest_closed_survey_
                 SURVEY_ANSWERED,
                 command_id=f"answer-{employee}",
                 employee_id=employee,
-                data={"survey_id": survey, "overall": 3 + n % 2, "enps": 9, "drivers": {"pay": 3}},
+                data={  # no question answered as one: a group large enough is shown
+                    "survey_id": survey,
+                    "overall": 3 + n % 2,
+                    "enps": 7 + n % 3,
+                    "drivers": {"pay": 2 + n % 3},
+                },
             )
     bus.handle(
         SURVEY_CLOSED, command_id=f"close-{survey}", data={"survey_id": survey, "reason": "early"}

@@ -78,8 +78,8 @@ def fixture_history(bus: Any) -> None:
             data={
                 "survey_id": "pulse-2026-02",
                 "overall": 2 + n % 4,
-                "enps": 8,
-                "drivers": {"pay": 3},
+                "enps": 6 + n % 4,  # no question answered as one: the team is shown
+                "drivers": {"pay": 1 + n % 3},
             },
         )
     bus.handle(

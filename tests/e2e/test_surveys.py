@@ -24,6 +24,9 @@ from aerie_events.catalog.organisation import SITE_OPENED
 from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
 from aerie_events.catalog.performance import KPI_RECORDED
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_PUBLISHED
+from aerie_projections.satisfaction.disclosure import RULES, disclose
+from aerie_projections.satisfaction.statistics import OVERALL, fold
+from aerie_services.surveys.policy import ANONYMITY
 
 from tests.conftest import Platform, hire, new_id, token_for, wait_until
 
@@ -94,9 +97,33 @@ def an_answer(rng: random.Random, coaching_from: int = 3) -> dict[str, Any]:
 
 
 def answers_of(wave: str) -> dict[str, dict[str, Any]]:
-    """What each employee answers in a wave."""
+    """What each employee answers in a wave: drawn again until no group answered as one."""
     rng = random.Random(f"{RUN}:{wave}")
-    return {employee: an_answer(rng) for employee in people()}
+    while True:
+        drawn = {employee: an_answer(rng) for employee in people()}
+        if answered_apart(drawn):
+            return drawn
+
+
+def answered_apart(answers: dict[str, dict[str, Any]]) -> bool:
+    """Whether the policy's diversity rule withholds no group the sizes alone would show.
+
+    These tests are about what the sizes withhold and the figures of the groups shown;
+    random answers of a team of six answer a question as one now and then, and the rule's
+    own tests (``tests/unit/test_surveys_disclosure.py``) try that.
+    """
+    rows = [
+        {"survey_id": "", "site_id": people()[e][0], "team_id": people()[e][1], **answer}
+        for e, answer in answers.items()
+    ]
+    histograms: dict[tuple[str, str, str], dict[Any, list[int]]] = {}
+    responses = {}
+    for (_, group, item), sums in fold(rows).items():
+        histograms.setdefault(group, {})[item] = sums.counts
+        if item == OVERALL:
+            responses[group] = sums.n
+    diverse = RULES[ANONYMITY.version](responses, THRESHOLD, histograms)
+    return diverse.withheld == disclose(responses, THRESHOLD).withheld
 
 
 def mutate(platform: Platform, name: str, given: dict[str, Any], token: str) -> dict[str, Any]:
@@ -198,7 +225,10 @@ def corrections() -> dict[str, dict[str, Any]]:
     """The wave-2 answers some people give again: workload (and so overall) and the rest move."""
     rng = random.Random(f"{RUN}:corrections")
     chosen = sorted(people())[:: len(people()) // CORRECTED][:CORRECTED]
-    return {employee: an_answer(rng, coaching_from=1) for employee in chosen}
+    while True:
+        drawn = {employee: an_answer(rng, coaching_from=1) for employee in chosen}
+        if answered_apart({**answers_of("wave-2"), **drawn}):
+            return drawn
 
 
 @pytest.fixture(scope="module")
@@ -291,6 +321,43 @@ def test_overlapping_requests_all_show_the_same_figures_of_one_group(
             figures.setdefault((group["kind"], group["siteId"], group["teamId"]), []).append(group)
     for seen in figures.values():
         assert all(s == seen[0] for s in seen)  # no request shows a group differently
+
+
+def test_a_team_that_answered_as_one_shows_no_figure_and_no_subtraction_gives_it_back(
+    platform: Platform,
+) -> None:
+    """Team t1's eight all answer 5 to overall satisfaction: its mean would tell each one's
+    answer. To every reader, t1 is withheld (``HOMOGENEOUS``), and no set the shown groups
+    isolate is of people who all answered 5."""
+    wave = "alike"
+    given = {
+        "commandId": f"publish-{RUN}-{wave}",
+        "surveyId": survey_id(wave),
+        "seriesId": f"{RUN}-{wave}",
+        "title": "Pulse, one voice",
+        "questions": QUESTIONS,
+        "opensOn": (TODAY - dt.timedelta(days=1)).isoformat(),
+        "closesOn": (TODAY + dt.timedelta(days=1)).isoformat(),
+    }
+    assert "errors" not in mutate(platform, "publishSurvey", given, as_reader("hr"))
+    wait_until(
+        lambda: platform.graphql(
+            f'{{ survey(id: "{survey_id(wave)}") {{ id }} }}', token=as_reader("hr")
+        )["data"]["survey"],
+        60,
+        "the survey was not published",
+    )
+    for employee, (_site, team) in people().items():
+        alike = {"overall": 5} if team == "t1" else {}
+        assert "errors" not in answer(platform, wave, employee, **alike)
+    close(platform, wave)
+    for role in READERS:
+        teams = {g["teamId"]: g for g in results(platform, role, wave, "TEAM", SITE)["groups"]}
+        assert teams["t1"]["withheld"] == "HOMOGENEOUS", role
+        assert (teams["t1"]["responses"], teams["t1"]["items"]) == (None, []), role
+        left = isolated(shown_figures(platform, role, wave))
+        assert left and all(count == 0 or total < 5 * count for count, total in left), role
+    assert results(platform, "admin", wave, "TEAM")["policyVersion"] == "anonymity/2026-12"
 
 
 def test_the_closed_results_stay_the_same_with_or_without_one_more_person(
@@ -401,6 +468,29 @@ def test_the_driver_that_drives_satisfaction_and_scores_low_ranks_first_against_
     assert drivers["workload"]["importance"] > 0.6 > abs(drivers["canteen"]["importance"])
     assert drivers["workload"]["rank"] < drivers["canteen"]["rank"]
     assert all(d["previousRank"] is not None for d in drivers.values())
+
+
+def test_drivers_rank_by_their_dissatisfaction_rate_through_the_platform(
+    platform: Platform, wave_2: None
+) -> None:
+    """``performance: DISSATISFACTION``: each driver's shortfall is the share of its answers
+    that are unfavourable, as the results give it, and the priority importance times that."""
+    query = """query($id: ID!) { survey(id: $id) {
+      drivers(performance: DISSATISFACTION) { shown performanceMeasure
+        drivers { questionId rank importance performance priority } } } }"""
+    found = platform.graphql(query, {"id": survey_id("wave-2")}, token=as_reader("analyst"))
+    analysis = found["data"]["survey"]["drivers"]
+    assert analysis["shown"] and analysis["performanceMeasure"] == "DISSATISFACTION"
+    company = results(platform, "analyst", "wave-2", "COMPANY")["groups"][0]
+    unfavourable = {i["questionId"]: i["unfavourable"] for i in company["items"]}
+    for driver in analysis["drivers"]:
+        rate = unfavourable[driver["questionId"]]
+        assert driver["performance"] == pytest.approx(100 * (1 - rate))
+        assert driver["priority"] == pytest.approx(max(driver["importance"], 0) * rate)
+    assert sorted(d["rank"] for d in analysis["drivers"]) == [1, 2, 3]
+    chart = f"/charts/surveys/{survey_id('wave-2')}/drivers.svg?performance=DISSATISFACTION"
+    status, _type, body = fetch(platform, chart, as_reader("analyst"))
+    assert status == 200 and "not dissatisfied" in body
 
 
 def test_drivers_and_comments_of_a_withheld_group_are_not_given(
@@ -668,7 +758,6 @@ def test_the_manager_closes_a_survey_on_schedule_and_no_answer_is_taken_after(
     from aerie_events.rules.scales import SCALES_VERSION
     from aerie_services.kit.inputs import build_command
     from aerie_services.surveys.domainmodel import Survey
-    from aerie_services.surveys.policy import ANONYMITY
 
     from tests.e2e.test_access import open_survey
 

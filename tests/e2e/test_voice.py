@@ -19,9 +19,12 @@ import psycopg
 import pytest
 from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_events.catalog.voice import (
+    ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
     ISSUE_ESCALATED,
     ISSUE_HANDED_OVER,
     ISSUE_RAISED,
+    ISSUE_REJECTED,
     ISSUE_REPLIED,
     SUGGESTION_ADOPTED,
 )
@@ -87,7 +90,7 @@ def platform(database_url, broker, workdir, side, inbox) -> Iterator[Platform]:
             "AERIE_PUBLIC_URL": "https://aerie.example",
         }
     )
-    running.run_parts("relay", "worker", "gateway")
+    running.run_parts("relay", "worker", "gateway", "ingest")
     yield running
     running.stop()
 
@@ -513,7 +516,7 @@ def test_an_anonymous_author_follows_up_by_key_and_no_role_can_find_out_who_they
     )
     assert codes(wrong) == {"FOLLOW_UP_KEY_MISMATCH"}
     by_name = mutate(platform, "acceptReply", {"issueId": issue_id}, agent_token(author))
-    assert codes(by_name) == {"FOLLOW_UP_KEY_MISMATCH"}  # not even its author, by name
+    assert codes(by_name) == {"NOT_THE_AUTHOR"}  # not even its author, by name
     followed = [
         ("commentOnIssue", {"text": "It happened again on Monday"}),
         ("rejectReply", {"reason": "Still unfair"}),
@@ -699,3 +702,162 @@ def test_an_analyst_sees_no_figures_of_a_department_with_fewer_issues_than_the_t
         "acceptanceRate": None,
         "threshold": 5,
     }
+
+
+# -- an issue that is not yours ------------------------------------------------------
+
+PERSON_ROLES: dict[str, dict[str, str]] = {
+    "agent": {"site": SITE, "team": "team-1"},
+    "team_lead": {"site": SITE, "team": "team-1"},
+    "site_manager": {"site": SITE},
+    "responder": {"department": "hr"},
+    "qa": {},
+    "hr": {},
+    "analyst": {},
+    "auditor": {},
+    "admin": {},
+}
+FOLLOW_UPS = {
+    "acceptReply": (ISSUE_ACCEPTED, {"comment": "Thanks"}),
+    "rejectReply": (ISSUE_REJECTED, {"reason": "Not solved"}),
+    "commentOnIssue": (ISSUE_COMMENTED, {"text": "Again on Monday"}),
+}
+WRONG_KEY = "FU-AAAA-BBBB-CCCC-DDDD-EEEE-FFFF-GGGG-HHHH"
+
+
+@pytest.fixture(scope="module")
+def not_yours(platform: Platform, side: Any) -> dict[str, str]:
+    """Someone's named issue and their anonymous one (both replied, held by IT), and an id no
+    issue has: what a caller who is none of their authors may try."""
+    author = an_author(side)
+    named = raise_as(platform, author, department="it")["issueId"]
+    anonymous = raise_as(platform, author, department="it", anonymous=True)["issueId"]
+    it_desk = as_person("responder", "R-it", department="it")
+    for issue_id in (named, anonymous):
+        shown(platform, issue_id)  # released and projected
+        reply = {"issueId": issue_id, "text": "Replaced the headset"}
+        assert "errors" not in mutate(platform, "replyToIssue", reply, it_desk)
+    return {"unknown": new_id("IS"), "anonymous": anonymous, "named": named}
+
+
+def alike(answer: dict[str, Any], issue_id: str) -> str:
+    """An answer as text, the issue id it was asked about (echoed in a message) left out."""
+    return json.dumps(answer, sort_keys=True).replace(issue_id, "<id>")
+
+
+def follow_up_as(
+    platform: Platform, role: str, name: str, issue_id: str, key: str | None
+) -> dict[str, Any]:
+    kind, given = FOLLOW_UPS[name]
+    command_id = f"not-yours-{role}-{name}-{key is not None}"  # the same in each case
+    if name == "commentOnIssue" and role == "admin":  # and once through publishEvent
+        payload = {"issue_id": issue_id, "text": given["text"]}
+        query = "mutation($input: PublishEventInput!) { publishEvent(input: $input) { type } }"
+        event = {"type": kind, "commandId": command_id, "payload": payload}
+        if key is not None:
+            payload["follow_up_key"] = key
+        return gql(platform, query, {"input": event}, token_for(role, f"{role}-x"))
+    extra = {"followUpKey": key} if key is not None else {}
+    query = (
+        f"mutation($input: {name[0].upper()}{name[1:]}Input!) {{ {name}(input: $input) "
+        "{ type duplicate } }"
+    )
+    variables = {"input": {"commandId": command_id, "issueId": issue_id, **given, **extra}}
+    return gql(platform, query, variables, token_for(role, f"{role}-x", **PERSON_ROLES[role]))
+
+
+def test_following_up_an_issue_that_is_not_yours_tells_nothing_of_it_to_any_role(
+    platform: Platform, not_yours: dict[str, str], database_url: str
+) -> None:
+    """An unknown id, someone's anonymous issue and someone's named issue: the same answer
+    (code, message, fields) to every role, by name and by key, and nothing stored."""
+    before = count_voice_events(database_url)
+    for role in PERSON_ROLES:
+        for name in FOLLOW_UPS:
+            for key in (None, WRONG_KEY):
+                answers = {
+                    case: alike(follow_up_as(platform, role, name, issue_id, key), issue_id)
+                    for case, issue_id in not_yours.items()
+                }
+                assert len(set(answers.values())) == 1, (role, name, key, answers)
+                answer = json.loads(answers["unknown"])
+                code = "FOLLOW_UP_KEY_MISMATCH" if key else "NOT_THE_AUTHOR"
+                assert answer["data"] is None and codes(answer) == {code}, answer
+    assert count_voice_events(database_url) == before
+
+
+def test_reading_an_issue_that_is_not_yours_tells_nothing_of_it_to_any_role(
+    platform: Platform, not_yours: dict[str, str]
+) -> None:
+    """``issue`` as every role that does not read IT's issues, ``anonymousIssue`` with another
+    key as every role: the same answer for an unknown id, an anonymous issue and a named one."""
+    by_key = """query($id: ID!, $key: String!) { anonymousIssue(issueId: $id, followUpKey: $key)
+      { id status } }"""
+    for role, claims in PERSON_ROLES.items():
+        token = token_for(role, f"{role}-x", **claims)
+        reads = [(by_key, lambda i: {"id": i, "key": WRONG_KEY}, "FOLLOW_UP_KEY_MISMATCH")]
+        if role not in ("hr", "admin"):  # leadership reads every issue
+            reads.append((ISSUE, lambda i: {"id": i}, "FORBIDDEN"))
+        for query, variables, code in reads:
+            answers = {
+                case: alike(gql(platform, query, variables(issue_id), token), issue_id)
+                for case, issue_id in not_yours.items()
+            }
+            assert len(set(answers.values())) == 1, (role, query, answers)
+            assert codes(json.loads(answers["unknown"])) == {code}, (role, answers)
+
+
+def test_the_kafka_door_dead_letters_a_follow_up_of_an_issue_that_is_not_yours_alike(
+    platform: Platform, not_yours: dict[str, str], database_url: str, broker: Any
+) -> None:
+    """Produced to the ingest topic with a person's token, by name and by key: one dead letter
+    each, the same (type, code, reason, what is kept) whatever the issue, naming no one."""
+    from kafka import KafkaProducer
+
+    from tests.conftest import bootstrap_of
+
+    caller = new_id("CALLER")
+    token = token_for("agent", caller, site=SITE, team="team-1")
+    letters_before = ingest_dead_letters(database_url)
+    producer = KafkaProducer(bootstrap_servers=bootstrap_of(broker), acks="all")
+    try:
+        for key in (None, WRONG_KEY):
+            for issue_id in not_yours.values():
+                payload = {"issue_id": issue_id, "text": "Again"}
+                if key:
+                    payload["follow_up_key"] = key
+                message = {"type": ISSUE_COMMENTED, "commandId": new_id("c"), "payload": payload}
+                producer.send(
+                    f"{platform.env['AERIE_TOPIC_PREFIX']}.ingest",
+                    value=json.dumps(message).encode(),
+                    headers=[("authorization", f"Bearer {token}".encode())],
+                )
+        producer.flush()
+    finally:
+        producer.close()
+
+    def all_six() -> list[list[Any]] | None:
+        found = ingest_dead_letters(database_url)[len(letters_before) :]
+        return found if len(found) == 6 else None
+
+    letters = wait_until(all_six, 60, "the door did not dead-letter the six follow-ups")
+    kept = sorted(json.dumps(letter[1:], sort_keys=True) for letter in letters)
+    assert len(set(kept)) == 2 and kept.count(kept[0]) == 3, kept  # by name, by key
+    assert {letter[2] for letter in letters} == {"NOT_THE_AUTHOR", "FOLLOW_UP_KEY_MISMATCH"}
+    told = json.dumps(letters)
+    assert caller not in told and not any(i in told for i in not_yours.values())
+
+
+def ingest_dead_letters(database_url: str) -> list[list[Any]]:
+    """The ingest door's dead letters, oldest first: source, type, code, reason, kept input."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT source, kind, code, reason, input FROM aerie_dead_letters "
+            "WHERE source LIKE 'ingest:%%' ORDER BY id"
+        ).fetchall()
+    return [list(row) for row in rows]
+
+
+def count_voice_events(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM voice_events").fetchone()[0]

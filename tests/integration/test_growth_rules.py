@@ -8,22 +8,29 @@ from typing import Any
 
 import psycopg
 import pytest
-from aerie_events.catalog.learning import TRAINING_PASSED
+from aerie_events.catalog.learning import (
+    ACCEPTANCE_TEST_FAILED,
+    ACCEPTANCE_TEST_PASSED,
+    TRAINING_PASSED,
+)
 from aerie_events.catalog.organisation import SITE_OPENED
 from aerie_events.catalog.people import EMPLOYEE_TRANSFERRED
 from aerie_events.catalog.performance import (
     CHICK_GRADUATED,
     KPI_RECORDED,
+    OFFPOST_TRAINING_ORDERED,
     REGROUPING_ACCEPTED,
     REGROUPING_PROPOSED,
     STAR_DEMOTED,
     STAR_PROMOTED,
 )
 from aerie_services.kit.errors import DomainError
+from aerie_services.learning.record import LearnerRecord
 from aerie_services.performance import REGROUPING_CANDIDATES, proposal_id_for
 
 from tests.conftest import hire, new_id
 from tests.growth_support import (
+    POOR,
     PROMOTED_ON,
     STRONG,
     kpi_days,
@@ -288,3 +295,61 @@ def test_a_regrouping_the_available_agents_cannot_form_is_refused_naming_the_inp
             )
             assert (error.code, error.field) == ("INVALID_ARGUMENT", field), what
             assert allowed in str(error.allowed), what
+
+
+def test_an_acceptance_test_dated_during_the_off_post_training_is_refused_naming_its_days(
+    bus: Any, database_url: str
+) -> None:
+    """A week of very low energy orders seven days off post (9 to 15 March); a failed test
+    on the second of them would re-position the agent: refused, and nothing is stored.
+    Once the training is over the same test is taken."""
+    employee = new_id()
+    hire(bus, employee)
+    monday = dt.date(2026, 3, 2)
+    bus.handle_many(kpi_days(employee, monday, monday + dt.timedelta(days=4), POOR), channel="t")
+    order = f"offpost-{employee}"
+    bus.handle(
+        OFFPOST_TRAINING_ORDERED,
+        command_id=f"o-{employee}",
+        employee_id=employee,
+        data={"order_id": order, "window_start": monday.isoformat()},
+    )
+    test = {"order_id": order, "score": 41, "pass_mark": 60}
+    before = learning_events(database_url)
+    for taken_on in ("2026-03-10", "2026-03-15"):
+        early = refusal(
+            bus,
+            ACCEPTANCE_TEST_FAILED,
+            command_id=new_id("t"),
+            employee_id=employee,
+            data={**test, "taken_on": taken_on},
+        )
+        assert (early.code, early.field, early.allowed) == (
+            "ACCEPTANCE_TEST_TOO_EARLY",
+            "takenOn",
+            "2026-03-16 or later",
+        )
+        assert f"dated {taken_on}" in early.message
+        assert "from 2026-03-09 to 2026-03-15" in early.message
+    passed_early = refusal(
+        bus,
+        ACCEPTANCE_TEST_PASSED,
+        command_id=new_id("t"),
+        employee_id=employee,
+        data={**test, "score": 80, "taken_on": "2026-03-12"},
+    )
+    assert passed_early.code == "ACCEPTANCE_TEST_TOO_EARLY"
+    assert learning_events(database_url) == before
+    bus.handle(
+        ACCEPTANCE_TEST_FAILED,
+        command_id=new_id("t"),
+        employee_id=employee,
+        data={**test, "taken_on": "2026-03-16"},
+    )
+    record = bus.apps["learning"].find(LearnerRecord.id_for(employee))
+    assert record.acceptance == {order: False}  # and its failure re-positions the agent
+
+
+def learning_events(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM learning_events").fetchone()[0]

@@ -249,6 +249,56 @@ def test_a_due_timer_fires_once_and_sends_commands_derived_from_it(url: str) -> 
     ]
 
 
+def test_a_live_week_is_decided_as_soon_as_a_fact_of_the_next_week_arrives(url: str) -> None:
+    """A week of very poor facts recorded live sets its timer a day and a half after the week;
+    the agent's first fact of the next week is the sign the week is complete: its timer
+    moves to then, fires, and the off-post order is sent without waiting."""
+    import datetime as dt
+
+    from aerie_events.catalog.performance import KPI_RECORDED, OFFPOST_TRAINING_ORDERED
+    from aerie_events.rules.growth.kpi import KPI_NAMES
+    from aerie_projections.energy import MANAGER as ENERGY
+    from aerie_projections.managed import ManagedProjection
+
+    from tests.growth_support import POOR
+
+    sent: list[Any] = []
+    runner = ManagedProjection(
+        ENERGY, url, "aerie_read", lambda _m, request: sent.append(request), RELAY
+    )
+    monday = dt.date.today() - dt.timedelta(days=dt.date.today().weekday())  # this week's
+    who, week = "E-LIVE", monday.isoformat()
+    poor = {name: POOR[name] for name in KPI_NAMES}
+
+    def fact(day: dt.date, recorded: dt.datetime, seq: int) -> Message:
+        e = event(KPI_RECORDED, who, seq, "performance", day=day.isoformat(), **poor)
+        e = Envelope(**{**e.__dict__, "recorded_at": recorded.isoformat()})
+        return message(seq, e.to_json(), seq - 1, partition=7, topic="aerie.performance")
+
+    days = [monday + dt.timedelta(days=n) for n in range(5)]
+    ahead = [dt.datetime.combine(d, dt.time(17), tzinfo=dt.UTC) for d in days]
+    apply(runner, [fact(d, at, n + 1) for n, (d, at) in enumerate(zip(days, ahead, strict=True))])
+    settled = dt.datetime.combine(monday + dt.timedelta(days=8), dt.time(12), tzinfo=dt.UTC)
+    assert timer_due(url, f"week:{who}:{week}") == settled  # Tuesday after, 12:00 UTC
+    asyncio.run(runner.fire_due())
+    assert not [r for r in sent if r.kind == OFFPOST_TRAINING_ORDERED]
+    next_week = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)  # recorded: already past
+    apply(runner, [fact(monday + dt.timedelta(days=7), next_week, 6)])
+    assert timer_due(url, f"week:{who}:{week}") == next_week
+    asyncio.run(runner.fire_due())
+    orders = [r for r in sent if r.kind == OFFPOST_TRAINING_ORDERED]
+    assert [(r.command_id, r.data["window_start"]) for r in orders] == [
+        (f"energy:{who}:{week}", week)
+    ]
+
+
+def timer_due(url: str, key: str) -> Any:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT due_at FROM aerie_timers WHERE timer_key = %s", (key,)
+        ).fetchone()[0]
+
+
 def test_redrive_applies_a_quarantined_message_once_and_keeps_one_that_still_fails(
     url: str,
 ) -> None:

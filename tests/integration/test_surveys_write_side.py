@@ -217,7 +217,7 @@ def test_a_survey_records_the_anonymity_policy_that_decides_its_results(bus, url
     survey = new_id("S")
     publish(bus, survey, anonymity_threshold=8)
     fact = stored(url)[-1]
-    assert fact["meta"]["policy_version"] == "anonymity/2026-01"
+    assert fact["meta"]["policy_version"] == "anonymity/2026-12"
     assert fact["payload"]["anonymity_threshold"] == 8
     assert fact["payload"]["closes_at"] == "2026-03-09T12:00:00+00:00"
     with pytest.raises(DomainError) as refused:

@@ -11,9 +11,11 @@ import pytest
 from aerie_events.catalog.organisation import SITE_CALENDAR_PUBLISHED, SITE_OPENED
 from aerie_events.catalog.voice import (
     ISSUE_ACCEPTED,
+    ISSUE_COMMENTED,
     ISSUE_ESCALATED,
     ISSUE_RAISED,
     ISSUE_REASSIGNED,
+    ISSUE_REJECTED,
     ISSUE_REPLIED,
     ISSUE_RESOLVED,
 )
@@ -317,3 +319,94 @@ def test_an_anonymous_issues_deadline_counts_from_when_its_department_sees_it(
     # Friday 16:30, released at 17:00 (a one-hour window) as the site closes; one working hour
     # for IT's urgent issues, Monday a holiday: Tuesday 10:00, not 09:30
     assert raised["payload"]["reply_due_at"] == "2026-03-10T02:00:00+00:00"
+
+
+FOLLOW_UPS = {
+    ISSUE_ACCEPTED: {},
+    ISSUE_REJECTED: {"reason": "Not solved"},
+    ISSUE_COMMENTED: {"text": "Again on Monday"},
+}
+
+
+def test_an_issue_that_is_not_yours_is_refused_alike_whatever_it_is_after_the_same_work(
+    bus: Any, side: Any, site: str, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown id, an anonymous issue (another key, or none), someone else's named issue, and
+    that issue with its author's own command replayed: one refusal per way of asking (by name,
+    by key), the same dead letter, one read of the store and one key hash computed each."""
+    from aerie_services.voice import followup
+
+    voice = side.apps["voice"]
+    author, caller = an_author(bus, site), an_author(bus, site)
+    _outcome, named = raise_issue(bus, author)
+    raise_issue(bus, author, anonymous=True, command_id=(raise_id := new_id("raise")))
+    anonymous, _key = voice.anonymous_receipt(author, raise_id)
+    for issue_id in (named, anonymous):
+        bus.handle(
+            ISSUE_REPLIED,
+            command_id=new_id("reply"),
+            data={"issue_id": issue_id, "text": "Done", "visibility": "private"},
+        )
+    authors_accept = {"issue_id": named}
+    bus.handle(
+        ISSUE_ACCEPTED,
+        command_id=(accepted := new_id("accept")),
+        actor={"kind": "person", "id": author},
+        data=authors_accept,
+    )
+    reads: list[Any] = []
+    digests: list[str] = []
+    select_events, digest = voice.recorder.select_events, followup.follow_up_digest
+    monkeypatch.setattr(
+        voice.recorder, "select_events", lambda *a, **k: reads.append(a) or select_events(*a, **k)
+    )
+    monkeypatch.setattr(followup, "follow_up_digest", lambda *a: digests.append(a[1]) or digest(*a))
+
+    def attempt(kind: str, issue_id: str, by_key: bool, command_id: str) -> dict[str, Any]:
+        reads.clear()
+        digests.clear()
+        extra = {"follow_up_key": "FU-NOT-THIS-ONE"} if by_key else {}
+        before = count_events(database_url)
+        with pytest.raises(DomainError) as refused:
+            bus.handle(
+                kind,
+                command_id=command_id,
+                actor={"kind": "person", "id": caller, "role": "agent"},
+                data={"issue_id": issue_id, **extra, **FOLLOW_UPS[kind]},
+            )
+        assert count_events(database_url) == before
+        with psycopg.connect(database_url) as conn:
+            letter = conn.execute(
+                "SELECT kind, code, reason, input FROM aerie_dead_letters ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        error = refused.value
+        return {
+            "error": (type(error), error.code, error.message.replace(issue_id, "<id>")),
+            "field": (error.field, error.allowed, [p.field for p in error.problems]),
+            "dead letter": letter,
+            "work": (len(reads), len(digests)),
+        }
+
+    for kind in FOLLOW_UPS:
+        for by_key in (False, True):
+            answers = [
+                attempt(kind, issue_id, by_key, new_id("c"))
+                for issue_id in (new_id("IS"), anonymous, named)
+            ]
+            if kind == ISSUE_ACCEPTED and not by_key:  # the author's command, replayed
+                answers.append(attempt(kind, named, by_key, accepted))
+            assert all(answer == answers[0] for answer in answers), (kind, by_key, answers)
+            code = "FOLLOW_UP_KEY_MISMATCH" if by_key else "NOT_THE_AUTHOR"
+            assert answers[0]["error"][1] == code
+            assert answers[0]["work"] == (1, 1)
+            assert caller not in json.dumps(answers[0]["dead letter"], default=str)
+    for issue_id in (new_id("IS"), anonymous, named):  # the anonymousIssue query's check
+        reads.clear()
+        digests.clear()
+        with pytest.raises(DomainError) as refused:
+            voice.check_follow_up_key(issue_id, "FU-NOT-THIS-ONE")
+        assert (refused.value.code, refused.value.message) == (
+            "FOLLOW_UP_KEY_MISMATCH",
+            "the follow-up key does not match this issue",
+        )
+        assert (len(reads), len(digests)) == (1, 1)

@@ -27,7 +27,13 @@ from aerie_events.catalog.performance import (
 )
 from aerie_events.rules.growth.policy import Evidence
 from aerie_services.kit.errors import AlreadyRecorded, DateInFuture
-from aerie_services.learning.errors import AlreadyPassed, InvalidStudyPlan, NotAnOrder, StudyDayMet
+from aerie_services.learning.errors import (
+    AcceptanceTestTooEarly,
+    AlreadyPassed,
+    InvalidStudyPlan,
+    NotAnOrder,
+    StudyDayMet,
+)
 from aerie_services.learning.record import LearnerRecord
 from aerie_services.performance.domainmodel import StarLadder, StepGround
 from aerie_services.performance.errors import (
@@ -340,6 +346,26 @@ def test_one_acceptance_test_result_per_order() -> None:
         record.take_acceptance_test(
             meta(ACCEPTANCE_TEST_PASSED), {**result, "score": 80}, True, TODAY, ZONE
         )
+
+
+def test_an_acceptance_test_comes_after_its_off_post_training() -> None:
+    """Training from 9 to 15 March: a test on the 15th is refused naming the days; the 16th is
+    taken. An order not known yet (``training`` None) is not checked here."""
+    record = LearnerRecord(employee_id="E-1")
+    result = {"order_id": "o1", "score": 50, "pass_mark": 60, "taken_on": "2026-03-15"}
+    training = ("2026-03-09", "2026-03-15")
+    with pytest.raises(AcceptanceTestTooEarly) as early:
+        record.take_acceptance_test(
+            meta(ACCEPTANCE_TEST_FAILED), result, False, TODAY, ZONE, training
+        )
+    assert early.value.message == (
+        "the acceptance test of order 'o1' is dated 2026-03-15, but its off-post training runs "
+        "from 2026-03-09 to 2026-03-15: the test is taken once the training has ended"
+    )
+    assert early.value.allowed == "2026-03-16 or later"
+    after = {**result, "taken_on": "2026-03-16"}
+    record.take_acceptance_test(meta(ACCEPTANCE_TEST_FAILED), after, False, TODAY, ZONE, training)
+    assert record.acceptance == {"o1": False}
 
 
 def test_decimal_scores_of_the_kpi_window_are_read_back_as_decimals() -> None:

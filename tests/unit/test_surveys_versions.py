@@ -19,7 +19,7 @@ from aerie_projections.satisfaction.results import SurveyInfo, SurveyResults, re
 from aerie_projections.satisfaction.statistics import OVERALL, GroupKey, fold
 from aerie_services.surveys.policy import ANONYMITY
 
-NOW_POLICY, NOW_SCALES = "anonymity/2026-01", "scales/2026-01"
+NOW_POLICY, NOW_SCALES = "anonymity/2026-12", "scales/2026-01"
 LATER_POLICY, LATER_SCALES = "anonymity/2099-01", "scales/2099-01"
 COMPANY: GroupKey = ("company", "", "")
 
@@ -88,7 +88,7 @@ def overall_favourable(results: SurveyResults) -> float | None:
 def later_versions(monkeypatch: pytest.MonkeyPatch) -> None:
     """A later policy that shows nothing, and later bands where only the top answer pleases."""
 
-    def show_nothing(responses: dict[GroupKey, int], threshold: int) -> Disclosure:
+    def show_nothing(responses: dict[GroupKey, int], threshold: int, _answers: Any) -> Disclosure:
         return Disclosure(threshold, frozenset(), dict.fromkeys(responses, "BELOW_THRESHOLD"))
 
     monkeypatch.setitem(RULES, LATER_POLICY, show_nothing)

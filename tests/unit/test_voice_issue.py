@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 from aerie_services.kit.errors import AlreadyRecorded
-from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
+from aerie_services.voice.domainmodel import DepartmentDirectory, Issue, may_follow_up
 from aerie_services.voice.errors import (
     FollowUpKeyMismatch,
     InvalidLink,
@@ -13,6 +13,7 @@ from aerie_services.voice.errors import (
     NotYetDue,
     TransitionNotAllowed,
     UnknownDepartment,
+    follow_up_refused,
 )
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
@@ -51,21 +52,60 @@ def replied(issue: Issue, n: int = 1) -> Issue:
     return issue
 
 
-def test_a_named_issue_is_followed_up_by_its_author_only() -> None:
+def test_a_named_issue_is_followed_up_by_its_holder_only_and_never_by_a_key() -> None:
     issue = raised()
-    issue.check_follower("N-0001", None, SECRET)
-    with pytest.raises(NotTheAuthor):
-        issue.check_follower("N-0002", None, SECRET)
+    assert may_follow_up(issue, "N-0001", None, SECRET)
+    assert not may_follow_up(issue, "N-0002", None, SECRET)
+    assert not may_follow_up(issue, None, None, SECRET)
+    assert not may_follow_up(issue, None, follow_up_key(SECRET, "N-0001", "raise"), SECRET)
 
 
 def test_an_anonymous_issue_is_followed_up_through_its_key_only() -> None:
     key = follow_up_key(SECRET, "N-0001", "c-1")
     issue = raised(employee_id=None, follow_up_digest=follow_up_digest(SECRET, key))
-    issue.check_follower(None, key, SECRET)
-    with pytest.raises(FollowUpKeyMismatch):
-        issue.check_follower(None, follow_up_key(SECRET, "N-0001", "c-2"), SECRET)
-    with pytest.raises(FollowUpKeyMismatch):
-        issue.check_follower("N-0001", None, SECRET)  # not even its author by name
+    assert may_follow_up(issue, None, key, SECRET)
+    assert not may_follow_up(issue, None, follow_up_key(SECRET, "N-0001", "c-2"), SECRET)
+    assert not may_follow_up(issue, None, "", SECRET)
+    assert not may_follow_up(issue, "N-0001", None, SECRET)  # not even its author by name
+
+
+def test_no_issue_is_followed_up_by_anyone() -> None:
+    assert not may_follow_up(None, "N-0001", None, SECRET)
+    assert not may_follow_up(None, None, follow_up_key(SECRET, "N-0001", "c-1"), SECRET)
+
+
+def test_every_refused_follow_up_computes_the_keys_hash_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No early return: an unknown issue, an anonymous one and a named one cost the same."""
+    from aerie_services.voice import followup
+
+    computed: list[str] = []
+    real = followup.follow_up_digest
+
+    def counted(secret: bytes, key: str) -> str:
+        computed.append(key)
+        return real(secret, key)
+
+    anonymous = raised(
+        employee_id=None,
+        follow_up_digest=real(SECRET, follow_up_key(SECRET, "N-0001", "c-1")),
+    )
+    monkeypatch.setattr(followup, "follow_up_digest", counted)
+    for issue in (None, anonymous, raised()):
+        for follower, key in (("N-0002", None), (None, "FU-WRONG")):
+            computed.clear()
+            assert not may_follow_up(issue, follower, key, SECRET)
+            assert len(computed) == 1, (issue, follower, key)
+
+
+def test_the_refusal_depends_on_the_way_of_asking_only() -> None:
+    by_name = follow_up_refused("IS-9", by_key=False)
+    assert isinstance(by_name, NotTheAuthor) and by_name.conceals_input
+    assert "IS-9" in by_name.message and by_name.field == "issueId"
+    by_key = follow_up_refused("IS-9", by_key=True)
+    assert isinstance(by_key, FollowUpKeyMismatch) and by_key.conceals_input
+    assert "IS-9" not in by_key.message and by_key.field == "followUpKey"
 
 
 def test_an_issue_is_escalated_as_overdue_only_once_its_deadline_has_passed() -> None:

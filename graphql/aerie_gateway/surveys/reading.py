@@ -14,6 +14,7 @@ from typing import Any
 from aerie_projections.satisfaction import queries as satisfaction
 from aerie_projections.satisfaction.drivers import DriverAnalysis
 from aerie_projections.satisfaction.results import (
+    DISSATISFACTION,
     FAVOURABLE,
     MEAN,
     GroupResult,
@@ -29,7 +30,7 @@ from aerie_gateway.errors import bad_argument
 from aerie_gateway.permissions import Placement
 
 KINDS = {"COMPANY": COMPANY, "SITE": SITE, "TEAM": TEAM}
-MEASURES = {"MEAN": MEAN, "FAVOURABLE": FAVOURABLE}
+MEASURES = {"MEAN": MEAN, "FAVOURABLE": FAVOURABLE, "DISSATISFACTION": DISSATISFACTION}
 
 
 def group_of(kind: str, site_id: str | None, team_id: str | None) -> GroupKey:

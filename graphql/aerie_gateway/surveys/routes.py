@@ -31,10 +31,16 @@ SVG_HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
     "x-content-type-options": "nosniff",
 }
+PERFORMANCE_LABELS = {
+    "MEAN": "Performance (mean, % of scale)",
+    "FAVOURABLE": "Performance (favourable share, %)",
+    "DISSATISFACTION": "Performance (not dissatisfied, % of answers)",
+}
 WITHHELD = {
     "BELOW_THRESHOLD": "withheld: fewer respondents than the anonymity threshold",
     "COMPLEMENTARY": "withheld: with the groups shown, it would reveal a smaller group",
     "PARENT_WITHHELD": "withheld: the group it belongs to is withheld",
+    "HOMOGENEOUS": "withheld: its answers to a question were too alike to show",
 }
 
 
@@ -123,11 +129,7 @@ def _drivers_svg(found: reading.Drivers) -> str:
         for d in found.analysis.drivers
         if d.point.importance is not None and d.quadrant in QUADRANT_ORDER
     ]
-    label = (
-        "Performance (favourable share, %)"
-        if found.measure == "FAVOURABLE"
-        else "Performance (mean, % of scale)"
-    )
+    label = PERFORMANCE_LABELS[found.measure]
     return charts.matrix_svg(
         title,
         subtitle,

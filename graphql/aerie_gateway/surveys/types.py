@@ -39,10 +39,15 @@ class SurveyGroupKind(Enum):
     TEAM = "TEAM"
 
 
-@strawberry.enum(description="How a driver's performance is read: its mean, or favourable share.")
+@strawberry.enum(
+    description="How a driver's performance is read: its mean, its favourable share, or the "
+    "share of its answers that are not unfavourable (DISSATISFACTION: the priority is then "
+    "importance times the dissatisfaction rate)."
+)
 class PerformanceMeasure(Enum):
     MEAN = "MEAN"
     FAVOURABLE = "FAVOURABLE"
+    DISSATISFACTION = "DISSATISFACTION"
 
 
 @strawberry.enum(description="Why a group's figures are withheld.")
@@ -50,6 +55,7 @@ class Withheld(Enum):
     BELOW_THRESHOLD = "BELOW_THRESHOLD"
     COMPLEMENTARY = "COMPLEMENTARY"
     PARENT_WITHHELD = "PARENT_WITHHELD"
+    HOMOGENEOUS = "HOMOGENEOUS"
 
 
 @strawberry.enum(description="The importance / performance matrix's quadrants.")

@@ -1,10 +1,11 @@
 """Process manager: what an agent's energy leads to, week by week.
 
-Each ISO week of KPI facts is assessed once the week is complete. A week whose
-facts arrive live is assessed a day and a half after it ended (a durable timer,
-set while that moment is still ahead of the facts' recorded time); a week loaded
-after the fact (a backfill, the demo) is assessed when the agent's first fact of
-one of the two weeks after it arrives, since one agent's facts come in order.
+Each ISO week of KPI facts is assessed once the week is complete: when the
+agent's first fact of one of the two weeks after it arrives (one agent's facts
+come in order, so the week has all it will get), or, for a week whose facts
+arrive live and no later fact comes, a day and a half after it ended in UTC
+(Tuesday 12:00 UTC: a durable timer, set while that moment is still ahead of the
+facts' recorded time, and moved to the later fact's time when one comes first).
 Either way the week is assessed once. The assessment leads to a reward in proportion to the
 overflow, or to off-post training (seven days and an acceptance test when the
 energy is very low), and sustained low energy to a demotion one star down.

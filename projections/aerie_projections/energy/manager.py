@@ -157,7 +157,6 @@ class EnergyManager(ProcessManager):
 
     def timers(self, envelopes: Sequence[Envelope]) -> list[Timer | CancelTimer]:
         timers: dict[str, Timer] = {}
-        cancels: list[CancelTimer] = []
 
         def earliest(timer: Timer) -> None:
             if timer.key not in timers or timer.due_at < timers[timer.key].due_at:
@@ -168,13 +167,14 @@ class EnergyManager(ProcessManager):
             if e.type == KPI_RECORDED and who:
                 monday, sunday = week_of(dt.date.fromisoformat(p["day"]))
                 before = monday - dt.timedelta(days=7)
-                earliest(
+                earliest(  # a fact of the next week: the week before is complete, decide it now
                     Timer(
                         f"week:{who}:{before}",
                         e.recorded_at,
                         e.event_id,
                         {"employee_id": who, "week": before.isoformat()},
                         replace=False,
+                        earlier=True,
                     )
                 )
                 due = _midnight_after(sunday) + SETTLE
@@ -205,9 +205,9 @@ class EnergyManager(ProcessManager):
                     )
             elif e.type == ACCEPTANCE_TEST_FAILED:
                 earliest(_acceptance_check(p["order_id"], "result", e))
-            elif e.type == ACCEPTANCE_TEST_PASSED:
-                cancels.append(CancelTimer(f"accept:{p['order_id']}:deadline"))
-        return [*timers.values(), *cancels]
+        # the deadline stands after a pass: its timer finds the pass and does nothing, unless
+        # the pass is dated before the training ended (then it does not count)
+        return list(timers.values())
 
     async def on_timer(
         self, conn: AsyncConnection[Any], schema: str, timer: DueTimer
@@ -283,7 +283,8 @@ class EnergyManager(ProcessManager):
         async with conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 f"SELECT o.employee_id, o.ends_on, t.passed, t.score, t.taken_on FROM {schema}.energy_order o "
-                f"LEFT JOIN {schema}.energy_acceptance t USING (order_id) "
+                f"LEFT JOIN {schema}.energy_acceptance t "
+                "ON t.order_id = o.order_id AND t.taken_on > o.ends_on "
                 f"LEFT JOIN {schema}.energy_agent a ON a.employee_id = o.employee_id "
                 "WHERE o.order_id = %s AND a.left_on IS NULL",
                 (order_id,),
@@ -291,6 +292,8 @@ class EnergyManager(ProcessManager):
             row = await cur.fetchone()
         if row is None or row["passed"]:
             return []  # the order is not known yet (its result came first), or the test was passed
+        # a test dated before the training ended does not count (the write side refuses it once
+        # the order is known; one recorded before was not checked): as if none was taken
         who, cause = row["employee_id"], str(timer.cause)
         if row["passed"] is False:
             data = {

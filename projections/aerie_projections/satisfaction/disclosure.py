@@ -17,6 +17,19 @@ shown groups (a shown group less its largest shown subgroups) holds no one or
 at least the threshold: site minus team, company minus sites, and any
 combination of them reveal no group smaller than the threshold.
 
+From ``anonymity/2026-12`` a third rule protects against a group that
+answered as one (the homogeneity attack, l-diversity):
+
+3. **Diversity.** In every set subtraction can isolate, no single answer to
+   any item may hold more than ``most_alike`` of the set's answers (80%): a
+   shown team that fails is withheld (``HOMOGENEOUS``); a shown parent whose
+   remainder (the parent less its shown children) fails has its shown child
+   with the fewest respondents withheld (``COMPLEMENTARY``) until it passes,
+   and is itself withheld (``HOMOGENEOUS``, its children with it) when no
+   shown child is left. Every isolatable set is a union of such remainders
+   and shown teams, and the share of the most common answer in a union is
+   never above the largest of its parts', so each such set passes too.
+
 These rules are versioned policy: a survey records the anonymity policy's
 version it was published under (its ``policy_version``), and ``rule_of``
 gives the rule of that version, so a later, different rule never changes
@@ -25,14 +38,29 @@ what an older survey shows. ``RULES`` holds every version's rule.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
-from aerie_projections.satisfaction.statistics import COMPANY, SITE, TEAM, GroupKey, parent_of
+from aerie_projections.satisfaction.statistics import (
+    COMPANY,
+    SITE,
+    TEAM,
+    GroupKey,
+    Item,
+    parent_of,
+)
 
 BELOW_THRESHOLD = "BELOW_THRESHOLD"
 COMPLEMENTARY = "COMPLEMENTARY"
 PARENT_WITHHELD = "PARENT_WITHHELD"
+HOMOGENEOUS = "HOMOGENEOUS"
+
+Histogram = Sequence[int]
+"""How many respondents gave each answer (index = the answer) to one item."""
+
+Answers = Mapping[GroupKey, Mapping[Item, Histogram]]
+"""Each group's histogram of each item."""
 
 
 @dataclass(frozen=True)
@@ -93,12 +121,94 @@ def _decide_children(
         residual += n
 
 
-DisclosureRule = Callable[[Mapping[GroupKey, int], int], Disclosure]
-"""``(respondents per group, threshold) -> Disclosure``: one policy version's rule."""
+@dataclass(frozen=True)
+class Diversity:
+    """The threshold, complementary withholding, and no set that answered (nearly) as one.
 
-RULES: dict[str, DisclosureRule] = {"anonymity/2026-01": disclose}
+    ``most_alike``: the largest share of a set's answers to one item that one
+    answer may hold. Above it, the figures would tell each member's answer
+    (eight people, all 5: the mean is 5.0) with that confidence.
+    """
+
+    most_alike: Fraction
+
+    def __call__(
+        self, responses: Mapping[GroupKey, int], threshold: int, answers: Answers
+    ) -> Disclosure:
+        withheld = dict(disclose(responses, threshold).withheld)
+        while self._withhold_one_more(responses, answers, withheld):
+            pass
+        shown = frozenset(g for g in responses if g not in withheld)
+        return Disclosure(threshold, shown, withheld)
+
+    def too_alike(self, histograms: Iterable[Histogram]) -> bool:
+        """Whether one answer to any item holds more than ``most_alike`` of the answers."""
+        return any(sum(h) > 0 and max(h) > self.most_alike * sum(h) for h in histograms)
+
+    def _withhold_one_more(
+        self, responses: Mapping[GroupKey, int], answers: Answers, withheld: dict[GroupKey, str]
+    ) -> bool:
+        """Withhold one more group if a shown team, or what a shown parent leaves once its
+        shown children are taken away, answered too alike; False when every such set passes."""
+        shown = sorted(g for g in responses if g not in withheld)
+        for team in (g for g in shown if g[0] == TEAM):
+            if self.too_alike(answers.get(team, {}).values()):
+                withheld[team] = HOMOGENEOUS
+                return True
+        for parent in (g for g in shown if g[0] != TEAM):
+            kids = sorted(
+                (responses[g], g) for g in shown if g[0] != COMPANY and parent_of(g) == parent
+            )
+            if not self.too_alike(_remainder(answers, parent, [k for _, k in kids])):
+                continue
+            if kids:
+                _withhold_with_children(kids[0][1], COMPLEMENTARY, responses, withheld)
+            else:
+                _withhold_with_children(parent, HOMOGENEOUS, responses, withheld)
+            return True
+        return False
+
+
+def _remainder(answers: Answers, parent: GroupKey, kids: Sequence[GroupKey]) -> list[Histogram]:
+    """Each item's histogram of ``parent`` less those of ``kids``: the answers subtraction isolates."""
+    left: list[Sequence[int]] = []
+    for item, histogram in answers.get(parent, {}).items():
+        rest = list(histogram)
+        for kid in kids:
+            for answer, count in enumerate(answers.get(kid, {}).get(item, ())):
+                rest[answer] -= count
+        left.append(rest)
+    return left
+
+
+def _withhold_with_children(
+    group: GroupKey, reason: str, responses: Mapping[GroupKey, int], withheld: dict[GroupKey, str]
+) -> None:
+    withheld[group] = reason
+    for other in responses:
+        inside = other[0] != COMPANY and (
+            group[0] == COMPANY or (other[0] == TEAM and parent_of(other) == group)
+        )
+        if inside and other not in withheld:
+            withheld[other] = PARENT_WITHHELD
+
+
+def by_size(responses: Mapping[GroupKey, int], threshold: int, _answers: Answers) -> Disclosure:
+    """The threshold and complementary withholding only (``disclose``): answers not looked at."""
+    return disclose(responses, threshold)
+
+
+DisclosureRule = Callable[[Mapping[GroupKey, int], int, Answers], Disclosure]
+"""``(respondents per group, threshold, answers per group and item) -> Disclosure``: one
+policy version's rule."""
+
+RULES: dict[str, DisclosureRule] = {
+    "anonymity/2026-01": by_size,
+    "anonymity/2026-12": Diversity(most_alike=Fraction(4, 5)),
+}
 """Each anonymity policy version's rule. ``anonymity/2026-01``: the threshold and
-complementary withholding, as above."""
+complementary withholding, as above. ``anonymity/2026-12``: those, and no set subtraction can
+isolate where one answer to an item holds more than 80% of the answers (diversity, above)."""
 
 
 def rule_of(policy_version: str | None) -> DisclosureRule:

@@ -3,11 +3,14 @@
 Importance-performance analysis (Martilla and James) with derived importance:
 a driver's importance is its Pearson correlation with overall satisfaction
 in the group, its performance how well it scores there (the mean as 0-100 of
-its scale, or the favourable share in percent). The matrix is split at the
+its scale, the favourable share in percent, or the share not unfavourable, so
+that the shortfall is the dissatisfaction rate). The matrix is split at the
 drivers' mean importance and mean performance (data-centred), giving four
 quadrants. The priority of a driver is its importance times its shortfall
 (``importance * (100 - performance) / 100``, importance below 0 counting as
-0); the ranking puts the drivers to concentrate on (high importance, low
+0: a driver the less satisfied rate higher is not one whose improvement raises
+satisfaction, and its shortfall must not rank it below drivers of no
+importance); the ranking puts the drivers to concentrate on (high importance, low
 performance) first, each quadrant by priority. Each driver is compared with
 the same question in the previous wave of the survey's series.
 """

@@ -33,6 +33,7 @@ OPEN = "OPEN"
 CLOSED = "CLOSED"
 MEAN = "MEAN"
 FAVOURABLE = "FAVOURABLE"
+DISSATISFACTION = "DISSATISFACTION"
 
 
 @dataclass(frozen=True)
@@ -171,13 +172,17 @@ def disclosure_of(
 ) -> Disclosure:
     """Which groups of a closed survey may be shown (respondents = the overall item's count).
 
-    Decided by the rule of the anonymity policy the survey was published under.
+    Decided by the rule of the anonymity policy the survey was published under,
+    given each group's respondents and each item's histogram.
     """
     responses = {group: 0 for group in invited}
     for group, items in sums.items():
         overall = items.get(OVERALL)
         responses[group] = overall.n if overall is not None else 0
-    return rule_of(survey.policy_version)(responses, survey.threshold)
+    answers = {
+        group: {item: s.counts for item, s in items.items()} for group, items in sums.items()
+    }
+    return rule_of(survey.policy_version)(responses, survey.threshold, answers)
 
 
 def results_of(
@@ -233,10 +238,14 @@ def _group_result(
 
 
 def performance_of(result: ItemResult, measure: str) -> float:
-    """A driver's performance, 0-100: its mean on its scale, or its favourable share."""
+    """A driver's performance, 0-100: its mean on its scale, its favourable share, or the share
+    of its answers that are not unfavourable (``DISSATISFACTION``: the shortfall from 100 is
+    then its dissatisfaction rate, and the priority importance times that rate)."""
     statistics = result.statistics
     if measure == FAVOURABLE:
         return (statistics.favourable or 0.0) * 100.0
+    if measure == DISSATISFACTION:
+        return (1.0 - (statistics.unfavourable or 0.0)) * 100.0
     return result.question.scale.as_percent(statistics.mean or result.question.scale.low)
 
 

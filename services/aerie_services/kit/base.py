@@ -281,7 +281,13 @@ class ContextApplication(Application[UUID]):
         except AggregateNotFoundError:
             return None
 
-    def decide(self, aggregate_id: UUID, command: Command, act: Decision) -> Outcome:
+    def decide(
+        self,
+        aggregate_id: UUID,
+        command: Command,
+        act: Decision,
+        admit: Callable[[Any], None] | None = None,
+    ) -> Outcome:
         """Load, let ``act`` decide, save. On a concurrent write the decision is retried.
 
         A refusal ``act`` raises (one of ``refusals``) comes before it changes
@@ -290,9 +296,16 @@ class ContextApplication(Application[UUID]):
         the store: it is dropped from the cache, so the next decision reads the
         store, even in an application that decides on its cached aggregates
         themselves (``DEEPCOPY_FROM_AGGREGATE_CACHE=n``).
+
+        ``admit`` (given the aggregate, or None) may refuse the caller before
+        anything else is looked at, a retry's earlier outcome included: a caller
+        it refuses learns nothing of the aggregate, not even that a command of
+        that id changed it.
         """
         for _attempt in range(8):
             aggregate = self.find(aggregate_id)
+            if admit is not None:
+                admit(aggregate)
             if aggregate is not None:
                 earlier = aggregate.outcome_of(command, self.context)
                 if earlier is not None:

@@ -14,7 +14,7 @@ memory and its commands are decided again one by one, on fresh loads.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -61,10 +61,18 @@ class BatchedDecisions(ContextApplication):
             return self._pending[aggregate_id]
         return super().find(aggregate_id)
 
-    def decide(self, aggregate_id: UUID, command: Command, act: Decision) -> Outcome:
+    def decide(
+        self,
+        aggregate_id: UUID,
+        command: Command,
+        act: Decision,
+        admit: Callable[[Any], None] | None = None,
+    ) -> Outcome:
         if self._pending is None or self._decisions is None:
-            return super().decide(aggregate_id, command, act)
+            return super().decide(aggregate_id, command, act, admit)
         aggregate = self.find(aggregate_id)
+        if admit is not None:
+            admit(aggregate)
         if aggregate is not None:
             earlier = aggregate.outcome_of(command, self.context)
             if earlier is not None:

@@ -12,6 +12,10 @@ from aerie_services.kit.site_days import site_today
 from aerie_services.learning.record import LearnerRecord
 from aerie_services.people import EMPLOYEE_SITE
 
+OFFPOST_ORDERS = "employee.offpost_orders"
+"""Fact (performance answers it): ``{order_id: (starts_on, ends_on)}`` of an employee's
+off-post training orders, the days an acceptance test must come after."""
+
 
 class Learning(BatchedDecisions):
     """Courses, study plans, make-up and acceptance tests, as the LMS and sites report them."""
@@ -74,13 +78,19 @@ class Learning(BatchedDecisions):
         )
 
     def pass_acceptance_test(self, command: Command, facts: Facts) -> Outcome:
-        return self._on_record(
-            command, facts, lambda r, m, t, z: r.take_acceptance_test(m, command.data, True, t, z)
-        )
+        return self._acceptance_test(command, facts, passed=True)
 
     def fail_acceptance_test(self, command: Command, facts: Facts) -> Outcome:
+        return self._acceptance_test(command, facts, passed=False)
+
+    def _acceptance_test(self, command: Command, facts: Facts, *, passed: bool) -> Outcome:
+        """An acceptance test, checked against its order's off-post training days."""
+        orders = facts.ask(OFFPOST_ORDERS, str(command.employee_id))
+        training = orders.get(command.data["order_id"])
         return self._on_record(
-            command, facts, lambda r, m, t, z: r.take_acceptance_test(m, command.data, False, t, z)
+            command,
+            facts,
+            lambda r, m, t, z: r.take_acceptance_test(m, command.data, passed, t, z, training),
         )
 
     def courses_passed_of(self, employee_id: str) -> dict[str, str]:

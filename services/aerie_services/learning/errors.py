@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from aerie_services.kit.errors import DomainError
 
 
@@ -75,4 +77,20 @@ class NotAnOrder(DomainError):
             f"off-post training order {order_id!r} {why}",
             field="orderId",
             allowed="an off-post training order with an acceptance test, not re-positioned yet",
+        )
+
+
+class AcceptanceTestTooEarly(DomainError):
+    """An acceptance test dated before its off-post training has ended."""
+
+    code = "ACCEPTANCE_TEST_TOO_EARLY"
+
+    def __init__(self, order_id: str, taken_on: str, starts_on: str | None, ends_on: str) -> None:
+        training = f"from {starts_on} to {ends_on}" if starts_on else f"until {ends_on}"
+        first = (dt.date.fromisoformat(ends_on) + dt.timedelta(days=1)).isoformat()
+        super().__init__(
+            f"the acceptance test of order {order_id!r} is dated {taken_on}, but its off-post "
+            f"training runs {training}: the test is taken once the training has ended",
+            field="takenOn",
+            allowed=f"{first} or later",
         )

@@ -33,6 +33,7 @@ from aerie_services.kit.base import AerieAggregate, stable_id
 from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.kit.site_days import not_after
 from aerie_services.learning.errors import (
+    AcceptanceTestTooEarly,
     AlreadyPassed,
     InvalidStudyPlan,
     NoStudyPlan,
@@ -226,9 +227,23 @@ class LearnerRecord(AerieAggregate):
     # acceptance tests after off-post training
 
     def take_acceptance_test(
-        self, meta: dict, data: dict, passed: bool, today: dt.date, zone: str
+        self,
+        meta: dict,
+        data: dict,
+        passed: bool,
+        today: dt.date,
+        zone: str,
+        training: tuple[str | None, str] | None = None,
     ) -> None:
+        """Record the result of an order's acceptance test, taken after its off-post training.
+
+        ``training`` is the order's first and last day of off-post training, when the order
+        is known (the test is refused if dated on or before the last); an order not known yet
+        (its result arrived first) is checked by whoever acts on the result.
+        """
         not_after(data["taken_on"], "takenOn", today, zone)
+        if training is not None and data["taken_on"] <= training[1]:
+            raise AcceptanceTestTooEarly(data["order_id"], data["taken_on"], *training)
         _check_score(data, passed)
         if data["order_id"] in self.acceptance:
             raise AlreadyRecorded(f"the acceptance test of order {data['order_id']!r}", "orderId")

@@ -29,6 +29,7 @@ from aerie_services.kit.access import (
 )
 from aerie_services.kit.context import BoundedContext, Facts, Handles
 from aerie_services.kit.errors import DomainError
+from aerie_services.learning.application import OFFPOST_ORDERS
 from aerie_services.performance.application import Performance
 from aerie_services.performance.proposals import proposal_id_for
 
@@ -171,6 +172,7 @@ CONTEXT = BoundedContext(
     ),
     facts={
         EMPLOYEE_STAR: Performance.star_of,
+        OFFPOST_ORDERS: Performance.offpost_orders_of,
         REGROUPING_MOVES: Performance.moves_of,
         REGROUPING_PROPOSAL: Performance.proposal_of,
     },

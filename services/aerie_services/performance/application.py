@@ -222,6 +222,13 @@ class Performance(BatchedDecisions):
             raise UnknownProposal(proposal_id)
         return proposal.site_id, proposal.moves()
 
+    def offpost_orders_of(self, employee_id: str) -> dict[str, tuple[str | None, str]]:
+        """Each off-post training order of the employee: its first and last day of training
+        (the first None in a snapshot taken before it was kept)."""
+        ladder = self.find(StarLadder.id_for(employee_id))
+        orders = ladder.orders if ladder is not None else {}
+        return {i: (o.get("starts_on"), o["ends_on"]) for i, o in orders.items()}
+
     def star_of(self, employee_id: str) -> int:
         ladder = self.find(StarLadder.id_for(employee_id))
         return ladder.star if ladder is not None else 1

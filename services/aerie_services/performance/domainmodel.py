@@ -313,6 +313,7 @@ class StarLadder(AerieAggregate):
         self.weeks_decided[payload["window_start"]] = "offpost_training"
         self.orders[payload["order_id"]] = {
             "acceptance_test": payload["acceptance_test"],
+            "starts_on": payload["starts_on"],
             "ends_on": payload["ends_on"],
             "repositioned": False,
             "window_start": payload["window_start"],

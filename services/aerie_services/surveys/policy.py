@@ -43,4 +43,8 @@ class AnonymityPolicy:
         return requested
 
 
-ANONYMITY = AnonymityPolicy(version="anonymity/2026-01", minimum_group=5)
+ANONYMITY = AnonymityPolicy(version="anonymity/2026-12", minimum_group=5)
+"""The policy new surveys are published under. ``anonymity/2026-12`` adds to the threshold
+and complementary withholding of ``anonymity/2026-01`` that no set of respondents the results
+isolate may have answered an item (nearly) as one: no answer holding more than 80% of its
+answers (the results' rule of each version: the satisfaction projection's ``disclosure``)."""

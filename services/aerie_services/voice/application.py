@@ -23,8 +23,8 @@ from aerie_services.people import EMPLOYEE_SITE
 from aerie_services.platform.storage import stored_secret
 from aerie_services.voice.deadlines import anonymous_routing, reply_due
 from aerie_services.voice.departments import Directory
-from aerie_services.voice.domainmodel import DepartmentDirectory, Issue
-from aerie_services.voice.errors import FollowUpKeyMismatch, UnknownIssue
+from aerie_services.voice.domainmodel import DepartmentDirectory, Issue, as_found, may_follow_up
+from aerie_services.voice.errors import UnknownIssue, follow_up_refused
 from aerie_services.voice.followup import follow_up_digest, follow_up_key
 
 ANONYMOUS_ACTOR = {"kind": "employee", "id": "anonymous"}
@@ -246,28 +246,38 @@ class Voice(ContextApplication):
         presented it. An anonymous author's action is recorded as the raise
         was: no subject, no actor, its time to the hour, its command id a keyed
         hash (of the key and the command id their client chose).
+
+        Whoever may not follow the issue up is refused before anything else
+        (a retry's earlier outcome included), with one refusal per way of
+        asking (by key, by name) whatever the issue: an unknown id, an
+        anonymous issue with another key and someone else's named issue are
+        answered alike, after the same work (``may_follow_up``).
         """
-        key = command.data.get("follow_up_key")
+        given = command.data.get("follow_up_key")
+        by_key = given is not None  # the key, not the caller, says it is anonymous
+        key = str(given) if by_key else None
         data = {k: v for k, v in command.data.items() if k != "follow_up_key"}
-        data["anonymous"] = key is not None  # the key, not the caller, says it is anonymous
+        data["anonymous"] = by_key
         issue_id = data["issue_id"]
-        if data["anonymous"]:
+        if by_key:
             command = self._as_no_one(command, str(key), data)
         else:
             command = replace(command, data=data)
-        follower = None if data["anonymous"] else command.actor.get("id")
+        follower = None if by_key else command.actor.get("id")
+        secret = self._secret()
 
-        def act(issue: Issue | None) -> Issue:
-            if issue is None:
-                raise UnknownIssue(issue_id)
-            issue.check_follower(follower, key if data["anonymous"] else None, self._secret())
+        def admit(issue: Issue | None) -> None:
+            if not may_follow_up(as_found(issue), follower, key, secret):
+                raise follow_up_refused(issue_id, by_key)
+
+        def act(issue: Issue) -> Issue:
             payload = {**data}
             if command.kind in (ISSUE_ACCEPTED, ISSUE_REJECTED):
                 payload["reply_number"] = issue.replies
             action(issue, self._about(issue, command), payload)
             return issue
 
-        return self.decide(Issue.id_for(issue_id), command, act)
+        return self.decide(Issue.id_for(issue_id), command, act, admit=admit)
 
     # -- shared --------------------------------------------------------------------------
 
@@ -293,12 +303,12 @@ class Voice(ContextApplication):
         )
 
     def check_follow_up_key(self, issue_id: str, key: str) -> None:
-        """Refuse unless ``key`` opens the anonymous issue ``issue_id``; the same refusal when
-        there is no such issue, so the answer tells nothing about other issues."""
-        issue = self.find(Issue.id_for(issue_id)) if issue_id else None
-        if issue is None or not issue.anonymous:
-            raise FollowUpKeyMismatch()
-        issue.check_follower(None, key, self._secret())
+        """Refuse unless ``key`` opens the anonymous issue ``issue_id``; the same refusal, after
+        the same work, when there is no such issue or it was raised by name, so the answer tells
+        nothing about other issues."""
+        issue = as_found(self.find(Issue.id_for(issue_id)))
+        if not may_follow_up(issue, None, key or "", self._secret()):
+            raise follow_up_refused(issue_id, by_key=True)
 
     def department_of(self, issue_id: str) -> str | None:
         """Fact: the department an issue is with now (None: no such issue)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hmac
 from typing import Any
 
 from aerie_events.catalog.voice import (
@@ -27,10 +29,8 @@ from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.voice.departments import Department, Directory
 from aerie_services.voice.errors import (
     CannotHandOver,
-    FollowUpKeyMismatch,
     InvalidLink,
     NotASuggestion,
-    NotTheAuthor,
     NotYetDue,
     TransitionNotAllowed,
 )
@@ -139,15 +139,6 @@ class Issue(AerieAggregate):
     def key_id(self) -> str:
         """Whose key seals the personal fields of this issue's events: its author's, or its own."""
         return self.author or f"issue:{self.issue_id}"
-
-    def check_follower(self, employee_id: str | None, key: str | None, secret: bytes) -> None:
-        """The author (or holder) by name, or whoever presents the follow-up key."""
-        if self.follow_up_digest is not None:
-            if not key_matches(secret, key or "", self.follow_up_digest):
-                raise FollowUpKeyMismatch()
-            return
-        if employee_id is None or employee_id != self.holder:
-            raise NotTheAuthor(self.issue_id)
 
     # -- the loop --------------------------------------------------------------------------
 
@@ -329,3 +320,56 @@ class Issue(AerieAggregate):
     def _adopted(self, meta: dict, payload: dict) -> None:
         self.adopted_on = payload["adopted_on"]
         self.remember(meta, SUGGESTION_ADOPTED, self.version + 1)
+
+
+def may_follow_up(
+    issue: Issue | None, follower: str | None, key: str | None, secret: bytes
+) -> bool:
+    """Whether a caller may follow ``issue`` up (accept or reject its reply, comment, read it by
+    its key): by name (``key`` None) only the holder of a named issue, by key only the key of
+    an anonymous one.
+
+    The same work whatever the answer, for an unknown issue (None) too: the key's keyed hash
+    is computed and compared in constant time even when there is no key or no digest, and the
+    follower is compared with the holder even when there is none. So neither the answer nor
+    the time it takes tells an unknown issue from an anonymous one or from someone else's.
+    """
+    digest = issue.follow_up_digest if issue is not None else None
+    holder = issue.holder if issue is not None else None
+    opens = key_matches(secret, key or "", digest)
+    holds = hmac.compare_digest((follower or "").encode(), (holder or "").encode())
+    if key is not None:
+        return opens
+    return digest is None and holder is not None and holds
+
+
+def _no_ones_issue() -> Issue:
+    """A routed and replied issue of no one, with no follow-up key: it admits no follower."""
+    meta = {
+        "type": ISSUE_RAISED,
+        "command_id": "",
+        "digest": "",
+        "occurred_at": "2026-01-01T00:00:00+00:00",
+        "site_id": None,
+        "employee_id": None,
+    }
+    payload = {
+        "issue_id": "",
+        "department": "",
+        "priority": "normal",
+        "reply_due_at": "2026-01-01T00:00:00+00:00",
+    }
+    issue = Issue(meta=meta, payload=payload)
+    issue.reply({**meta, "type": ISSUE_REPLIED}, {"reply_number": 1})
+    issue.collect_events()
+    return issue
+
+
+NO_ONES_ISSUE = _no_ones_issue()
+
+
+def as_found(issue: Issue | None) -> Issue:
+    """``issue``, or in place of an unknown one a copy of an issue that admits no follower, made
+    as the aggregate cache copies a found issue: a follow-up of an unknown id is checked on it,
+    so it takes the work a found issue takes and is refused as an issue of someone else's."""
+    return issue if issue is not None else copy.deepcopy(NO_ONES_ISSUE)

@@ -73,7 +73,8 @@ class NoLeadership(DomainError):
 
 
 class FollowUpKeyMismatch(DomainError):
-    """The key does not open this issue. Says nothing of which issue it would open."""
+    """The key does not open this issue. Says nothing of which issue it would open, nor whether
+    there is an issue of that id, anonymous or not."""
 
     code = "FOLLOW_UP_KEY_MISMATCH"
     conceals_input = True  # whoever tried may be the anonymous author: keep no trace of them
@@ -87,14 +88,29 @@ class FollowUpKeyMismatch(DomainError):
 
 
 class NotTheAuthor(DomainError):
+    """No issue of that id that the caller follows up by name. Says nothing of whether there is
+    one: an unknown id, an anonymous issue and someone else's get this same refusal."""
+
     code = "NOT_THE_AUTHOR"
+    conceals_input = True  # an anonymous author who forgot their key may be the one trying
 
     def __init__(self, issue_id: str) -> None:
         super().__init__(
-            f"only the author of issue {issue_id!r} may follow it up",
+            f"no issue {issue_id!r} raised by you or handed over to you: only an issue's author "
+            "(or whoever it was handed over to) follows it up by name",
             field="issueId",
-            allowed="an issue you raised by name (an anonymous one through its follow-up key)",
+            allowed="the id of an issue you raised by name or were handed over; an anonymous "
+            "one with its followUpKey",
         )
+
+
+def follow_up_refused(issue_id: str, by_key: bool) -> DomainError:
+    """The one refusal of a follow-up its caller may not make, by key or by name.
+
+    It depends on nothing but what the caller sent: an unknown issue, an anonymous issue
+    with another key and someone else's named issue are refused alike.
+    """
+    return FollowUpKeyMismatch() if by_key else NotTheAuthor(issue_id)
 
 
 class InvalidLink(DomainError):

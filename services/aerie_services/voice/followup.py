@@ -31,8 +31,18 @@ def follow_up_digest(secret: bytes, key: str) -> str:
     return hmac.new(secret, _DIGEST_LABEL + normalised, hashlib.sha256).hexdigest()
 
 
+NO_DIGEST = "0" * 64
+"""What a key is compared with when there is no digest to compare it with (no such issue, or
+an issue raised by name): the comparison is made all the same."""
+
+
 def key_matches(secret: bytes, key: str, digest: str | None) -> bool:
-    """True when ``key`` is the one whose keyed hash is ``digest`` (compared in constant time)."""
-    if digest is None or not isinstance(key, str):
-        return False
-    return hmac.compare_digest(follow_up_digest(secret, key), digest)
+    """True when ``key`` is the one whose keyed hash is ``digest``.
+
+    The same work whatever the answer: the key's keyed hash is computed and compared (in
+    constant time) even when there is no digest or no key, so how long the answer takes does
+    not tell an unknown or named issue from an anonymous one.
+    """
+    given = follow_up_digest(secret, key if isinstance(key, str) else "")
+    same = hmac.compare_digest(given, digest if digest is not None else NO_DIGEST)
+    return same and digest is not None
