@@ -12,9 +12,14 @@ from aerie_services.kit.site_days import site_today
 from aerie_services.learning.record import LearnerRecord
 from aerie_services.people import EMPLOYEE_SITE
 
+SNAPSHOT_EVERY = 20
+"""An employee's record is kept as a snapshot every this many versions (see ``Performance``)."""
+
 
 class Learning(BatchedDecisions):
     """Courses, study plans, make-up and acceptance tests, as the LMS and sites report them."""
+
+    snapshotting_intervals = {LearnerRecord: SNAPSHOT_EVERY}  # table ``learning_snapshots``
 
     def _on_record(
         self, command: Command, facts: Facts, act: Callable[[LearnerRecord, dict, Any, str], None]

@@ -39,8 +39,15 @@ STEP_DAYS = {
 }
 
 
+SNAPSHOT_EVERY = 20
+"""An agent's record is kept as a snapshot every this many versions: a process that meets the
+agent afresh reads the snapshot and fewer events than this, whatever the agent's history."""
+
+
 class Performance(BatchedDecisions):
     """The eagle ladder: one record per agent, the evidence its policy reads."""
+
+    snapshotting_intervals = {StarLadder: SNAPSHOT_EVERY}  # table ``performance_snapshots``
 
     def record_kpi(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)

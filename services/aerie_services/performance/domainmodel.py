@@ -11,6 +11,7 @@ the roster.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from aerie_events.catalog.performance import (
@@ -23,13 +24,19 @@ from aerie_events.catalog.performance import (
     STAR_PROMOTED,
     TRACK_CHANGED,
 )
-from aerie_events.rules.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
+from aerie_events.rules.growth.energy import (
+    Consequence,
+    EnergyAssessment,
+    EnergyLevel,
+    assess_week,
+    week_of,
+)
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 from aerie_events.rules.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
 from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from eventsourcing.domain import event
 
-from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.base import AerieAggregate, AerieSnapshot, stable_id
 from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.kit.site_days import not_after
 from aerie_services.learning.errors import NotAnOrder
@@ -56,8 +63,21 @@ WEEKS_KEPT_ASSESSED = 104
 energy manager's decision on such a week (one working through a backlog) is still checked."""
 
 
+COMMANDS_KEPT = 100
+"""How many of its latest commands the record remembers; an older retry is answered by the
+append, from the platform's register of command ids."""
+
+
 class StarLadder(AerieAggregate):
-    """An agent's place on the growth ladder. Every new agent starts a chick at one star."""
+    """An agent's place on the growth ladder. Every new agent starts a chick at one star.
+
+    Its state is bounded whatever the agent's history (KPI facts of ``KPI_MEMORY_DAYS``,
+    assessments of ``WEEKS_KEPT_ASSESSED`` weeks, ``COMMANDS_KEPT`` commands), so a
+    decision on a record of years costs what one on a new record does.
+    """
+
+    commands_kept = COMMANDS_KEPT
+    shared_entries = frozenset({"commands", "kpi", "assessed_weeks", "weeks_decided"})
 
     @staticmethod
     def id_for(employee_id: str) -> Any:
@@ -79,6 +99,17 @@ class StarLadder(AerieAggregate):
         self.weeks_decided: dict[str, str] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.post: str | None = None
+
+    def snapshot_state(self) -> dict[str, Any]:
+        state = super().snapshot_state()
+        state["assessed_weeks"] = {w: _assessment_row(a) for w, a in self.assessed_weeks.items()}
+        return state
+
+    @classmethod
+    def from_snapshot_state(cls, aggregate_id: Any, version: int, state: dict[str, Any]) -> Any:
+        ladder = super().from_snapshot_state(aggregate_id, version, state)
+        ladder.assessed_weeks = {w: _assessment_of(r) for w, r in state["assessed_weeks"].items()}
+        return ladder
 
     # the evidence
 
@@ -124,8 +155,10 @@ class StarLadder(AerieAggregate):
             return  # the oldest week kept still takes facts
         weeks = {week_of(dt.date.fromisoformat(d)) for d in self.kpi}
         for start, end in sorted(w for w in weeks if w[1] <= forget):
-            self.assessed_weeks[start.isoformat()] = assess_week(self.kpi_days(), start)
-            for day in [d for d in self.kpi if start.isoformat() <= d <= end.isoformat()]:
+            days = [d for d in sorted(self.kpi) if start.isoformat() <= d <= end.isoformat()]
+            week = [DailyKpi.from_payload({"day": d, **self.kpi[d]}) for d in days]
+            self.assessed_weeks[start.isoformat()] = assess_week(week, start)
+            for day in days:
                 del self.kpi[day]
         for week in sorted(self.assessed_weeks)[:-WEEKS_KEPT_ASSESSED]:
             del self.assessed_weeks[week]
@@ -382,3 +415,37 @@ def _window(assessment: EnergyAssessment) -> dict[str, Any]:
         "kpi_days": assessment.kpi_days,
         "energy": str(assessment.energy),
     }
+
+
+def _assessment_row(assessment: EnergyAssessment) -> list[Any]:
+    return [
+        assessment.policy_version,
+        assessment.window_start.isoformat(),
+        assessment.window_end.isoformat(),
+        assessment.kpi_days,
+        None if assessment.energy is None else str(assessment.energy),
+        None if assessment.level is None else assessment.level.value,
+        assessment.consequence.value,
+        str(assessment.reward_amount),
+        assessment.offpost_days,
+        assessment.acceptance_test,
+    ]
+
+
+def _assessment_of(row: list[Any]) -> EnergyAssessment:
+    version, start, end, days, energy, level, consequence, reward, offpost, test = row
+    return EnergyAssessment(
+        version,
+        dt.date.fromisoformat(start),
+        dt.date.fromisoformat(end),
+        days,
+        None if energy is None else Decimal(energy),
+        None if level is None else EnergyLevel(level),
+        Consequence(consequence),
+        Decimal(reward),
+        offpost,
+        test,
+    )
+
+
+StarLadder.Snapshot = AerieSnapshot  # type: ignore[misc]  # what the library takes of a record
