@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -42,6 +43,7 @@ from aerie_services.kit.errors import (
 )
 
 AERIE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:aerie")
+log = logging.getLogger("aerie.write")
 
 
 def stable_id(*parts: str) -> UUID:
@@ -308,6 +310,9 @@ class ContextApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
+    snapshot_every: int | None = None
+    """Keep an aggregate's state as a snapshot each time a save takes it past a multiple of
+    this many versions (``None``: never), so reading it afresh reads fewer events than this."""
     refusals: tuple[type[BaseException], ...] = (DomainError,)
     """What a decision raises before it changes anything: no reason to drop the cached aggregate."""
 
@@ -351,23 +356,43 @@ class ContextApplication(Application[UUID]):
         )
         if key_ids:
             self.keys.ensure(key_ids)
-        return super().save(*aggregates, **kwargs)
+        crossing = [a for a in aggregates if self._snapshot_due(a)]
+        recordings = super().save(*aggregates, **kwargs)
+        if crossing:
+            self._keep_snapshots(crossing)
+        return recordings
 
-    def take_snapshot(self, aggregate_id: UUID, version: int | None = None, **kwargs: Any) -> None:
-        """Take the library's snapshot, then drop the aggregate's older ones: only the latest
-        is ever read, and each holds the whole (bounded) state."""
-        super().take_snapshot(aggregate_id, version, **kwargs)
+    def _snapshot_due(self, given: Any) -> bool:
+        """True when saving ``given`` takes it past a multiple of ``snapshot_every``."""
+        pending = len(getattr(given, "pending_events", ()))
+        if not self.snapshot_every or not pending or not isinstance(given, AerieAggregate):
+            return False
+        return (
+            given.version // self.snapshot_every > (given.version - pending) // self.snapshot_every
+        )
+
+    def _keep_snapshots(self, aggregates: Sequence[AerieAggregate]) -> None:
+        """Snapshot the saved aggregates as they are in memory (just stored: no read back), and
+        drop their older snapshots (only the latest is read). A snapshot that cannot be stored
+        is only a slower read later: the events are recorded."""
         if self.snapshots is None:
             return
         recorder: Any = self.snapshots.recorder
         statement = SQL(
-            "DELETE FROM {schema}.{table} WHERE originator_id = %s AND originator_version < %s"
+            "DELETE FROM {schema}.{table} AS s USING unnest(%s::uuid[], %s::int[]) AS k(id, v) "
+            "WHERE s.originator_id = k.id AND s.originator_version < k.v"
         ).format(
             schema=Identifier(recorder.datastore.schema),
             table=Identifier(recorder.events_table_name),
         )
-        with recorder.datastore.transaction(commit=True) as cursor:
-            cursor.execute(statement, (aggregate_id, version))
+        try:
+            self.snapshots.put([AerieSnapshot.take(a) for a in aggregates])
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(
+                    statement, ([a.id for a in aggregates], [a.version for a in aggregates])
+                )
+        except Exception as error:  # its class only: a database's words may quote values
+            log.warning("snapshots of %s not kept (%s)", self.context, type(error).__name__)
 
     def find(self, aggregate_id: UUID) -> Any:
         """The aggregate with that id, or ``None``."""

@@ -106,9 +106,8 @@ class BatchedDecisions(ContextApplication):
             chunks[-1].append(aggregate)
             size += events
         for chunk in chunks:
-            self._save_chunk(
-                chunk, [d for d in decisions if d.aggregate_id in {a.id for a in chunk}]
-            )
+            ids = {a.id for a in chunk}
+            self._save_chunk(chunk, [d for d in decisions if d.aggregate_id in ids])
 
     def _save_chunk(self, chunk: list[Any], decisions: list[DeferredDecision]) -> None:
         try:

@@ -19,7 +19,8 @@ SNAPSHOT_EVERY = 20
 class Learning(BatchedDecisions):
     """Courses, study plans, make-up and acceptance tests, as the LMS and sites report them."""
 
-    snapshotting_intervals = {LearnerRecord: SNAPSHOT_EVERY}  # table ``learning_snapshots``
+    is_snapshotting_enabled = True  # table ``learning_snapshots``
+    snapshot_every = SNAPSHOT_EVERY
 
     def _on_record(
         self, command: Command, facts: Facts, act: Callable[[LearnerRecord, dict, Any, str], None]

@@ -47,7 +47,8 @@ agent afresh reads the snapshot and fewer events than this, whatever the agent's
 class Performance(BatchedDecisions):
     """The eagle ladder: one record per agent, the evidence its policy reads."""
 
-    snapshotting_intervals = {StarLadder: SNAPSHOT_EVERY}  # table ``performance_snapshots``
+    is_snapshotting_enabled = True  # table ``performance_snapshots``
+    snapshot_every = SNAPSHOT_EVERY
 
     def record_kpi(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)
