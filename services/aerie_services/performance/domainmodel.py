@@ -95,21 +95,12 @@ class StarLadder(AerieAggregate):
         self.graduated = False
         self.level_since: str | None = None
         self.kpi: dict[str, dict[str, str]] = {}
-        self.assessed_weeks: dict[str, EnergyAssessment] = {}
+        self.assessed_weeks: dict[str, list[Any]] = {}
+        """Week -> its assessment as plain values (``_assessment_row``): kept and read back
+        as they are, in snapshots too."""
         self.weeks_decided: dict[str, str] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.post: str | None = None
-
-    def snapshot_state(self) -> dict[str, Any]:
-        state = super().snapshot_state()
-        state["assessed_weeks"] = {w: _assessment_row(a) for w, a in self.assessed_weeks.items()}
-        return state
-
-    @classmethod
-    def from_snapshot_state(cls, aggregate_id: Any, version: int, state: dict[str, Any]) -> Any:
-        ladder = super().from_snapshot_state(aggregate_id, version, state)
-        ladder.assessed_weeks = {w: _assessment_of(r) for w, r in state["assessed_weeks"].items()}
-        return ladder
 
     # the evidence
 
@@ -157,7 +148,7 @@ class StarLadder(AerieAggregate):
         for start, end in sorted(w for w in weeks if w[1] <= forget):
             days = [d for d in sorted(self.kpi) if start.isoformat() <= d <= end.isoformat()]
             week = [DailyKpi.from_payload({"day": d, **self.kpi[d]}) for d in days]
-            self.assessed_weeks[start.isoformat()] = assess_week(week, start)
+            self.assessed_weeks[start.isoformat()] = _assessment_row(assess_week(week, start))
             for day in days:
                 del self.kpi[day]
         for week in sorted(self.assessed_weeks)[:-WEEKS_KEPT_ASSESSED]:
@@ -328,9 +319,8 @@ class StarLadder(AerieAggregate):
 
     def _assessed(self, data: dict, asked: Consequence) -> EnergyAssessment:
         start, _end = week_of(dt.date.fromisoformat(data["window_start"]))
-        assessment = self.assessed_weeks.get(start.isoformat()) or assess_week(
-            self.kpi_days(), start
-        )
+        kept = self.assessed_weeks.get(start.isoformat())
+        assessment = _assessment_of(kept) if kept else assess_week(self.kpi_days(), start)
         if assessment.consequence is not asked:
             raise AssessmentDiffers(
                 asked.value.replace("_", " "),
