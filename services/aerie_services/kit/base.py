@@ -150,8 +150,9 @@ class AerieAggregate(Aggregate):
 
     ``commands_kept`` bounds that memory to the latest commands (``None``: all of
     them), for an aggregate whose life is long (an agent's ladder takes a fact a
-    day): an older retry is then answered by the append, which finds the command
-    registered platform-wide (``CommandAlreadyRecorded``). ``shared_entries`` names
+    day): an older retry is then answered from the command's registration
+    platform-wide, by the append (``CommandAlreadyRecorded``) or when the
+    aggregate's rules refuse the retry's effect. ``shared_entries`` names
     the dicts whose values are never changed in place (only set or deleted): a copy
     of the aggregate (the cache gives each decision one) copies those dicts, not
     their values.
@@ -216,8 +217,8 @@ _NOT_IN_SNAPSHOTS = frozenset({"_id", "_version", "_pending_events"})
 
 
 class AerieSnapshot(Snapshot):
-    """An aggregate's state at one version, as its ``snapshot_state`` gives it (the library's
-    snapshotting: an application's ``snapshotting_intervals`` say how often one is taken)."""
+    """An aggregate's state at one version, as its ``snapshot_state`` gives it, in the
+    library's snapshot store (``ContextApplication.snapshot_every`` says how often)."""
 
     @classmethod
     def take(cls, aggregate: Any) -> AerieSnapshot:
