@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-kafka kafka lint format bench bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
+.PHONY: run test test-kafka kafka lint format bench bench-commands bench-projections bench-load bench-surveys bench-voice bench-growth bench-worker load-client schemas install clean browser
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,12 +60,21 @@ format: $(STAMP)
 ## make bench: throughput and latency, printed with the machine they ran on
 bench: $(STAMP) load-client
 	@$(BIN)/python -m tests.perf.bench
+	@$(BIN)/python -m tests.perf.commands
 	@$(BIN)/python -m tests.perf.surveys
 	@$(BIN)/python -m tests.perf.load
 	@$(BIN)/python -m tests.perf.worker_start
 	@$(BIN)/python -m tests.perf.voice
 	@$(BIN)/python -m tests.perf.followup
 	@$(BIN)/python -m tests.perf.growth
+
+## make bench-commands: a command against the agent's history, concurrent writers, a bulk load
+bench-commands: $(STAMP)
+	@$(BIN)/python -m tests.perf.commands
+
+## make bench-projections: each projection's cost per event (µs in Python, µs in PostgreSQL)
+bench-projections: $(STAMP)
+	@$(BIN)/python -m tests.perf.projections
 
 ## make bench-voice: the escalations projection's throughput and the deadline manager's lag
 bench-voice: $(STAMP)

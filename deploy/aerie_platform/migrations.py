@@ -86,6 +86,13 @@ def all_steps(side: WriteSide, projections: Sequence[Projection]) -> Iterator[St
             "command ids unique platform-wide (registered in the append)",
             _without_connection(recorder.register_command_ids),
         )
+        yield Step(
+            f"events:{context}",
+            "public",
+            3,
+            "a retry an aggregate no longer remembers is answered by the append",
+            _without_connection(recorder.create_append_function),
+        )
         if app.snapshots is not None:  # a context that keeps snapshots of its aggregates
             snapshots: Any = app.snapshots.recorder  # PostgreSQL's, typed as the base recorder
             yield Step(

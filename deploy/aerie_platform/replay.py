@@ -81,7 +81,7 @@ def rebuild(
     batches: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=4)
     stop = threading.Event()
     reader = threading.Thread(
-        target=_read_batches,
+        target=read_batches,
         args=(database_url, side, contexts, batch, batches, stop),
         name="replay-reader",
         daemon=True,
@@ -109,7 +109,7 @@ def rebuild(
     return applied
 
 
-def _read_batches(
+def read_batches(
     database_url: str,
     side: WriteSide,
     contexts: Sequence[str],

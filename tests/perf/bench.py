@@ -15,12 +15,14 @@ worker on the relayed backlog, and the end-to-end latency under other traffic.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import multiprocessing
 import os
 import platform
+import queue
 import shutil
 import statistics
 import tempfile
@@ -40,13 +42,15 @@ from aerie_events.catalog.people import EMPLOYEE_HIRED
 from aerie_events.topics import Topics
 from aerie_platform import compose
 from aerie_platform.compose import WriteSide
-from aerie_platform.replay import Progress, rebuild
+from aerie_platform.migrations import migrate, projection_steps
+from aerie_platform.replay import Progress, read_batches, rebuild
 from aerie_platform.settings import Settings
 from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres, ensure_database
 from aerie_services import demo
 from aerie_services.kit.bus import Aerie
 from aerie_services.kit.inputs import build_command
 from aerie_services.learning.domainmodel import TrainingPassage
+from psycopg import sql
 
 from tests.conftest import Platform, token_for, wait_until, write_side
 
@@ -362,6 +366,84 @@ def full_replay(database_url: str, side: WriteSide) -> Result:
     return report(
         "full replay, every projection", count, seconds, "events/s", "25,000/s on >= 200k"
     )
+
+
+COST_SAMPLE = 40_000  # events of the store each projection is timed on
+COST_BATCH = 2000
+
+
+def sample_envelopes(database_url: str, side: WriteSide, contexts: Sequence[str]) -> list[Any]:
+    """Batches of the store's first events of ``contexts``, decoded as replay decodes them."""
+    batches: queue.Queue[Any] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+    reader = threading.Thread(
+        target=read_batches,
+        args=(database_url, side, contexts, COST_BATCH, batches, stop),
+        daemon=True,
+    )
+    reader.start()
+    sample: list[Any] = []
+    count = 0
+    while count < COST_SAMPLE and (item := batches.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        sample.append(item[0])
+        count += len(item[0])
+    stop.set()
+    while reader.is_alive():
+        with contextlib.suppress(queue.Empty):
+            batches.get_nowait()
+        reader.join(0.05)
+    return sample
+
+
+def projection_costs(database_url: str, side: WriteSide) -> list[Result]:
+    """Each projection's cost per event it handles: its ``plan`` (Python) and its statements
+    (PostgreSQL, round trips included), applied alone to a schema of its own, in batches of
+    ``COST_BATCH`` of the store's first events (a manager's commands and timers not included)."""
+    projections = compose.projections()
+    contexts = sorted({c for p in projections for c in p.contexts()})
+    batches = sample_envelopes(database_url, side, contexts)
+    events = sum(len(b) for b in batches)
+    print(f"  {events:,} events of the store, in batches of {COST_BATCH}", flush=True)
+    results = []
+    with psycopg.connect(database_url) as conn:
+        for projection in projections:
+            schema = f"aerie_bench_cost_{projection.name}"
+            migrate(database_url, projection_steps(projection, schema))
+            quoted = sql.Identifier(schema).as_string(conn)
+            handled, in_python, in_postgres = 0, 0.0, 0.0
+            for batch in batches:
+                mine = [e for e in batch if e.type in projection.handles]
+                if not mine:
+                    continue
+                handled += len(mine)
+                start = time.perf_counter()
+                statements = projection.plan(mine)
+                planned = time.perf_counter()
+                with conn.transaction(), conn.cursor() as cur:
+                    for statement in statements:
+                        cur.execute(statement.render(quoted), statement.params)
+                in_python += planned - start
+                in_postgres += time.perf_counter() - planned
+            per = max(handled, 1)
+            print(
+                f"  {projection.name:<15} {handled:>7,} events: {in_python / per * 1e6:7.1f} µs "
+                f"in Python, {in_postgres / per * 1e6:7.1f} µs in PostgreSQL per event handled "
+                f"(load {load_average()})",
+                flush=True,
+            )
+            results.append(
+                Result(
+                    f"{projection.name}: µs per event, Python / PostgreSQL",
+                    handled,
+                    0,
+                    "µs",
+                    f"{in_postgres / per * 1e6:.1f} in PostgreSQL",
+                    in_python / per * 1e6,
+                )
+            )
+    return results
 
 
 # -- relay --------------------------------------------------------------------
@@ -702,6 +784,9 @@ def run_benchmarks(side: WriteSide, database_url: str, aerie: Platform) -> list[
 
     print(f"\nreplay ({time.monotonic() - started:.0f}s in):", flush=True)
     results.append(full_replay(database_url, side))
+
+    print(f"\nprojections' cost per event ({time.monotonic() - started:.0f}s in):", flush=True)
+    results += projection_costs(database_url, side)
 
     print(f"\nrelay ({time.monotonic() - started:.0f}s in):", flush=True)
     results += relay_measurements(aerie, database_url)

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
@@ -22,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from aerie_events.catalog import CATALOG, EventType
 from aerie_events.codec import seal_payload
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, Snapshot
 from eventsourcing.persistence import (
     InfrastructureFactory,
     IntegrityError,
@@ -30,10 +31,19 @@ from eventsourcing.persistence import (
     Recording,
     StoredEvent,
 )
+from eventsourcing.utils import get_topic, resolve_topic
+from psycopg.sql import SQL, Identifier
 
-from aerie_services.kit.errors import CommandIdReused, Conflict, DomainError, NotOneself
+from aerie_services.kit.errors import (
+    CommandAlreadyRecorded,
+    CommandIdReused,
+    Conflict,
+    DomainError,
+    NotOneself,
+)
 
 AERIE_NAMESPACE = uuid5(NAMESPACE_URL, "urn:aerie")
+log = logging.getLogger("aerie.write")
 
 
 def stable_id(*parts: str) -> UUID:
@@ -136,11 +146,59 @@ class Outcome:
 
 
 class AerieAggregate(Aggregate):
-    """Base aggregate: remembers which command produced each of its events."""
+    """Base aggregate: remembers which command produced each of its events.
+
+    ``commands_kept`` bounds that memory to the latest commands (``None``: all of
+    them), for an aggregate whose life is long (an agent's ladder takes a fact a
+    day): an older retry is then answered from the command's registration
+    platform-wide, by the append (``CommandAlreadyRecorded``) or when the
+    aggregate's rules refuse the retry's effect. ``shared_entries`` names
+    the dicts whose values are never changed in place (only set or deleted): a copy
+    of the aggregate (the cache gives each decision one) copies those dicts, not
+    their values.
+    """
+
+    commands_kept: ClassVar[int | None] = None
+    shared_entries: ClassVar[frozenset[str]] = frozenset({"commands"})
 
     def remember(self, meta: dict[str, Any], event_type: str, version: int) -> None:
         commands = self.__dict__.setdefault("commands", {})
         commands[meta["command_id"]] = (meta["digest"], event_type, version)
+        kept = type(self).commands_kept
+        while kept is not None and len(commands) > kept:
+            del commands[next(iter(commands))]  # the oldest: dicts keep their order
+            self.__dict__["commands_forgotten"] = True
+
+    @property
+    def forgot_commands(self) -> bool:
+        """True once the aggregate no longer remembers every command that changed it."""
+        return bool(self.__dict__.get("commands_forgotten"))
+
+    def snapshot_state(self) -> dict[str, Any]:
+        """The aggregate as data the transcoder stores (``AerieSnapshot``); a subclass with
+        values it cannot store (dates, sets, dataclasses) converts them and back."""
+        state = {k: v for k, v in vars(self).items() if k not in _NOT_IN_SNAPSHOTS}
+        state["commands"] = [[c, *seen] for c, seen in state.get("commands", {}).items()]
+        return state
+
+    @classmethod
+    def from_snapshot_state(cls, aggregate_id: UUID, version: int, state: dict[str, Any]) -> Any:
+        """The aggregate ``snapshot_state`` gave, at ``version``."""
+        restored = object.__new__(cls)
+        restored.__dict__.update(state, _id=aggregate_id, _version=version, _pending_events=[])
+        restored.__dict__["commands"] = {
+            c: (digest, kind, at) for c, digest, kind, at in state.get("commands", [])
+        }
+        return restored
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        clone = object.__new__(type(self))
+        memo[id(self)] = clone
+        shared = type(self).shared_entries
+        for name, value in self.__dict__.items():
+            copied = dict(value) if name in shared else copy.deepcopy(value, memo)
+            clone.__dict__[name] = copied
+        return clone
 
     def outcome_of(self, command: Command, context: str) -> Outcome | None:
         """The earlier outcome of ``command`` if it already changed this aggregate."""
@@ -152,6 +210,30 @@ class AerieAggregate(Aggregate):
             raise CommandIdReused(command.command_id)
         return Outcome(
             event_id_of(self.id, version), event_type, self.id, version, context, None, True
+        )
+
+
+_NOT_IN_SNAPSHOTS = frozenset({"_id", "_version", "_pending_events"})
+
+
+class AerieSnapshot(Snapshot):
+    """An aggregate's state at one version, as its ``snapshot_state`` gives it, in the
+    library's snapshot store (``ContextApplication.snapshot_every`` says how often)."""
+
+    @classmethod
+    def take(cls, aggregate: Any) -> AerieSnapshot:
+        return cls(
+            originator_id=aggregate.id,
+            originator_version=aggregate.version,
+            timestamp=cls.create_timestamp(),
+            topic=get_topic(type(aggregate)),
+            state=aggregate.snapshot_state(),
+        )
+
+    def mutate(self, _: None) -> Any:
+        aggregate_class = resolve_topic(self.topic)
+        return aggregate_class.from_snapshot_state(
+            self.originator_id, self.originator_version, self.state
         )
 
 
@@ -229,6 +311,9 @@ class ContextApplication(Application[UUID]):
         "AGGREGATE_CACHE_MAXSIZE": "20000",
         "AGGREGATE_CACHE_FASTFORWARD": "y",
     }
+    snapshot_every: int | None = None
+    """Keep an aggregate's state as a snapshot each time a save takes it past a multiple of
+    this many versions (``None``: never), so reading it afresh reads fewer events than this."""
     refusals: tuple[type[BaseException], ...] = (DomainError,)
     """What a decision raises before it changes anything: no reason to drop the cached aggregate."""
 
@@ -272,7 +357,43 @@ class ContextApplication(Application[UUID]):
         )
         if key_ids:
             self.keys.ensure(key_ids)
-        return super().save(*aggregates, **kwargs)
+        crossing = [a for a in aggregates if self._snapshot_due(a)]
+        recordings = super().save(*aggregates, **kwargs)
+        if crossing:
+            self._keep_snapshots(crossing)
+        return recordings
+
+    def _snapshot_due(self, given: Any) -> bool:
+        """True when saving ``given`` takes it past a multiple of ``snapshot_every``."""
+        pending = len(getattr(given, "pending_events", ()))
+        if not self.snapshot_every or not pending or not isinstance(given, AerieAggregate):
+            return False
+        return (
+            given.version // self.snapshot_every > (given.version - pending) // self.snapshot_every
+        )
+
+    def _keep_snapshots(self, aggregates: Sequence[AerieAggregate]) -> None:
+        """Snapshot the saved aggregates as they are in memory (just stored: no read back), and
+        drop their older snapshots (only the latest is read). A snapshot that cannot be stored
+        is only a slower read later: the events are recorded."""
+        if self.snapshots is None:
+            return
+        recorder: Any = self.snapshots.recorder
+        statement = SQL(
+            "DELETE FROM {schema}.{table} AS s USING unnest(%s::uuid[], %s::int[]) AS k(id, v) "
+            "WHERE s.originator_id = k.id AND s.originator_version < k.v"
+        ).format(
+            schema=Identifier(recorder.datastore.schema),
+            table=Identifier(recorder.events_table_name),
+        )
+        try:
+            self.snapshots.put([AerieSnapshot.take(a) for a in aggregates])
+            with recorder.datastore.transaction(commit=True) as cursor:
+                cursor.execute(
+                    statement, ([a.id for a in aggregates], [a.version for a in aggregates])
+                )
+        except Exception as error:  # its class only: a database's words may quote values
+            log.warning("snapshots of %s not kept (%s)", self.context, type(error).__name__)
 
     def find(self, aggregate_id: UUID) -> Any:
         """The aggregate with that id, or ``None``."""
@@ -313,7 +434,7 @@ class ContextApplication(Application[UUID]):
             try:
                 changed = act(aggregate)
             except self.refusals:
-                raise
+                return self._answer_refusal(aggregate, command)
             except BaseException:
                 self._forget(aggregate_id)
                 raise
@@ -322,11 +443,42 @@ class ContextApplication(Application[UUID]):
             except IntegrityError:
                 self._forget(aggregate_id)
                 continue
+            except CommandAlreadyRecorded:
+                self._forget(aggregate_id)
+                return self._recorded_before(command)
             except BaseException:
                 self._forget(aggregate_id)
                 raise
             return self._outcome_of(recordings[-1], command)
         raise Conflict()
+
+    def _answer_refusal(self, aggregate: Any, command: Command) -> Outcome:
+        """Called while a decision's refusal is handled: the first outcome of the command if
+        it is a retry of one the aggregate forgot (refused for its own effect), else the
+        refusal raised again."""
+        if aggregate is not None and aggregate.forgot_commands:
+            recorder: Any = self.recorder
+            found = recorder.recorded_command(command.command_id)
+            if found is not None and found[1] == aggregate.id:
+                return self._recorded_before(command, found)
+        raise  # the refusal being handled
+
+    def _recorded_before(self, command: Command, found: Any = None) -> Outcome:
+        """The first outcome of ``command``, from the platform's register of command ids."""
+        recorder: Any = self.recorder
+        found = found or recorder.recorded_command(command.command_id)
+        if found is None or found[0] != command.digest:  # another context's, or other content
+            raise CommandIdReused(command.command_id)
+        _digest, aggregate_id, version, position = found
+        return Outcome(
+            event_id_of(aggregate_id, version),
+            command.kind,
+            aggregate_id,
+            version,
+            self.context,
+            position,
+            True,
+        )
 
     def create(self, aggregate_id: UUID, command: Command, act: Decision) -> Outcome:
         """Record a creation without reading first; a clash falls back to ``decide``.
@@ -343,6 +495,8 @@ class ContextApplication(Application[UUID]):
             recordings = self.save(act(None))
         except IntegrityError:
             return self.decide(aggregate_id, command, act)
+        except CommandAlreadyRecorded:
+            return self._recorded_before(command)
         return self._outcome_of(recordings[-1], command)
 
     @contextlib.contextmanager
@@ -360,7 +514,7 @@ class ContextApplication(Application[UUID]):
     def _create_chunk(self, chunk: Sequence[Deferred]) -> None:
         try:
             recordings = self.save(*[item.act(None) for item in chunk])
-        except IntegrityError:
+        except (IntegrityError, CommandAlreadyRecorded):
             for item in chunk:
                 item.outcome = self.decide(item.aggregate_id, item.command, item.act)
             return

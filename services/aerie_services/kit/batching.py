@@ -7,8 +7,9 @@ aggregate once, acts on it in memory, and the changed aggregates are saved
 together on exit, a chunk of at most ``SAVE_CHUNK`` events per transaction.
 Outside a batch, ``decide`` is the usual load, act, save.
 
-A chunk that loses a race (another writer appended first) is dropped from
-memory and its commands are decided again one by one, on fresh loads.
+A chunk that loses a race (another writer appended first), or holds a retry
+its aggregate no longer remembered, is dropped from memory and its commands
+are decided again one by one, on fresh loads.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from aerie_services.kit.base import (
     Deferred,
     Outcome,
 )
+from aerie_services.kit.errors import CommandAlreadyRecorded
 
 
 @dataclass
@@ -77,7 +79,10 @@ class BatchedDecisions(ContextApplication):
             earlier = aggregate.outcome_of(command, self.context)
             if earlier is not None:
                 return self._earlier(aggregate_id, earlier)
-        changed = act(aggregate)
+        try:
+            changed = act(aggregate)
+        except self.refusals:
+            return self._answer_refusal(aggregate, command)
         self._pending[aggregate_id] = changed
         deferred = DeferredDecision(aggregate_id, command, act, version=changed.version)
         self._decisions.append(deferred)
@@ -109,14 +114,13 @@ class BatchedDecisions(ContextApplication):
             chunks[-1].append(aggregate)
             size += events
         for chunk in chunks:
-            self._save_chunk(
-                chunk, [d for d in decisions if d.aggregate_id in {a.id for a in chunk}]
-            )
+            ids = {a.id for a in chunk}
+            self._save_chunk(chunk, [d for d in decisions if d.aggregate_id in ids])
 
     def _save_chunk(self, chunk: list[Any], decisions: list[DeferredDecision]) -> None:
         try:
             recordings = self.save(*chunk)
-        except IntegrityError:
+        except (IntegrityError, CommandAlreadyRecorded):
             for aggregate in chunk:
                 self._forget(aggregate.id)
             for decision in decisions:

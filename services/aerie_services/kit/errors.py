@@ -67,6 +67,15 @@ class CommandIdReused(DomainError):
         )
 
 
+class CommandAlreadyRecorded(Exception):
+    """The append found the command recorded before, as another event: a retry of a command
+    its aggregate no longer remembers. Nothing was stored; the first outcome answers it."""
+
+    def __init__(self, command_id: str) -> None:
+        super().__init__(f"command {command_id!r} was already recorded")
+        self.command_id = command_id
+
+
 class Conflict(DomainError):
     code = "CONFLICT"
 

@@ -16,9 +16,15 @@ OFFPOST_ORDERS = "employee.offpost_orders"
 """Fact (performance answers it): ``{order_id: (starts_on, ends_on)}`` of an employee's
 off-post training orders, the days an acceptance test must come after."""
 
+SNAPSHOT_EVERY = 20
+"""An employee's record is kept as a snapshot every this many versions (see ``Performance``)."""
+
 
 class Learning(BatchedDecisions):
     """Courses, study plans, make-up and acceptance tests, as the LMS and sites report them."""
+
+    is_snapshotting_enabled = True  # table ``learning_snapshots``
+    snapshot_every = SNAPSHOT_EVERY
 
     def _on_record(
         self, command: Command, facts: Facts, act: Callable[[LearnerRecord, dict, Any, str], None]

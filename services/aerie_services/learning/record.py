@@ -29,7 +29,7 @@ from aerie_events.catalog.learning import (
 from aerie_events.rules.growth.study import study_policy_on
 from eventsourcing.domain import event
 
-from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.base import AerieAggregate, AerieSnapshot, stable_id
 from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.kit.site_days import not_after
 from aerie_services.learning.errors import (
@@ -46,8 +46,16 @@ STUDY_MEMORY_DAYS = 100
 """Days of study minutes and quiz scores the record keeps (plans last at most 92 days)."""
 
 
+COMMANDS_KEPT = 100
+"""How many of its latest commands the record remembers; an older retry is answered by the
+append, from the platform's register of command ids."""
+
+
 class LearnerRecord(AerieAggregate):
     """What an employee learned and still has to."""
+
+    commands_kept = COMMANDS_KEPT
+    shared_entries = frozenset({"commands", "passed", "minutes", "acceptance"})
 
     @staticmethod
     def id_for(employee_id: str) -> Any:
@@ -67,6 +75,15 @@ class LearnerRecord(AerieAggregate):
         self.missed: set[str] = set()
         self.makeups_passed: list[str] = []
         self.acceptance: dict[str, bool] = {}
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return {**super().snapshot_state(), "missed": sorted(self.missed)}
+
+    @classmethod
+    def from_snapshot_state(cls, aggregate_id: Any, version: int, state: dict[str, Any]) -> Any:
+        record = super().from_snapshot_state(aggregate_id, version, state)
+        record.missed = set(state["missed"])
+        return record
 
     def courses_passed(self) -> dict[str, str]:
         """Course id -> the day it was first passed."""
@@ -262,3 +279,6 @@ def _check_score(data: dict, passed: bool) -> None:
         raise ScoreBelowPassMark(data["score"], data["pass_mark"])
     if not passed and data["score"] >= data["pass_mark"]:
         raise ScoreAbovePassMark(data["score"], data["pass_mark"])
+
+
+LearnerRecord.Snapshot = AerieSnapshot  # what the library takes of a record

@@ -52,8 +52,16 @@ STEP_DAYS = {
 }
 
 
+SNAPSHOT_EVERY = 20
+"""An agent's record is kept as a snapshot every this many versions: a process that meets the
+agent afresh reads the snapshot and fewer events than this, whatever the agent's history."""
+
+
 class Performance(BatchedDecisions):
     """The eagle ladder: one record per agent, the evidence its policy reads."""
+
+    is_snapshotting_enabled = True  # table ``performance_snapshots``
+    snapshot_every = SNAPSHOT_EVERY
 
     def record_kpi(self, command: Command, facts: Facts) -> Outcome:
         employee_id = str(command.employee_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from aerie_events.catalog.performance import (
@@ -24,13 +25,19 @@ from aerie_events.catalog.performance import (
     STAR_PROMOTED,
     TRACK_CHANGED,
 )
-from aerie_events.rules.growth.energy import Consequence, EnergyAssessment, assess_week, week_of
+from aerie_events.rules.growth.energy import (
+    Consequence,
+    EnergyAssessment,
+    EnergyLevel,
+    assess_week,
+    week_of,
+)
 from aerie_events.rules.growth.kpi import KPI_NAMES, DailyKpi
 from aerie_events.rules.growth.ladder import FIRST_STAR, TOP_STAR, Standing, Step, StepKind, Track
 from aerie_events.rules.growth.policy import Evidence, ladder_policy_on
 from eventsourcing.domain import event
 
-from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.base import AerieAggregate, AerieSnapshot, stable_id
 from aerie_services.kit.errors import AlreadyRecorded
 from aerie_services.kit.site_days import not_after
 from aerie_services.learning.errors import NotAnOrder
@@ -72,8 +79,21 @@ class StepGround:
     """The site's time zone."""
 
 
+COMMANDS_KEPT = 100
+"""How many of its latest commands the record remembers; an older retry is answered by the
+append, from the platform's register of command ids."""
+
+
 class StarLadder(AerieAggregate):
-    """An agent's place on the growth ladder. Every new agent starts a chick at one star."""
+    """An agent's place on the growth ladder. Every new agent starts a chick at one star.
+
+    Its state is bounded whatever the agent's history (KPI facts of ``KPI_MEMORY_DAYS``,
+    assessments of ``WEEKS_KEPT_ASSESSED`` weeks, ``COMMANDS_KEPT`` commands), so a
+    decision on a record of years costs what one on a new record does.
+    """
+
+    commands_kept = COMMANDS_KEPT
+    shared_entries = frozenset({"commands", "kpi", "assessed_weeks", "weeks_decided"})
 
     @staticmethod
     def id_for(employee_id: str) -> Any:
@@ -91,7 +111,9 @@ class StarLadder(AerieAggregate):
         self.graduated = False
         self.level_since: str | None = None
         self.kpi: dict[str, dict[str, str]] = {}
-        self.assessed_weeks: dict[str, EnergyAssessment] = {}
+        self.assessed_weeks: dict[str, list[Any]] = {}
+        """Week -> its assessment as plain values (``_assessment_row``): kept and read back
+        as they are, in snapshots too."""
         self.weeks_decided: dict[str, str] = {}
         self.orders: dict[str, dict[str, Any]] = {}
         self.post: str | None = None
@@ -140,11 +162,13 @@ class StarLadder(AerieAggregate):
             return  # the oldest week kept still takes facts
         weeks = {week_of(dt.date.fromisoformat(d)) for d in self.kpi}
         for start, end in sorted(w for w in weeks if w[1] <= forget):
-            self.assessed_weeks[start.isoformat()] = assess_week(self.kpi_days(), start)
-            for day in [d for d in self.kpi if start.isoformat() <= d <= end.isoformat()]:
+            days = [d for d in sorted(self.kpi) if start.isoformat() <= d <= end.isoformat()]
+            week = [DailyKpi.from_payload({"day": d, **self.kpi[d]}) for d in days]
+            self.assessed_weeks[start.isoformat()] = _assessment_row(assess_week(week, start))
+            for day in days:
                 del self.kpi[day]
-        for week in sorted(self.assessed_weeks)[:-WEEKS_KEPT_ASSESSED]:
-            del self.assessed_weeks[week]
+        for forgotten in sorted(self.assessed_weeks)[:-WEEKS_KEPT_ASSESSED]:
+            del self.assessed_weeks[forgotten]
 
     # steps on the ladder
 
@@ -263,9 +287,8 @@ class StarLadder(AerieAggregate):
 
     def _assessed(self, data: dict, asked: Consequence) -> EnergyAssessment:
         start, _end = week_of(dt.date.fromisoformat(data["window_start"]))
-        assessment = self.assessed_weeks.get(start.isoformat()) or assess_week(
-            self.kpi_days(), start
-        )
+        kept = self.assessed_weeks.get(start.isoformat())
+        assessment = _assessment_of(kept) if kept else assess_week(self.kpi_days(), start)
         if assessment.consequence is not asked:
             raise AssessmentDiffers(
                 asked.value.replace("_", " "),
@@ -351,3 +374,37 @@ def _window(assessment: EnergyAssessment) -> dict[str, Any]:
         "kpi_days": assessment.kpi_days,
         "energy": str(assessment.energy),
     }
+
+
+def _assessment_row(assessment: EnergyAssessment) -> list[Any]:
+    return [
+        assessment.policy_version,
+        assessment.window_start.isoformat(),
+        assessment.window_end.isoformat(),
+        assessment.kpi_days,
+        None if assessment.energy is None else str(assessment.energy),
+        None if assessment.level is None else assessment.level.value,
+        assessment.consequence.value,
+        str(assessment.reward_amount),
+        assessment.offpost_days,
+        assessment.acceptance_test,
+    ]
+
+
+def _assessment_of(row: list[Any]) -> EnergyAssessment:
+    version, start, end, days, energy, level, consequence, reward, offpost, test = row
+    return EnergyAssessment(
+        version,
+        dt.date.fromisoformat(start),
+        dt.date.fromisoformat(end),
+        days,
+        None if energy is None else Decimal(energy),
+        None if level is None else EnergyLevel(level),
+        Consequence(consequence),
+        Decimal(reward),
+        offpost,
+        test,
+    )
+
+
+StarLadder.Snapshot = AerieSnapshot  # what the library takes of a record

@@ -29,6 +29,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import (
@@ -51,7 +52,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow, dict_row, tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
-from aerie_services.kit.errors import CommandIdReused
+from aerie_services.kit.errors import CommandAlreadyRecorded, CommandIdReused
 from aerie_services.platform.committed import CommittedLog
 from aerie_services.platform.storage import COMMAND_IDS_CONSTRAINT, COMMAND_IDS_TABLE
 
@@ -59,6 +60,8 @@ RECORDER_TOPIC = "aerie_services.platform.eventstore:AerieRecorder"
 
 NOTIFICATION_COLUMNS = ["notification_id", "originator_id", "originator_version", "topic", "state"]
 TOPIC_SCAN_ROWS = 500  # rows read per round trip while filtering by topic
+RECORDED_HINT = "recorded"
+"""The append's hint when a command was recorded before, as another event: a retry."""
 
 
 class SubscriptionNotSupported(NotImplementedError):
@@ -129,6 +132,17 @@ class AerieRecorder(PostgresApplicationRecorder):
             "    RAISE EXCEPTION 'command id % was already used for a different command', reused "
             "      USING ERRCODE = 'unique_violation', CONSTRAINT = {constraint}, DETAIL = reused; "
             "  END IF; "
+            # The same command, recorded before as another event: a retry its aggregate forgot.
+            "  SELECT g.id INTO reused FROM unnest(ids, digests) AS g(id, digest) "
+            "    JOIN {commands} AS c ON c.command_id = g.id WHERE c.digest = g.digest "
+            "    AND (c.originator_id, c.originator_version) NOT IN "
+            "      (SELECT b.owner, b.version FROM unnest(owners, versions) AS b(owner, version)) "
+            "    LIMIT 1; "
+            "  IF reused IS NOT NULL THEN "
+            "    RAISE EXCEPTION 'command % was already recorded', reused "
+            "      USING ERRCODE = 'unique_violation', CONSTRAINT = {constraint}, DETAIL = reused, "
+            "      HINT = {recorded}; "
+            "  END IF; "
             "END; $BODY$"
         ).format(
             schema=schema,
@@ -139,6 +153,7 @@ class AerieRecorder(PostgresApplicationRecorder):
             table_name=Literal(self.events_table_name),
             commands=Identifier(COMMAND_IDS_TABLE),
             constraint=Literal(COMMAND_IDS_CONSTRAINT),
+            recorded=Literal(RECORDED_HINT),
         )
 
     def create_table(self) -> None:
@@ -180,7 +195,9 @@ class AerieRecorder(PostgresApplicationRecorder):
 
         A clash on (originator id, version) raises the library's
         ``IntegrityError`` and stores nothing; a command id already used, anywhere
-        on the platform, for a different command raises ``CommandIdReused``.
+        on the platform, for a different command raises ``CommandIdReused``; the same
+        command recorded before as another event (a retry its aggregate no longer
+        remembers) raises ``CommandAlreadyRecorded`` and stores nothing.
         """
         if not stored_events:
             return []
@@ -193,9 +210,36 @@ class AerieRecorder(PostgresApplicationRecorder):
                 curs.execute(self.append_statement, (rows,), prepare=True)
             except psycopg.errors.UniqueViolation as error:
                 if error.diag.constraint_name == COMMAND_IDS_CONSTRAINT:
-                    raise CommandIdReused(error.diag.message_detail or "") from None
+                    command_id = error.diag.message_detail or ""
+                    if error.diag.message_hint == RECORDED_HINT:
+                        raise CommandAlreadyRecorded(command_id) from None
+                    raise CommandIdReused(command_id) from None
                 raise
             return [row["notification_id"] for row in curs.fetchall()]
+
+    def recorded_command(self, command_id: str) -> tuple[str, UUID, int, int] | None:
+        """(digest, aggregate id, version, notification id) of the event ``command_id``
+        recorded in this table, or ``None`` (unknown, or recorded in another context's)."""
+        statement = SQL(
+            "SELECT c.digest, c.originator_id, c.originator_version, e.notification_id "
+            "FROM {commands} AS c JOIN {schema}.{table} AS e "
+            "ON e.originator_id = c.originator_id AND e.originator_version = c.originator_version "
+            "WHERE c.command_id = %s AND c.events_table = %s"
+        ).format(
+            commands=Identifier(COMMAND_IDS_TABLE),
+            schema=Identifier(self.datastore.schema),
+            table=Identifier(self.events_table_name),
+        )
+        with self.datastore.get_connection() as conn:
+            row = conn.execute(statement, (command_id, self.events_table_name)).fetchone()
+        if row is None:
+            return None
+        return (
+            row["digest"],
+            row["originator_id"],
+            row["originator_version"],
+            row["notification_id"],
+        )
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_notifications(

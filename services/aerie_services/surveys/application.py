@@ -26,7 +26,7 @@ from aerie_services.kit.base import (
     to_the_hour,
 )
 from aerie_services.kit.context import Facts
-from aerie_services.kit.errors import Conflict, DomainError, NotOneself
+from aerie_services.kit.errors import CommandAlreadyRecorded, Conflict, DomainError, NotOneself
 from aerie_services.organisation import SITE_TIME_ZONE
 from aerie_services.people import EMPLOYEE_PLACEMENT, EMPLOYEE_SITE
 from aerie_services.platform.storage import stored_secret
@@ -189,6 +189,8 @@ class Surveys(ContextApplication):
                     recordings = self.save(event)
                 except IntegrityError:
                     continue  # a lost race: the survey is as the store had it
+                except CommandAlreadyRecorded:  # answered meanwhile: the cache reads it next
+                    return self._recorded_before(command)
                 try:
                     event.mutate(survey)
                 except BaseException:  # e.g. the cache had already read it back

@@ -19,10 +19,9 @@ from typing import Any
 
 from aerie_events.catalog.surveys import SURVEY_ANSWERED, SURVEY_CLOSED, SURVEY_PUBLISHED
 from aerie_events.fields import FieldProblem
-from eventsourcing.domain import Snapshot, event
-from eventsourcing.utils import get_topic
+from eventsourcing.domain import event
 
-from aerie_services.kit.base import AerieAggregate, stable_id
+from aerie_services.kit.base import AerieAggregate, AerieSnapshot, stable_id
 from aerie_services.surveys.errors import (
     AnswerOutOfScale,
     InvalidSurvey,
@@ -246,7 +245,7 @@ class Survey(AerieAggregate):
         }
 
     @classmethod
-    def from_snapshot(cls, survey: Any, version: int, state: dict[str, Any]) -> Survey:
+    def from_snapshot_state(cls, survey: Any, version: int, state: dict[str, Any]) -> Survey:
         """The survey ``snapshot_state`` gave, at ``version``."""
         restored = object.__new__(cls)
         restored.__dict__.update(
@@ -278,22 +277,9 @@ class Survey(AerieAggregate):
         return restored
 
 
-class SurveySnapshot(Snapshot):
+class SurveySnapshot(AerieSnapshot):
     """A survey's state at one version, as plain data: reading it back is much faster than
     replaying every answer (a survey holds all its answers)."""
-
-    @classmethod
-    def take(cls, aggregate: Any) -> SurveySnapshot:
-        return cls(
-            originator_id=aggregate.id,
-            originator_version=aggregate.version,
-            timestamp=cls.create_timestamp(),
-            topic=get_topic(type(aggregate)),
-            state=aggregate.snapshot_state(),
-        )
-
-    def mutate(self, _: None) -> Survey:
-        return Survey.from_snapshot(self.originator_id, self.originator_version, self.state)
 
 
 Survey.Snapshot = SurveySnapshot
