@@ -111,6 +111,26 @@ def bootstrap_of(broker: EmbeddedBroker | str) -> str:
     return broker if isinstance(broker, str) else broker.bootstrap
 
 
+def consumer_group_members(bootstrap: str, group: str) -> list[Any]:
+    """The members the broker knows in consumer group ``group`` (its coordinator's view)."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def describe() -> list[Any]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            (response,) = await admin.describe_consumer_groups([group])
+        finally:
+            await admin.close()
+        ((error_code, name, _state, _type, _protocol, members, *_),) = response.groups
+        assert error_code == 0 and name == group
+        return list(members)
+
+    return asyncio.run(describe())
+
+
 class Platform:
     """The running platform (relay, worker, gateway as real processes) for a test module."""
 
