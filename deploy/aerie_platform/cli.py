@@ -30,6 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aerie_platform import compose
+from aerie_platform.heartbeats import WorkerHeartbeats, worker_label
 from aerie_platform.settings import Settings, SettingsError, announce_running
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
@@ -141,14 +142,19 @@ def cmd_run(args: argparse.Namespace) -> int:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
+        heartbeats.started(name)
         say(f"started {name} (pid {children[name].pid}, log {logs / (name + '.log')})")
 
     crashes = CrashLoop()
     groups = compose.relay_groups(side, settings)
     for n in range(len(groups)):
         commands["relay" if n == 0 else f"relay-{n}"] = ["relay", "--group", str(n)]
+    heartbeats = WorkerHeartbeats(settings.home, settings.worker_liveness_seconds, {})
     for n in range(settings.workers):
         commands["worker" if n == 0 else f"worker-{n}"] = ["worker", "--index", str(n)]
+        heartbeats.labels["worker" if n == 0 else f"worker-{n}"] = worker_label(
+            worker_name(settings), n
+        )
     for n in range(settings.gateway.processes):
         commands["gateway" if n == 0 else f"gateway-{n}"] = ["gateway"]
     commands["ingest"] = ["ingest"]
@@ -178,6 +184,13 @@ def cmd_run(args: argparse.Namespace) -> int:
                 say("Ctrl-C stops everything; data stays in " + str(settings.home))
             restart_servers(postgres, broker)
             for name, child in list(children.items()):
+                if child.poll() is None and heartbeats.stale(name):
+                    say(
+                        f"{name} made no progress for {settings.worker_liveness_seconds} s "
+                        f"while it had work; killing it (see {logs / (name + '.log')})"
+                    )
+                    child.kill()
+                    child.wait()
                 if child.poll() is not None and not stopping.is_set():
                     if crashes.record(name):
                         say(
@@ -405,7 +418,7 @@ def cmd_relay(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """One projection worker: its share of the partitions (``--index`` or AERIE_WORKER_INDEX)."""
     from aerie_projections.worker import WorkerConfig, create_worker
-    from aerie_services.platform.relay import ensure_topics
+    from aerie_services.platform.relay import ask_republish, ensure_topics
     from faust import Worker
 
     settings, database_url, side = part_side()
@@ -432,11 +445,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
         assignment=settings.worker_assignment,
         workers=settings.workers,
         worker_index=index,
-        name=f"worker-{chosen}" if chosen else "worker",
+        name=worker_name(settings),
+        stuck_seconds=settings.worker_stuck_seconds,
     )
-    app = create_worker(config, projections, compose.command_sender(side.bus))
+    app = create_worker(
+        config,
+        projections,
+        compose.command_sender(side.bus),
+        republish=lambda topic, reason: ask_republish(database_url, topic, reason),
+    )
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
     return 0
+
+
+def worker_name(settings: Settings) -> str:
+    """The name the workers of ``settings`` go by in their home (state folders, heartbeats)."""
+    chosen = "+".join(settings.projections)
+    return f"worker-{chosen}" if chosen else "worker"
 
 
 def wait_for_broker(ready: Callable[[], object], bootstrap: str) -> None:

@@ -94,6 +94,10 @@ class Settings:
     """``AERIE_WORKER_ASSIGNMENT``: ``static`` (by the two above) or ``group`` (a consumer group)."""
     projections: tuple[str, ...] = ()
     """``AERIE_PROJECTIONS``: the projections ``aerie worker`` runs (empty: every one)."""
+    worker_stuck_seconds: int = 60
+    """``AERIE_WORKER_STUCK_SECONDS``: how long a partition may stay behind without progress."""
+    worker_liveness_seconds: int = 90
+    """``AERIE_WORKER_LIVENESS_SECONDS``: how old a worker's heartbeat may be before a restart."""
     mail: MailSettings = field(default_factory=lambda: MailSettings(host=None))
     """``AERIE_SMTP_*`` and ``AERIE_PUBLIC_URL``: where routing and escalation emails go."""
 
@@ -112,6 +116,8 @@ class Settings:
             workers=_int(env, "AERIE_WORKERS", 1, 1, 1000),
             worker_index=_int(env, "AERIE_WORKER_INDEX", 0, 0, 999),
             worker_assignment=_choice(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group")),
+            worker_stuck_seconds=_int(env, "AERIE_WORKER_STUCK_SECONDS", 60, 1, 86400),
+            worker_liveness_seconds=_int(env, "AERIE_WORKER_LIVENESS_SECONDS", 90, 1, 86400),
             projections=tuple(
                 name.strip() for name in env.get("AERIE_PROJECTIONS", "").split(",") if name.strip()
             ),

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import os
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,17 +31,28 @@ from aerie_events.signing import RelaySignature
 from aerie_events.topics import Topics
 from faust.types import TP
 
+from aerie_projections.gaps import GapFiller, Republish, SequenceLocator
 from aerie_projections.kit import READ_SCHEMA, Projection
+from aerie_projections.liveness import (
+    STUCK_SECONDS,
+    Progress,
+    heartbeat_path,
+    worker_label,
+    write_heartbeat,
+)
 from aerie_projections.managed import ManagedProjection, Sender
 from aerie_projections.manager import ProcessManager
 from aerie_projections.ownership import StaticShare, use_ownership
-from aerie_projections.tracking import Message, Seek, TrackedProjection
+from aerie_projections.tracking import Message, TrackedProjection
 
 log = logging.getLogger("aerie.worker")
 
 WATCHDOG_SECONDS = 3.0
 TIMER_SECONDS = 0.25
+CRASH_CHECK_SECONDS = 1.0
 BATCH = 2000
+EXIT_CONSUMER_CRASHED = 70
+"""The worker's exit status when its Kafka consumer crashed (its supervisor starts it again)."""
 
 Assignment = Literal["static", "group"]
 
@@ -63,6 +76,13 @@ class WorkerConfig:
     """Which of them this one is, from 0 (static assignment)."""
     name: str = "worker"
     """Tells apart workers of different projections in one home (their state folders)."""
+    stuck_seconds: float = STUCK_SECONDS
+    """How long a partition may stay behind the relay without progress (see ``liveness``)."""
+
+    @property
+    def label(self) -> str:
+        """This worker among the others in its home: its state folder and heartbeat."""
+        return worker_label(self.name, self.worker_index)
 
 
 def message_of(event: Any) -> Message:
@@ -71,9 +91,18 @@ def message_of(event: Any) -> Message:
 
 
 def create_worker(
-    config: WorkerConfig, projections: Sequence[Projection], sender: Sender | None
+    config: WorkerConfig,
+    projections: Sequence[Projection],
+    sender: Sender | None,
+    republish: Republish | None = None,
+    exit_process: Callable[[int], object] = os._exit,
 ) -> faust.App:
-    """The faust app: one agent feeding every projection (managers need ``sender``)."""
+    """The faust app: one agent feeding every projection (managers need ``sender``).
+
+    ``republish`` asks the relay to publish a topic again from the event store
+    (for a number no longer on it); ``exit_process`` ends the process when the
+    Kafka consumer crashed.
+    """
     config.home.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         config.group_id,
@@ -87,15 +116,25 @@ def create_worker(
         broker_rebalance_timeout=3,
         broker_session_timeout=10,
         broker_heartbeat_interval=1,
-        datadir=str(
-            config.home
-            / (config.name if config.worker_index == 0 else f"{config.name}-{config.worker_index}")
-        ),
+        datadir=str(config.home / config.label),
     )
     use_ownership(app, static_share(config, projections) if config.assignment == "static" else None)
-    feeds = [_feed(app, config, projection, sender) for projection in projections]
+
+    async def seek(topic: str, partition: int, offset: int) -> None:
+        await _seek_partition(app, topic, partition, offset)
+
+    watch = Watch(
+        filler=GapFiller(
+            SequenceLocator(config.bootstrap, RelaySignature(config.relay_key)), seek, republish
+        ),
+        progress=Progress(config.stuck_seconds),
+        heartbeat=heartbeat_path(config.home, config.label),
+        exit_process=exit_process,
+    )
+    feeds = [_feed(app, config, projection, sender, watch) for projection in projections]
     if feeds:
-        _add_agent(app, config, feeds)
+        _add_agent(app, feeds, watch)
+    _supervise(app, watch)
     return app
 
 
@@ -115,18 +154,28 @@ def static_share(config: WorkerConfig, projections: Sequence[Projection]) -> Sta
 
 @dataclass
 class Feed:
-    """One projection inside the worker: its runner, its topics, what it applied lately."""
+    """One projection inside the worker: its runner and its topics."""
 
     runner: TrackedProjection
     topics: frozenset[str]
-    applied: int = 0
 
     @property
     def name(self) -> str:
         return self.runner.projection.name
 
 
-def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
+@dataclass
+class Watch:
+    """What the worker's timers share: gap filling, progress, and where the heartbeat goes."""
+
+    filler: GapFiller
+    progress: Progress
+    heartbeat: Path
+    exit_process: Callable[[int], object]
+    unwell: bool = False
+
+
+def _add_agent(app: faust.App, feeds: list[Feed], watch: Watch) -> None:
     """One stream over every projection's topics; each batch goes to every projection at once.
 
     faust's per-message cost is paid once however many projections read a
@@ -146,10 +195,9 @@ def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
                 *(feed.runner.apply(share) for feed, share in zip(feeds, shares, strict=True)),
                 return_exceptions=True,
             )
-            for feed, share, seeks in zip(feeds, shares, results, strict=True):
-                if not isinstance(seeks, BaseException):
-                    await _seek(app, feed.name, seeks)
-                    feed.applied += len(share)
+            for feed, gaps in zip(feeds, results, strict=True):
+                if not isinstance(gaps, BaseException) and gaps:
+                    await watch.filler.fill(feed.name, gaps)
             for error in results:
                 if isinstance(error, BaseException):
                     raise error  # the others' batches are committed; faust restarts the agent
@@ -158,7 +206,11 @@ def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
 
 
 def _feed(
-    app: faust.App, config: WorkerConfig, projection: Projection, sender: Sender | None
+    app: faust.App,
+    config: WorkerConfig,
+    projection: Projection,
+    sender: Sender | None,
+    watch: Watch,
 ) -> Feed:
     """The projection's runner, with its watchdog and (for a process manager) its timers."""
     runner: TrackedProjection
@@ -174,25 +226,33 @@ def _feed(
         )
     topic_names = projection.topics(config.topics)
     feed = Feed(runner, frozenset(topic_names))
-    watch: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}
+    positions: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}
 
     async def watchdog() -> None:
-        """Seek a partition that stalls behind the relay while nothing arrives."""
+        """Note the partitions behind the relay; find the number one needs when it stays put."""
         try:
-            if watch["conn"] is None or watch["conn"].closed:
-                watch["conn"] = await psycopg.AsyncConnection.connect(
+            if positions["conn"] is None or positions["conn"].closed:
+                positions["conn"] = await psycopg.AsyncConnection.connect(
                     config.database_url, autocommit=True
                 )
-            stalled = await runner.stalled(watch["conn"], topic_names)
+            behind = await runner.behind(positions["conn"], topic_names)
         except psycopg.Error as error:
             log.warning("%s watchdog could not read positions: %s", projection.name, error)
-            watch["conn"] = None
+            positions["conn"] = None
             return
         assigned = {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
-        stalled = [s for s in stalled if (s.topic, s.partition) in assigned]
-        if stalled and feed.applied == 0:
-            await _seek(app, projection.name, stalled)
-        feed.applied = 0
+        behind = [g for g in behind if (g.topic, g.partition) in assigned]
+        now = time.monotonic()
+        watch.progress.note(
+            projection.name, [(g.topic, g.partition, g.needed) for g in behind], now
+        )
+        idle = [
+            g
+            for g in behind
+            if watch.progress.unmoved(projection.name, g.topic, g.partition, now)
+            >= WATCHDOG_SECONDS
+        ]
+        await watch.filler.fill(projection.name, idle)
 
     app.timer(interval=WATCHDOG_SECONDS, name=f"watchdog-{projection.name}")(watchdog)
     if isinstance(runner, ManagedProjection):
@@ -212,13 +272,47 @@ def _feed(
     return feed
 
 
-async def _seek(app: faust.App, name: str, seeks: list[Seek]) -> None:
-    for seek in seeks:
-        log.warning(
-            "%s: reading %s[%d] again from offset %d to fill a gap",
-            name,
-            seek.topic,
-            seek.partition,
-            seek.offset,
-        )
-        await app.consumer.seek(TP(seek.topic, seek.partition), seek.offset)
+def _supervise(app: faust.App, watch: Watch) -> None:
+    """The heartbeat while the worker makes progress, and an exit when the consumer crashed."""
+
+    async def heartbeat() -> None:
+        stuck = watch.progress.stuck(time.monotonic())
+        if not stuck:
+            watch.unwell = False
+            await asyncio.to_thread(write_heartbeat, watch.heartbeat)
+            return
+        if not watch.unwell:
+            watch.unwell = True
+            log.error(
+                "no progress for %.0f s while the relay has more: %s; no heartbeat until it "
+                "moves (%s), so the supervisor restarts this worker",
+                watch.progress.stuck_seconds,
+                ", ".join(f"{name} on {topic}[{partition}]" for name, topic, partition in stuck),
+                watch.heartbeat,
+            )
+
+    async def consumer_alive() -> None:
+        consumer = app.consumer
+        if consumer.crashed or app.crashed:
+            reason = consumer.crash_reason or app.crash_reason
+            log.critical(
+                "the Kafka consumer crashed (%r): the worker stops so that its supervisor "
+                "starts it again (nothing applied is lost: tracking rows say where to go on)",
+                reason,
+            )
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            watch.exit_process(EXIT_CONSUMER_CRASHED)
+
+    app.timer(interval=WATCHDOG_SECONDS, name="heartbeat")(heartbeat)
+    app.timer(interval=CRASH_CHECK_SECONDS, name="consumer-alive")(consumer_alive)
+
+
+async def _seek_partition(app: faust.App, topic: str, partition: int, offset: int) -> None:
+    """Read ``topic[partition]`` again from ``offset``, in the consumer's own thread.
+
+    ``seek_wait`` runs the seek where the fetcher runs; faust's plain ``seek``
+    changes the fetcher's state from this thread, racing it (aiokafka's
+    ``fetched_records`` then fails with a ``KeyError``).
+    """
+    await app.consumer.seek_wait({TP(topic, partition): offset})
