@@ -121,7 +121,7 @@ def create_worker(
     use_ownership(app, static_share(config, projections) if config.assignment == "static" else None)
 
     async def seek(topic: str, partition: int, offset: int) -> None:
-        await _seek_partition(app, topic, partition, offset)
+        await seek_partition(app, topic, partition, offset)
 
     watch = Watch(
         filler=GapFiller(
@@ -173,6 +173,7 @@ class Watch:
     heartbeat: Path
     exit_process: Callable[[int], object]
     unwell: bool = False
+    guard: asyncio.Future[None] | None = None
 
 
 def _add_agent(app: faust.App, feeds: list[Feed], watch: Watch) -> None:
@@ -292,23 +293,27 @@ def _supervise(app: faust.App, watch: Watch) -> None:
             )
 
     async def consumer_alive() -> None:
-        consumer = app.consumer
-        if consumer.crashed or app.crashed:
-            reason = consumer.crash_reason or app.crash_reason
-            log.critical(
-                "the Kafka consumer crashed (%r): the worker stops so that its supervisor "
-                "starts it again (nothing applied is lost: tracking rows say where to go on)",
-                reason,
-            )
-            for handler in logging.getLogger().handlers:
-                handler.flush()
-            watch.exit_process(EXIT_CONSUMER_CRASHED)
+        """Outside faust's services: a crash stops their timers, not this loop."""
+        while not (app.consumer.crashed or app.crashed):
+            await asyncio.sleep(CRASH_CHECK_SECONDS)
+        reason = app.consumer.crash_reason or app.crash_reason
+        log.critical(
+            "the Kafka consumer crashed (%r): the worker stops so that its supervisor "
+            "starts it again (nothing applied is lost: tracking rows say where to go on)",
+            reason,
+        )
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        watch.exit_process(EXIT_CONSUMER_CRASHED)
+
+    async def watch_consumer() -> None:
+        watch.guard = asyncio.ensure_future(consumer_alive())
 
     app.timer(interval=WATCHDOG_SECONDS, name="heartbeat")(heartbeat)
-    app.timer(interval=CRASH_CHECK_SECONDS, name="consumer-alive")(consumer_alive)
+    app.task(watch_consumer)
 
 
-async def _seek_partition(app: faust.App, topic: str, partition: int, offset: int) -> None:
+async def seek_partition(app: faust.App, topic: str, partition: int, offset: int) -> None:
     """Read ``topic[partition]`` again from ``offset``, in the consumer's own thread.
 
     ``seek_wait`` runs the seek where the fetcher runs; faust's plain ``seek``

@@ -102,6 +102,7 @@ def test_a_log_republished_with_shifted_offsets_is_read_where_each_number_sits(
 
     duplicate_the_last_message(own_broker.bootstrap, learning, 0)  # the old log's duplicate
     pass_training(side.bus, staff[0])  # number 4, at offset 4 in the old log
+    wait_until(lambda: relayed(platform, learning, 0) == len(staff) + 1, WAIT, "not relayed")
     wait_until(lambda: not behind(platform), WAIT, "not projected after the duplicate")
     assert tracked(platform, "profile", learning, 0) == (len(staff) + 1, len(staff) + 1)
 

@@ -9,22 +9,32 @@ worker asks of faust's public ``seek_wait`` while the fetcher runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import logging
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import faust
 import faust.transport.drivers.aiokafka as aiokafka_driver
 import psycopg
 import pytest
+from aerie_events.topics import Topics
 from aerie_projections.ownership import (
     FETCH_MAX_WAIT_MS,
     LowLatencyConsumerThread,
     StaticConsumerThread,
     StaticShare,
     use_ownership,
+)
+from aerie_projections.worker import (
+    EXIT_CONSUMER_CRASHED,
+    WorkerConfig,
+    create_worker,
+    seek_partition,
 )
 from aerie_services.platform.relay import ensure_topics
 from faust.types import TP
@@ -149,3 +159,101 @@ def test_a_static_share_reads_its_partitions_from_the_tracking_rows_without_a_gr
     assert (
         consumer_group_members(bootstrap_of(broker), group) == []
     )  # it never joined the consumer group
+
+
+@pytest.fixture(scope="module")
+def busy_topic(broker: Any) -> str:
+    """A topic of three partitions with thousands of messages: the fetcher stays busy."""
+    name = f"busy-{uuid.uuid4().hex[:8]}"
+    bootstrap = bootstrap_of(broker)
+    ensure_topics(bootstrap, [name], PARTITIONS)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5)
+    for n in range(9000):
+        producer.send(name, value=b"x" * 100, partition=n % PARTITIONS)
+    producer.flush()
+    producer.close()
+    return name
+
+
+def worker_reading(
+    broker: Any, url: str, topic: str, seek: str, exits: list[int]
+) -> tuple[faust.App, list[int]]:
+    """The worker's faust app (no projection) reading ``topic`` while a task keeps seeking back.
+
+    ``seek``: ``worker`` seeks as the worker does, ``faust`` with faust's plain seek.
+    """
+    config = WorkerConfig(
+        database_url=url,
+        bootstrap=bootstrap_of(broker),
+        topics=Topics("unused"),
+        partitions=PARTITIONS,
+        group_id=f"race-{uuid.uuid4().hex[:8]}",
+        home=Path(tempfile.mkdtemp(prefix="aerie-race-")),
+        relay_key=b"k" * 32,
+    )
+    app = create_worker(config, [], None, exit_process=exits.append)
+    read = [0]
+    channel = app.topic(topic, value_type=bytes, value_serializer="raw")
+
+    async def count(stream: Any) -> None:
+        async for events in stream.take_events(500, within=0.005):
+            read[0] += len(events)
+
+    async def seek_back() -> None:
+        while True:
+            for partition in range(PARTITIONS):
+                with contextlib.suppress(Exception):  # not assigned yet
+                    if seek == "worker":
+                        await seek_partition(app, topic, partition, 0)
+                    else:
+                        await app.consumer.seek(TP(topic, partition), 0)
+            await asyncio.sleep(0.001)
+
+    seeking: list[asyncio.Future[None]] = []
+
+    async def start_seeking() -> None:
+        seeking.append(asyncio.ensure_future(seek_back()))
+
+    app.agent(channel, name="count")(count)
+    app.task(start_seeking)
+    return app, read
+
+
+def run_for(app: faust.App, seconds: float, stop_when: Any) -> None:
+    async def run() -> None:
+        await app.start()
+        try:
+            deadline = asyncio.get_running_loop().time() + seconds
+            while asyncio.get_running_loop().time() < deadline and not stop_when():
+                await asyncio.sleep(0.1)
+        finally:
+            await app.stop()
+
+    asyncio.run(run())
+
+
+def test_seeking_back_as_the_worker_does_never_races_the_fetcher(
+    broker: Any, url: str, busy_topic: str
+) -> None:
+    exits: list[int] = []
+    app, read = worker_reading(broker, url, busy_topic, "worker", exits)
+    run_for(app, 90, lambda: read[0] >= 1500 or bool(exits))
+    assert exits == [] and not app.consumer.crashed and not app.crashed
+    assert read[0] >= 1500  # batch after batch, with seeks back to the start in between
+
+
+def test_a_crashed_consumer_ends_the_worker_with_a_clear_line(
+    broker: Any, url: str, busy_topic: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """faust's plain seek, from the app's thread, races aiokafka's fetcher: it crashes.
+
+    Should a faust upgrade end that race, this test fails here, not in production:
+    the worker's own seek would then no longer need ``seek_wait``.
+    """
+    exits: list[int] = []
+    app, _read = worker_reading(broker, url, busy_topic, "faust", exits)
+    run_for(app, 30, lambda: bool(exits))
+    assert exits == [EXIT_CONSUMER_CRASHED]
+    (line,) = [r for r in caplog.records if r.levelno == logging.CRITICAL]
+    assert line.getMessage().startswith("the Kafka consumer crashed (KeyError(TopicPartition(")
+    assert "supervisor starts it again" in line.getMessage()
