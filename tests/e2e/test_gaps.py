@@ -4,9 +4,10 @@ The shifted-offset case: the old log holds a duplicate (a send the relay
 repeated), so a partition's numbers sit one offset after where they would
 without it. The broker then restarts empty and the relay republishes from the
 event store, without the duplicate: every number now sits one offset earlier
-than the tracking rows remember. The worker, started again, must find the
-number it needs where it now sits, with every projection catching up and the
-live read models equal to a rebuild from the event store.
+than the tracking rows remember. The worker, running through the restart and
+started again after it, must find the number it needs where it now sits, with
+every projection catching up and the live read models equal to a rebuild from
+the event store.
 """
 
 from __future__ import annotations
@@ -106,15 +107,19 @@ def test_a_log_republished_with_shifted_offsets_is_read_where_each_number_sits(
     wait_until(lambda: not behind(platform), WAIT, "not projected after the duplicate")
     assert tracked(platform, "profile", learning, 0) == (len(staff) + 1, len(staff) + 1)
 
-    platform.kill("worker")
     own_broker.restart()  # empty: the relay republishes numbers 1..4 at offsets 0..3
     wait_until(lambda: relayed(platform, learning, 0) == len(staff) + 1, WAIT, "no republish")
-    pass_training(side.bus, staff[1])  # number 5, now at offset 4: just before the tracked start
+    pass_training(side.bus, staff[1])  # number 5, now at offset 4, where the worker read 4
     wait_until(lambda: relayed(platform, learning, 0) == len(staff) + 2, WAIT, "not relayed")
-    platform.start("worker")
-
     wait_until(lambda: not behind(platform), WAIT, "a projection did not catch up")
     assert tracked(platform, "profile", learning, 0) == (len(staff) + 2, len(staff) + 1)
+
+    platform.kill("worker")  # and a worker started again reads on from the tracking rows
+    pass_training(side.bus, staff[2])
+    wait_until(lambda: relayed(platform, learning, 0) == len(staff) + 3, WAIT, "not relayed")
+    platform.start("worker")
+    wait_until(lambda: not behind(platform), WAIT, "a restarted worker did not catch up")
+    assert tracked(platform, "profile", learning, 0) == (len(staff) + 3, len(staff) + 2)
     wait_until(lambda: live_equals_rebuild(platform.database_url, side), WAIT, "live != rebuild")
     log = (platform.logs / "worker.log").read_text()
     found = [line for line in log.splitlines() if f"{learning}[0] needs number" in line]
