@@ -2,8 +2,9 @@
 
 A mutation records one event type (``permissions.MUTATIONS``); ``MayRecord``
 checks the caller against that type's rule in ``permissions.WRITES`` before
-the command path is called, so a refused write stores nothing, not even a
-dead letter. ``record`` sends the command as the caller (the event's actor
+the command path is called, so a write refused to the caller stores nothing,
+not even a dead letter; an event type the catalog does not know is kept as a
+dead letter, like any refused input. ``record`` sends the command as the caller (the event's actor
 and source come from the token) and answers a ``CommandResult``.
 """
 
@@ -96,6 +97,12 @@ async def authorize_write(
         require(identity, rule, what, to)
 
 
+def command_of(given: Any) -> dict[str, Any]:
+    """``publishEvent``'s input as the command path takes it: its payload as ``data``."""
+    values = {k: v for k, v in vars(given).items() if v is not None and k != "type"}
+    return {**values, "data": values.pop("payload", None)}
+
+
 def flat_inputs(given: Any) -> dict[str, Any]:
     """A mutation's input as flat snake-case fields (``publishEvent``'s payload spread out)."""
     values = dict(vars(given))
@@ -112,8 +119,12 @@ class MayRecord(BasePermission):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         given = kwargs["input"]
         kind = MUTATIONS[info.field_name] or given.type
-        if kind not in CATALOG:
-            raise domain_error(InvalidInput(UnknownEventType(kind)), prefix="input")
+        if kind not in CATALOG:  # kept as a dead letter, like any refused input
+            refused = InvalidInput(UnknownEventType(kind))
+            await asyncio.to_thread(
+                info.context.bus.dead_letter, "graphql", kind, command_of(given), refused
+            )
+            raise domain_error(refused, prefix="input")
         services = WriteServices(info.context.bus, info.context.pool)
         await authorize_write(info.context.identity, kind, flat_inputs(given), services)
         return True
