@@ -154,8 +154,8 @@ class GapFiller:
 
     Per partition the lowest number any projection needs wins (the others
     skip what they applied, by number). A partition sought for a number is not
-    searched again for ``RETRY_SECONDS``, one whose number was not found for
-    ``NOT_FOUND_RETRY_SECONDS``.
+    searched again, for it or a higher one, for ``RETRY_SECONDS``; one whose
+    number was not found for ``NOT_FOUND_RETRY_SECONDS``.
     """
 
     locator: Locates
@@ -178,8 +178,9 @@ class GapFiller:
             await self._fill_one(name, gap)
 
     def _recently_tried(self, key: tuple[str, int], needed: int) -> bool:
+        """Searched lately for this number, or sought lately to a lower one (which serves it)."""
         last = self.filling.get(key)
-        if last is None or last.needed != needed:
+        if last is None or needed < last.needed or (needed > last.needed and not last.found):
             return False
         wait = RETRY_SECONDS if last.found else NOT_FOUND_RETRY_SECONDS
         return self.clock() - last.at < wait
