@@ -214,6 +214,19 @@ class Platform:
             return False
 
 
+def relay_and_worker(
+    database_url: str, broker: EmbeddedBroker | str, workdir: Path, name: str, **env: str
+) -> Iterator[Platform]:
+    """A migrated platform of a relay and a worker with ``env`` set (a fixture's body)."""
+    running = Platform(database_url, broker, workdir, name)
+    running.env.update(env)
+    running.migrate()
+    running.start("relay")
+    running.start("worker")
+    yield running
+    running.stop()
+
+
 def wait_until(check: Callable[[], Any], timeout: float, message: str) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -22,7 +22,7 @@ from aerie_events.topics import Topics
 from aerie_platform.stack import EmbeddedBroker
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from tests.conftest import Platform, hire, wait_until
+from tests.conftest import Platform, hire, relay_and_worker, wait_until
 from tests.e2e.test_crash import live_equals_rebuild
 from tests.e2e.test_worker_restart import PARTITIONS, behind, employees_on, pass_training
 
@@ -42,13 +42,9 @@ def own_broker() -> Iterator[EmbeddedBroker]:
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, own_broker: EmbeddedBroker, workdir: Path) -> Iterator[Platform]:
-    running = Platform(database_url, own_broker, workdir, "gaps")
-    running.env["AERIE_TOPIC_PARTITIONS"] = str(PARTITIONS)
-    running.migrate()
-    running.start("relay")
-    running.start("worker")
-    yield running
-    running.stop()
+    yield from relay_and_worker(
+        database_url, own_broker, workdir, "gaps", AERIE_TOPIC_PARTITIONS=str(PARTITIONS)
+    )
 
 
 def relayed(platform: Platform, topic: str, partition: int) -> int:

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 from aerie_projections.liveness import alive, heartbeat_path
 
-from tests.conftest import Platform, hire, new_id, wait_until
+from tests.conftest import Platform, hire, new_id, relay_and_worker, wait_until
 from tests.e2e.test_worker_restart import behind, pass_training
 
 pytestmark = pytest.mark.slow
@@ -28,13 +28,9 @@ WAIT = 120  # seconds: generous, for a loaded machine
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, broker: Any, workdir: Path) -> Iterator[Platform]:
-    running = Platform(database_url, broker, workdir, "liveness")
-    running.env["AERIE_WORKER_STUCK_SECONDS"] = str(STUCK_SECONDS)
-    running.migrate()
-    running.start("relay")
-    running.start("worker")
-    yield running
-    running.stop()
+    yield from relay_and_worker(
+        database_url, broker, workdir, "liveness", AERIE_WORKER_STUCK_SECONDS=str(STUCK_SECONDS)
+    )
 
 
 def test_a_blocked_projection_stops_the_heartbeat_until_it_moves_again(
