@@ -186,8 +186,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             for name, child in list(children.items()):
                 if child.poll() is None and heartbeats.stale(name):
                     say(
-                        f"{name} made no progress for {settings.worker_liveness_seconds} s "
-                        f"while it had work; killing it (see {logs / (name + '.log')})"
+                        f"{name} wrote no heartbeat for {settings.worker_liveness_seconds} s "
+                        f"(stuck behind the relay, or frozen); killing it "
+                        f"(see {logs / (name + '.log')})"
                     )
                     child.kill()
                     child.wait()
