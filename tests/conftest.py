@@ -137,6 +137,26 @@ def bootstrap_of(broker: EmbeddedBroker | str) -> str:
     return broker if isinstance(broker, str) else broker.bootstrap
 
 
+def consumer_group_members(bootstrap: str, group: str) -> list[Any]:
+    """The members the broker knows in consumer group ``group`` (its coordinator's view)."""
+    import asyncio
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    async def describe() -> list[Any]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            (response,) = await admin.describe_consumer_groups([group])
+        finally:
+            await admin.close()
+        ((error_code, name, _state, _type, _protocol, members, *_),) = response.groups
+        assert error_code == 0 and name == group
+        return list(members)
+
+    return asyncio.run(describe())
+
+
 class Platform:
     """The running platform (relay, worker, gateway as real processes) for a test module."""
 
@@ -218,6 +238,19 @@ class Platform:
                 return True
         except OSError:
             return False
+
+
+def relay_and_worker(
+    database_url: str, broker: EmbeddedBroker | str, workdir: Path, name: str, **env: str
+) -> Iterator[Platform]:
+    """A migrated platform of a relay and a worker with ``env`` set (a fixture's body)."""
+    running = Platform(database_url, broker, workdir, name)
+    running.env.update(env)
+    running.migrate()
+    running.start("relay")
+    running.start("worker")
+    yield running
+    running.stop()
 
 
 def wait_until(check: Callable[[], Any], timeout: float, message: str) -> Any:

@@ -106,6 +106,10 @@ class Settings:
     (``compose.configure_parts``), so nothing else reads the environment."""
     kafka_login: KafkaLogin | None = None
     """``AERIE_KAFKA_USER`` and ``AERIE_KAFKA_PASSWORD``: the SASL/SCRAM principal (``kafka_access``)."""
+    worker_stuck_seconds: int = 60
+    """``AERIE_WORKER_STUCK_SECONDS``: how long a partition may stay behind without progress."""
+    worker_liveness_seconds: int = 90
+    """``AERIE_WORKER_LIVENESS_SECONDS``: how old a worker's heartbeat may be before a restart."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -130,6 +134,10 @@ class Settings:
             worker_index=whole_number(env, "AERIE_WORKER_INDEX", 0, 0, 999),
             worker_assignment=cast(  # one_of refused anything else
                 Assignment, one_of(env, "AERIE_WORKER_ASSIGNMENT", ("static", "group"))
+            ),
+            worker_stuck_seconds=whole_number(env, "AERIE_WORKER_STUCK_SECONDS", 60, 1, 86400),
+            worker_liveness_seconds=whole_number(
+                env, "AERIE_WORKER_LIVENESS_SECONDS", 90, 1, 86400
             ),
             projections=tuple(
                 name.strip() for name in env.get("AERIE_PROJECTIONS", "").split(",") if name.strip()

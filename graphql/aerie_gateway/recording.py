@@ -2,9 +2,10 @@
 
 Each mutation records one kind of command (``MUTATIONS``; ``publishEvent`` the kind it is
 given). ``MayRecord`` asks the write side whether the caller may (``Aerie.authorize``, the
-command's own declaration) before the command path is called, so a refused write stores
-nothing, not even a dead letter. ``record`` sends the command as the caller (the event's
-actor and source come from the token) and answers a ``CommandResult``.
+command's own declaration) before the command path is called, so a write refused to the
+caller stores nothing, not even a dead letter; an event type the catalog does not know is
+kept as a dead letter, like any refused input. ``record`` sends the command as the caller
+(the event's actor and source come from the token) and answers a ``CommandResult``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ import dataclasses
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from aerie_events.catalog import key_of
+from aerie_events.catalog import CATALOG, UnknownEventType, key_of
 from aerie_projections.profile import queries as profile_queries
 from aerie_services.kit.access import Forbidden
 from aerie_services.kit.base import Outcome
 from aerie_services.kit.context import Handles
-from aerie_services.kit.errors import DomainError
+from aerie_services.kit.errors import DomainError, InvalidInput
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -44,6 +45,12 @@ MUTATIONS: dict[str, str | None] = {}
 filled when the schema is built."""
 
 
+def command_of(given: Any) -> dict[str, Any]:
+    """``publishEvent``'s input as the command path takes it: its payload as ``data``."""
+    values = {k: v for k, v in vars(given).items() if v is not None and k != "type"}
+    return {**values, "data": values.pop("payload", None)}
+
+
 def flat_inputs(given: Any) -> dict[str, Any]:
     """A mutation's input as flat snake-case fields (``publishEvent``'s payload spread out)."""
     values = plain(given)
@@ -60,6 +67,12 @@ class MayRecord(BasePermission):
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         given = kwargs["input"]
         kind = MUTATIONS[info.field_name] or given.type
+        if kind not in CATALOG:  # kept as a dead letter, like any refused input
+            refused = InvalidInput(UnknownEventType(kind))
+            await asyncio.to_thread(
+                info.context.bus.dead_letter, "graphql", kind, command_of(given), refused
+            )
+            raise domain_error(refused, prefix="input")
         try:
             await asyncio.to_thread(
                 info.context.bus.authorize, info.context.identity, kind, flat_inputs(given)

@@ -116,6 +116,10 @@ class ManagedProjection(TrackedProjection):
                 getattr(error, "message", ""),
             )
 
+    def forget_clock(self) -> None:
+        """Drop the timers' connection after an error: the next firing opens a new one."""
+        self._clock = None
+
     async def deliver_due(self) -> int:
         """Let the manager deliver its pending side effects (see ``ProcessManager.deliver``)."""
         if self._clock is None or self._clock.closed:

@@ -5,8 +5,11 @@ Per (projection, topic, partition) a tracking row keeps the last applied
 its tracking rows in one transaction:
 
 - a message numbered at or below the tracked number is a duplicate: skipped;
-- one above the next is a gap (a lost offset, a broker that restarted empty):
-  the partition is sought back to just after the last applied offset;
+- one above the next is a gap (a broker that restarted empty, a republish
+  whose offsets differ from the old log's): the partition's later messages
+  wait, and the runner reports the number it needs (``Gap``); the worker finds
+  where that number sits in the partition (``gaps.SequenceLocator``), never
+  assuming an offset;
 - a message that cannot be applied (no sequence header, not an envelope, a
   payload the plan refuses, a statement the database refuses) is quarantined
   with its reason and original bytes in the same transaction, and the
@@ -68,12 +71,17 @@ class Position:
 
 
 @dataclass(frozen=True)
-class Seek:
-    """Where a partition must be read again from, to fill a gap."""
+class Gap:
+    """A partition that must be read again from wherever the number ``needed`` sits.
+
+    ``seen`` is the offset of the message that showed the gap (or, from the
+    watchdog, just after the last applied one): where the search starts.
+    """
 
     topic: str
     partition: int
-    offset: int
+    needed: int
+    seen: int
 
 
 @dataclass
@@ -88,7 +96,7 @@ class Sorted:
 
     accepted: list[tuple[Envelope, Message]] = field(default_factory=list)
     quarantined: list[Quarantined] = field(default_factory=list)
-    seeks: list[Seek] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
 
 
 def seq_of(headers: Any) -> int:
@@ -135,7 +143,6 @@ class TrackedProjection:
         self.database_url = database_url
         self.schema = schema
         self.quoted = sql.Identifier(schema).as_string(None)
-        self.rewinding: set[PartitionKey] = set()
         self._conn: psycopg.AsyncConnection[Any] | None = None
 
     async def connection(self) -> psycopg.AsyncConnection[Any]:
@@ -143,8 +150,8 @@ class TrackedProjection:
             self._conn = await psycopg.AsyncConnection.connect(self.database_url)
         return self._conn
 
-    async def apply(self, messages: Sequence[Message]) -> list[Seek]:
-        """Apply a batch; return where partitions with a gap must be read again from.
+    async def apply(self, messages: Sequence[Message]) -> list[Gap]:
+        """Apply a batch; return the partitions with a gap and the number each needs.
 
         Retries transient database errors with back-off until they pass.
         """
@@ -162,7 +169,7 @@ class TrackedProjection:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _apply(self, messages: Sequence[Message]) -> list[Seek]:
+    async def _apply(self, messages: Sequence[Message]) -> list[Gap]:
         conn = await self.connection()
         try:
             async with conn.transaction():
@@ -184,7 +191,7 @@ class TrackedProjection:
 
     async def _apply_one_by_one(
         self, conn: psycopg.AsyncConnection[Any], messages: Sequence[Message]
-    ) -> list[Seek]:
+    ) -> list[Gap]:
         """Each accepted message in a savepoint of its own; the ones that fail are quarantined."""
         async with conn.transaction():
             sorted_out = await self._sort(conn, messages)
@@ -232,9 +239,7 @@ class TrackedProjection:
             if seq <= at.seq:
                 continue
             if seq > at.seq + 1:
-                if key not in self.rewinding:
-                    offset = at.offset + 1 if at.offset + 1 < message.offset else 0
-                    out.seeks.append(Seek(key[0], key[1], offset))
+                out.gaps.append(Gap(key[0], key[1], at.seq + 1, message.offset))
                 break
             at.seq, at.offset = seq, message.offset
             try:
@@ -339,22 +344,23 @@ class TrackedProjection:
                 ),
             )
 
-    def _after(self, sorted_out: Sorted) -> list[Seek]:
-        for envelope_message in sorted_out.accepted:
-            message = envelope_message[1]
-            self.rewinding.discard((message.topic, message.partition))
-        self.rewinding.update((s.topic, s.partition) for s in sorted_out.seeks)
-        return sorted_out.seeks
+    def _after(self, sorted_out: Sorted) -> list[Gap]:
+        return sorted_out.gaps
 
-    async def stalled(self, watch: psycopg.AsyncConnection[Any], topics: list[str]) -> list[Seek]:
-        """Partitions where the relay has sent more than this projection applied."""
+    async def behind(self, watch: psycopg.AsyncConnection[Any], topics: list[str]) -> list[Gap]:
+        """Partitions where the relay has sent more than this projection applied.
+
+        Each with the number it needs next, searched from just after the last
+        applied offset.
+        """
         cur = await watch.execute(
-            f"SELECT r.topic, r.partition, coalesce(t.kafka_offset, -1) FROM aerie_relay_partition r "
-            f"LEFT JOIN {TRACKING_TABLE} t ON t.projection = %s AND t.topic = r.topic "
-            "AND t.partition = r.partition WHERE r.topic = ANY(%s) AND r.seq > coalesce(t.seq, 0)",
+            "SELECT r.topic, r.partition, coalesce(t.seq, 0), coalesce(t.kafka_offset, -1) "
+            f"FROM aerie_relay_partition r LEFT JOIN {TRACKING_TABLE} t ON t.projection = %s "
+            "AND t.topic = r.topic AND t.partition = r.partition "
+            "WHERE r.topic = ANY(%s) AND r.seq > coalesce(t.seq, 0)",
             (self.projection.name, topics),
         )
-        return [Seek(t, p, o + 1) for t, p, o in await cur.fetchall()]
+        return [Gap(t, p, seq + 1, o + 1) for t, p, seq, o in await cur.fetchall()]
 
     async def _drop_connection(self) -> None:
         if self._conn is not None:

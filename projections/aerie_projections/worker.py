@@ -18,191 +18,44 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import faust
-import faust.transport.drivers.aiokafka as aiokafka_driver
 import psycopg
 from aerie_events.signing import RelaySignature
 from aerie_events.topics import Topics
 from faust.types import TP
 from faust.types.auth import SASLMechanism
 
-from aerie_projections.kit import READ_SCHEMA, TRACKING_TABLE, Projection
+from aerie_projections.gaps import GapFiller, Republish, SequenceLocator
+from aerie_projections.kit import READ_SCHEMA, Projection
+from aerie_projections.liveness import (
+    STUCK_SECONDS,
+    Progress,
+    heartbeat_path,
+    worker_label,
+    write_heartbeat,
+)
 from aerie_projections.managed import ManagedProjection, Sender
 from aerie_projections.manager import ProcessManager
-from aerie_projections.tracking import Message, Seek, TrackedProjection
+from aerie_projections.ownership import StaticShare, use_ownership
+from aerie_projections.tracking import Message, TrackedProjection
 
 log = logging.getLogger("aerie.worker")
 
-FETCH_MAX_WAIT_MS = 10
 WATCHDOG_SECONDS = 3.0
 TIMER_SECONDS = 0.25
+CRASH_CHECK_SECONDS = 1.0
 BATCH = 2000
-
-_create_worker_consumer = aiokafka_driver.AIOKafkaConsumerThread._create_worker_consumer
-
-
-def _low_latency_consumer(self: Any, transport: Any) -> Any:
-    """Faust fixes the fetch wait at 1.5 s; event-to-view latency needs milliseconds.
-
-    Kept because faust has no setting for it and its fixed wait lets a quiet
-    partition's next event sit up to 1.5 s, thirty times the 50 ms p50 target.
-    """
-    consumer = _create_worker_consumer(self, transport)
-    consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS
-    return consumer
-
-
-aiokafka_driver.AIOKafkaConsumerThread._create_worker_consumer = _low_latency_consumer
+EXIT_CONSUMER_CRASHED = 70
+"""The worker's exit status when its Kafka consumer crashed (its supervisor starts it again)."""
 
 Assignment = Literal["static", "group"]
-
-
-@dataclass(frozen=True)
-class StaticShare:
-    """This worker's fixed share of the partitions, and where each of them starts.
-
-    Worker ``index`` of ``workers`` owns partition p of every topic it reads
-    when ``p % workers == index`` (the relay writes partitions ``0..partitions-1``
-    only). Each owned partition is read from just after the lowest Kafka offset
-    its readers (``readers``: topic -> the projections reading it) have tracked,
-    or from the beginning when one of them has applied nothing there yet.
-    """
-
-    workers: int
-    index: int
-    partitions: int
-    database_url: str
-    readers: Mapping[str, tuple[str, ...]]
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.index < self.workers:
-            raise ValueError(f"worker index {self.index} is not in 0..{self.workers - 1}")
-
-    def owned(self, topics: Iterable[str]) -> set[TP]:
-        return {
-            TP(topic, p)
-            for topic in topics
-            for p in range(self.partitions)
-            if p % self.workers == self.index
-        }
-
-    async def start_offsets(self, partitions: Iterable[TP]) -> dict[TP, int | None]:
-        """The offset each partition is read from (``None``: from the beginning)."""
-        rows = [
-            (tp.topic, tp.partition, name)
-            for tp in partitions
-            for name in self.readers.get(tp.topic, ())
-        ]
-        if not rows:
-            return {}
-        async with await psycopg.AsyncConnection.connect(
-            self.database_url, autocommit=True
-        ) as conn:
-            cur = await conn.execute(
-                "SELECT r.topic, r.partition, min(coalesce(t.kafka_offset, -1)) "
-                "FROM unnest(%s::text[], %s::int[], %s::text[]) AS r(topic, partition, projection) "
-                f"LEFT JOIN {TRACKING_TABLE} t USING (projection, topic, partition) "
-                "GROUP BY r.topic, r.partition",
-                [list(column) for column in zip(*rows, strict=True)],
-            )
-            return {
-                TP(topic, partition): offset + 1 if offset >= 0 else None
-                for topic, partition, offset in await cur.fetchall()
-            }
-
-
-class StaticConsumerThread(aiokafka_driver.AIOKafkaConsumerThread):
-    """Faust's aiokafka consumer thread on a fixed assignment: no consumer group at all.
-
-    Why: a consumer group costs a JoinGroup on every start (5 s on the embedded
-    broker, whatever the timeouts) plus, after a crash, the dead member's session
-    timeout: a restarted worker projected again only after ~21 s. Here
-    ``subscribe`` assigns the owned partitions (``consumer.assign``) and then runs
-    faust's own on-assigned path once, as its rebalance listener would after a
-    join (agents, topics, tables and recovery, which seeks and starts the
-    fetcher). Recovery's seek "to the committed offsets" reads the tracking rows
-    instead (``seek_to_committed``): the tracking rows are the truth. faust still
-    commits offsets, as a member of no generation (-1), which Kafka and tansu
-    accept from a group without members: lag tools keep working, nothing reads them.
-    """
-
-    _assigning: asyncio.Future[None] | None = None
-
-    @property
-    def share(self) -> StaticShare:
-        return self.transport.share
-
-    async def subscribe(self, topics: Iterable[str]) -> None:
-        await self.call_thread(self._assign_share, set(topics))
-
-    async def _assign_share(self, topics: set[str]) -> None:
-        owned = aiokafka_driver.ensure_aiokafka_TPset(self.share.owned(topics))
-        consumer = self._ensure_consumer()
-        previous = consumer.assignment()
-        if owned == previous:
-            return
-        log.info("assigned %d partitions statically (no consumer group)", len(owned))
-        # In the background, as after a join: faust's on-assigned path waits for
-        # this subscribe call to have returned.
-        self._assigning = asyncio.ensure_future(self._assigned(previous, owned))
-
-    async def _assigned(self, previous: set[Any], owned: set[Any]) -> None:
-        listener = self._rebalance_listener
-        try:
-            await listener.on_partitions_revoked(previous)  # also marks the rebalance's start
-            self._ensure_consumer().assign(owned)
-            await listener.on_partitions_assigned(owned)
-        except Exception as error:  # the worker stops, and its supervisor starts it again
-            log.exception("static assignment failed: %r", error)
-            await self.crash(error)
-
-    async def seek_to_committed(self) -> Mapping[TP, int | None]:
-        return await self.call_thread(self._seek_to_tracked)
-
-    async def _seek_to_tracked(self) -> dict[TP, int | None]:
-        """Seek each assigned partition to just after what was applied.
-
-        A tracked offset beyond the partition's end means the broker lost its
-        data (the embedded one restarts empty): that partition is read from the
-        beginning, where the duplicates are skipped by their numbers.
-        """
-        consumer = self._ensure_consumer()
-        assigned = consumer.assignment()
-        if not assigned:
-            return {}
-        starts = await self.share.start_offsets(assigned)
-        ends = await consumer.end_offsets(list(assigned))
-        sought: dict[TP, int | None] = {}
-        for tp in assigned:
-            start = starts.get(tp)
-            if start is None or start > ends[tp]:
-                sought[tp] = None
-            else:
-                consumer.seek(tp, start)
-                sought[tp] = start
-        if beginning := [tp for tp, start in sought.items() if start is None]:
-            await consumer.seek_to_beginning(*beginning)
-        return sought
-
-
-class StaticConsumer(aiokafka_driver.Consumer):
-    def _new_consumer_thread(self) -> aiokafka_driver.AIOKafkaConsumerThread:
-        return StaticConsumerThread(self, loop=self.loop, beacon=self.beacon)
-
-
-class StaticTransport(aiokafka_driver.Transport):
-    """The aiokafka transport whose consumer reads a ``StaticShare``."""
-
-    Consumer = StaticConsumer
-
-    def __init__(self, url: Any, app: faust.App, share: StaticShare) -> None:
-        super().__init__(url, app)
-        self.share = share
 
 
 @dataclass(frozen=True)
@@ -226,6 +79,13 @@ class WorkerConfig:
     """Tells apart workers of different projections in one home (their state folders)."""
     sasl_login: tuple[str, str] | None = None
     """The SASL/SCRAM-SHA-512 user and password the worker logs in with (None: plain text)."""
+    stuck_seconds: float = STUCK_SECONDS
+    """How long a partition may stay behind the relay without progress (see ``liveness``)."""
+
+    @property
+    def label(self) -> str:
+        """This worker among the others in its home: its state folder and heartbeat."""
+        return worker_label(self.name, self.worker_index)
 
 
 def message_of(event: Any) -> Message:
@@ -234,9 +94,18 @@ def message_of(event: Any) -> Message:
 
 
 def create_worker(
-    config: WorkerConfig, projections: Sequence[Projection], sender: Sender | None
+    config: WorkerConfig,
+    projections: Sequence[Projection],
+    sender: Sender | None,
+    republish: Republish | None = None,
+    exit_process: Callable[[int], object] = os._exit,
 ) -> faust.App:
-    """The faust app: one agent feeding every projection (managers need ``sender``)."""
+    """The faust app: one agent feeding every projection (managers need ``sender``).
+
+    ``republish`` asks the relay to publish a topic again from the event store
+    (for a number no longer on it); ``exit_process`` ends the process when the
+    Kafka consumer crashed.
+    """
     config.home.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         config.group_id,
@@ -251,18 +120,25 @@ def create_worker(
         broker_rebalance_timeout=3,
         broker_session_timeout=10,
         broker_heartbeat_interval=1,
-        datadir=str(
-            config.home
-            / (config.name if config.worker_index == 0 else f"{config.name}-{config.worker_index}")
-        ),
+        datadir=str(config.home / config.label),
     )
-    if config.assignment == "static":
-        app.transport = StaticTransport(
-            app.conf.broker_consumer, app, static_share(config, projections)
-        )
-    feeds = [_feed(app, config, projection, sender) for projection in projections]
+    use_ownership(app, static_share(config, projections) if config.assignment == "static" else None)
+
+    async def seek(topic: str, partition: int, offset: int) -> None:
+        await seek_partition(app, topic, partition, offset)
+
+    watch = Watch(
+        filler=GapFiller(
+            SequenceLocator(config.bootstrap, RelaySignature(config.relay_key)), seek, republish
+        ),
+        progress=Progress(config.stuck_seconds),
+        heartbeat=heartbeat_path(config.home, config.label),
+        exit_process=exit_process,
+    )
+    feeds = [_feed(app, config, projection, sender, watch) for projection in projections]
     if feeds:
-        _add_agent(app, config, feeds)
+        _add_agent(app, feeds, watch)
+    _supervise(app, watch)
     return app
 
 
@@ -291,18 +167,29 @@ def static_share(config: WorkerConfig, projections: Sequence[Projection]) -> Sta
 
 @dataclass
 class Feed:
-    """One projection inside the worker: its runner, its topics, what it applied lately."""
+    """One projection inside the worker: its runner and its topics."""
 
     runner: TrackedProjection
     topics: frozenset[str]
-    applied: int = 0
 
     @property
     def name(self) -> str:
         return self.runner.projection.name
 
 
-def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
+@dataclass
+class Watch:
+    """What the worker's timers share: gap filling, progress, and where the heartbeat goes."""
+
+    filler: GapFiller
+    progress: Progress
+    heartbeat: Path
+    exit_process: Callable[[int], object]
+    unwell: bool = False
+    guard: asyncio.Future[None] | None = None
+
+
+def _add_agent(app: faust.App, feeds: list[Feed], watch: Watch) -> None:
     """One stream over every projection's topics; each batch goes to every projection at once.
 
     faust's per-message cost is paid once however many projections read a
@@ -322,10 +209,9 @@ def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
                 *(feed.runner.apply(share) for feed, share in zip(feeds, shares, strict=True)),
                 return_exceptions=True,
             )
-            for feed, share, seeks in zip(feeds, shares, results, strict=True):
-                if not isinstance(seeks, BaseException):
-                    await _seek(app, feed.name, seeks)
-                    feed.applied += len(share)
+            for feed, gaps in zip(feeds, results, strict=True):
+                if not isinstance(gaps, BaseException) and gaps:
+                    await watch.filler.fill(feed.name, gaps)
             for error in results:
                 if isinstance(error, BaseException):
                     raise error  # the others' batches are committed; faust restarts the agent
@@ -334,7 +220,11 @@ def _add_agent(app: faust.App, config: WorkerConfig, feeds: list[Feed]) -> None:
 
 
 def _feed(
-    app: faust.App, config: WorkerConfig, projection: Projection, sender: Sender | None
+    app: faust.App,
+    config: WorkerConfig,
+    projection: Projection,
+    sender: Sender | None,
+    watch: Watch,
 ) -> Feed:
     """The projection's runner, with its watchdog and (for a process manager) its timers."""
     runner: TrackedProjection
@@ -350,25 +240,34 @@ def _feed(
         )
     topic_names = projection.topics(config.topics)
     feed = Feed(runner, frozenset(topic_names))
-    watch: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}
+    positions: dict[str, psycopg.AsyncConnection[Any] | None] = {"conn": None}
 
     async def watchdog() -> None:
-        """Seek a partition that stalls behind the relay while nothing arrives."""
+        """Note the partitions behind the relay; find the number one needs when it stays put."""
         try:
-            if watch["conn"] is None or watch["conn"].closed:
-                watch["conn"] = await psycopg.AsyncConnection.connect(
+            conn = positions["conn"]
+            if conn is None or conn.closed:
+                conn = positions["conn"] = await psycopg.AsyncConnection.connect(
                     config.database_url, autocommit=True
                 )
-            stalled = await runner.stalled(watch["conn"], topic_names)
+            behind = await runner.behind(conn, topic_names)
         except psycopg.Error as error:
             log.warning("%s watchdog could not read positions: %s", projection.name, error)
-            watch["conn"] = None
+            positions["conn"] = None
             return
         assigned = {(tp.topic, tp.partition) for tp in app.consumer.assignment()}
-        stalled = [s for s in stalled if (s.topic, s.partition) in assigned]
-        if stalled and feed.applied == 0:
-            await _seek(app, projection.name, stalled)
-        feed.applied = 0
+        behind = [g for g in behind if (g.topic, g.partition) in assigned]
+        now = time.monotonic()
+        watch.progress.note(
+            projection.name, [(g.topic, g.partition, g.needed) for g in behind], now
+        )
+        idle = [
+            g
+            for g in behind
+            if watch.progress.unmoved(projection.name, g.topic, g.partition, now)
+            >= WATCHDOG_SECONDS
+        ]
+        await watch.filler.fill(projection.name, idle)
 
     app.timer(interval=WATCHDOG_SECONDS, name=f"watchdog-{projection.name}")(watchdog)
     if isinstance(runner, ManagedProjection):
@@ -382,19 +281,57 @@ def _feed(
                     pass
             except psycopg.Error as error:
                 log.warning("%s timers: %s", projection.name, error)
-                managed._clock = None
+                managed.forget_clock()
 
         app.timer(interval=TIMER_SECONDS, name=f"timers-{projection.name}")(fire_timers)
     return feed
 
 
-async def _seek(app: faust.App, name: str, seeks: list[Seek]) -> None:
-    for seek in seeks:
-        log.warning(
-            "%s: reading %s[%d] again from offset %d to fill a gap",
-            name,
-            seek.topic,
-            seek.partition,
-            seek.offset,
+def _supervise(app: faust.App, watch: Watch) -> None:
+    """The heartbeat while the worker makes progress, and an exit when the consumer crashed."""
+
+    async def heartbeat() -> None:
+        stuck = watch.progress.stuck(time.monotonic())
+        if not stuck:
+            watch.unwell = False
+            await asyncio.to_thread(write_heartbeat, watch.heartbeat)
+            return
+        if not watch.unwell:
+            watch.unwell = True
+            log.error(
+                "no progress for %.0f s while the relay has more: %s; no heartbeat until it "
+                "moves (%s), so the supervisor restarts this worker",
+                watch.progress.stuck_seconds,
+                ", ".join(f"{name} on {topic}[{partition}]" for name, topic, partition in stuck),
+                watch.heartbeat,
+            )
+
+    async def consumer_alive() -> None:
+        """Outside faust's services: a crash stops their timers, not this loop."""
+        while not (app.consumer.crashed or app.crashed):
+            await asyncio.sleep(CRASH_CHECK_SECONDS)
+        reason = app.consumer.crash_reason or app.crash_reason
+        log.critical(
+            "the Kafka consumer crashed (%r): the worker stops so that its supervisor "
+            "starts it again (nothing applied is lost: tracking rows say where to go on)",
+            reason,
         )
-        await app.consumer.seek(TP(seek.topic, seek.partition), seek.offset)
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        watch.exit_process(EXIT_CONSUMER_CRASHED)
+
+    async def watch_consumer() -> None:
+        watch.guard = asyncio.ensure_future(consumer_alive())
+
+    app.timer(interval=WATCHDOG_SECONDS, name="heartbeat")(heartbeat)
+    app.task(watch_consumer)
+
+
+async def seek_partition(app: faust.App, topic: str, partition: int, offset: int) -> None:
+    """Read ``topic[partition]`` again from ``offset``, in the consumer's own thread.
+
+    ``seek_wait`` runs the seek where the fetcher runs; faust's plain ``seek``
+    changes the fetcher's state from this thread, racing it (aiokafka's
+    ``fetched_records`` then fails with a ``KeyError``).
+    """
+    await app.consumer.seek_wait({TP(topic, partition): offset})

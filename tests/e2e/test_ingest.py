@@ -131,6 +131,7 @@ REFUSALS = {
     "another site's employee": ("elsewhere", "feed", "FORBIDDEN", "outside what"),
     "a score out of range": ("score 300", "lms", "INVALID_INPUT", "score"),
     "an unknown employee": ("nobody", "lms", "UNKNOWN_EMPLOYEE", "no employee"),
+    "an unknown event type": ("exploded", "lms", "UNKNOWN_EVENT_TYPE", "not a known event type"),
 }
 
 
@@ -150,6 +151,8 @@ def refused_message(case: str, bus: Any) -> tuple[bytes | dict, str | None, str]
         value = training(employee, command_id, score=300)
     elif value == "nobody":
         value = training(employee, command_id)
+    elif value == "exploded":
+        value = {**training(employee, command_id), "type": "star.exploded"}
     else:
         value = value + command_id.encode()  # still not JSON, but findable
     token = {"lms": lms_token(), "feed": feed_token(), "forged": lms_token()[:-4] + "AAAA"}.get(

@@ -164,11 +164,32 @@ def test_an_unknown_employee_gets_a_coded_error(platform: Platform) -> None:
 
 def test_an_unknown_event_type_or_extra_field_is_refused(platform: Platform) -> None:
     query = "mutation($i: PublishEventInput!) { publishEvent(input: $i) { eventId } }"
+    command_id = new_id("unknown-type")
     unknown = platform.graphql(
         query,
-        {"i": {"type": "star.exploded", "commandId": "x", "employeeId": "E-1", "payload": {}}},
+        {
+            "i": {
+                "type": "star.exploded",
+                "commandId": command_id,
+                "employeeId": "E-1",
+                "payload": {"stars": 9},
+            }
+        },
     )
-    assert unknown["errors"][0]["extensions"]["code"] == "UNKNOWN_EVENT_TYPE"
+    (error,) = unknown["errors"]
+    assert error["extensions"]["code"] == "UNKNOWN_EVENT_TYPE"
+    assert error["extensions"]["field"] == "input.type"
+    with psycopg.connect(platform.database_url) as conn:  # kept, like any refused input
+        letters = conn.execute(
+            "SELECT source, kind, code, reason, input FROM aerie_dead_letters "
+            "WHERE input->>'command_id' = %s",
+            (command_id,),
+        ).fetchall()
+    assert [(s, k, c) for s, k, c, _r, _i in letters] == [
+        ("graphql", "star.exploded", "UNKNOWN_EVENT_TYPE")
+    ]
+    assert "'star.exploded' is not a known event type" in letters[0][3]
+    assert letters[0][4]["data"] == {"stars": 9}
     extra = mutate(
         platform,
         "promoteStar",

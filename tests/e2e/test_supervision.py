@@ -20,6 +20,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+LIVENESS_SECONDS = 45
+
+
 def aerie_run(home: Path, port: int) -> subprocess.Popen[bytes]:
     env = {
         k: v
@@ -30,6 +33,7 @@ def aerie_run(home: Path, port: int) -> subprocess.Popen[bytes]:
         AERIE_HOME=str(home),
         AERIE_HTTP_PORT=str(port),
         AERIE_TOKEN_KEY=TOKEN_KEY,
+        AERIE_WORKER_LIVENESS_SECONDS=str(LIVENESS_SECONDS),
         PYTHONUNBUFFERED="1",
     )
     return subprocess.Popen(
@@ -150,6 +154,23 @@ def test_an_embedded_server_that_dies_is_restarted_and_writes_go_on(
     assert hired_and_visible(port)
     os.kill(server_pid(process, home), signal.SIGKILL)
     wait_until(lambda: said in output.read(), 30, f"the supervisor did not say {said!r}")
+    assert hired_and_visible(port)
+
+
+def test_a_frozen_worker_is_killed_and_started_again_and_the_views_go_on(running) -> None:
+    process, output, _home, port = running
+    assert hired_and_visible(port)
+    (worker,) = children_of(process.pid, "aerie_platform.cli worker")
+    before = len(output.read())
+    os.kill(worker, signal.SIGSTOP)  # alive to the operating system, doing nothing
+    said = f"worker wrote no heartbeat for {LIVENESS_SECONDS} s"
+
+    def since_frozen() -> str:
+        return output.read()[before:]
+
+    wait_until(lambda: said in since_frozen(), 4 * LIVENESS_SECONDS, "the frozen worker stayed")
+    wait_until(lambda: "restarting" in since_frozen().split(said, 1)[1], 30, "not restarted")
+    assert worker not in children_of(process.pid, "aerie_platform.cli worker")
     assert hired_and_visible(port)
 
 

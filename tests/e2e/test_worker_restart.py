@@ -18,11 +18,20 @@ import pytest
 from aerie_events.catalog.learning import TRAINING_PASSED
 from aerie_events.topics import Topics
 from aerie_platform.compose import projections
-from aerie_projections.worker import WATCHDOG_SECONDS, StaticShare
+from aerie_projections.ownership import StaticShare
+from aerie_projections.worker import WATCHDOG_SECONDS
 from aerie_services.platform.relay import partition_of
 from faust.types import TP
 
-from tests.conftest import Platform, bootstrap_of, hire, new_id, wait_until, write_side
+from tests.conftest import (
+    Platform,
+    bootstrap_of,
+    consumer_group_members,
+    hire,
+    new_id,
+    wait_until,
+    write_side,
+)
 
 PARTITIONS = 3
 WAIT = 90  # seconds: generous, for a loaded machine; speed is measured by benchmarks
@@ -109,20 +118,7 @@ def trainings(database_url: str) -> tuple[int, int, dict[str, int]]:
 
 def group_members(platform: Platform) -> list[Any]:
     """The members the broker knows in the workers' consumer group (its coordinator's view)."""
-    from aiokafka.admin import AIOKafkaAdminClient
-
-    async def describe() -> list[Any]:
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_of(platform.broker))
-        await admin.start()
-        try:
-            (response,) = await admin.describe_consumer_groups([platform.env["AERIE_GROUP_ID"]])
-        finally:
-            await admin.close()
-        ((error_code, group, _state, _type, _protocol, members, *_),) = response.groups
-        assert error_code == 0 and group == platform.env["AERIE_GROUP_ID"]
-        return list(members)
-
-    return asyncio.run(describe())
+    return consumer_group_members(bootstrap_of(platform.broker), platform.env["AERIE_GROUP_ID"])
 
 
 def start_worker(platform: Platform, index: int) -> None:

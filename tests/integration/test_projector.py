@@ -97,11 +97,13 @@ def test_a_batch_delivered_twice_changes_nothing(url: str) -> None:
     assert profiles(url, "D-") == 5
 
 
-def test_a_gap_reads_the_partition_again_from_just_after_the_last_applied_offset(url: str) -> None:
+def test_a_gap_reports_the_number_needed_and_where_it_showed_and_applies_nothing_after_it(
+    url: str,
+) -> None:
     runner = runner_of(PROFILE, url)
     apply(runner, [hired(f"G-{seq}", seq, partition=2) for seq in range(1, 4)])
-    seeks = apply(runner, [hired("G-5", 5, partition=2)])
-    assert [(s.partition, s.offset) for s in seeks] == [(2, 3)]
+    gaps = apply(runner, [hired("G-5", 5, partition=2), hired("G-6", 6, partition=2)])
+    assert [(g.partition, g.needed, g.seen) for g in gaps] == [(2, 4, 4)]  # G-5 sits at 4
     assert profiles(url, "G-") == 3
     apply(runner, [hired("G-4", 4, partition=2), hired("G-5", 5, partition=2)])
     assert profiles(url, "G-") == 5

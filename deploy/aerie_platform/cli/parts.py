@@ -41,10 +41,16 @@ def cmd_relay(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker_name(settings: Settings) -> str:
+    """The name the workers of ``settings`` go by in their home (state folders, heartbeats)."""
+    chosen = "+".join(settings.projections)
+    return f"worker-{chosen}" if chosen else "worker"
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     """One projection worker: its share of the partitions (``--index`` or AERIE_WORKER_INDEX)."""
     from aerie_projections.worker import WorkerConfig, create_worker
-    from aerie_services.platform.relay import ensure_topics
+    from aerie_services.platform.relay import ask_republish, ensure_topics
     from faust import Worker
 
     settings, database_url, side = part_side()
@@ -72,10 +78,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
         assignment=settings.worker_assignment,
         workers=settings.workers,
         worker_index=index,
-        name=f"worker-{chosen}" if chosen else "worker",
+        name=worker_name(settings),
+        stuck_seconds=settings.worker_stuck_seconds,
         sasl_login=sasl_login(settings.kafka_login),
     )
-    app = create_worker(config, projections, compose.command_sender(side.bus))
+    app = create_worker(
+        config,
+        projections,
+        compose.command_sender(side.bus),
+        republish=lambda topic, reason: ask_republish(database_url, topic, reason),
+    )
     Worker(app, loglevel="WARNING", quiet=True).execute_from_commandline()
     return 0
 

@@ -17,7 +17,9 @@ from aerie_platform.cli.console import say
 from aerie_platform.cli.demo import add_demo_arguments, holds_only_the_demo, load_demo_in_background
 from aerie_platform.cli.keys import print_demo_tokens
 from aerie_platform.cli.migrate import run_migrations
+from aerie_platform.cli.parts import worker_name
 from aerie_platform.cli.supervisor import Supervisor, part_commands, restart_servers
+from aerie_platform.heartbeats import WorkerHeartbeats, worker_label
 from aerie_platform.settings import announce_running
 
 EXAMPLE_QUERY = """{ employees(siteId: "site-north", first: 3) {
@@ -101,9 +103,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     logs = settings.home / "logs"
     logs.mkdir(exist_ok=True)
     relays = len(compose.relay_groups(side, settings))
-    parts = Supervisor(
-        part_commands(relays, settings.workers, settings.gateway.processes), env, logs
-    )
+    commands = part_commands(relays, settings.workers, settings.gateway.processes)
+    workers = {
+        name: worker_label(worker_name(settings), n)
+        for n, name in enumerate(name for name in commands if name.startswith("worker"))
+    }
+    heartbeats = WorkerHeartbeats(settings.home, settings.worker_liveness_seconds, workers)
+    parts = Supervisor(commands, env, logs, heartbeats)
     parts.start_all()
     stopping = threading.Event()
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aerie_platform.cli.console import say
+from aerie_platform.heartbeats import WorkerHeartbeats
 
 if TYPE_CHECKING:
     from aerie_platform.stack import EmbeddedBroker, EmbeddedPostgres
@@ -62,7 +63,15 @@ class CrashLoop:
 class Supervisor:
     """Runs each part as ``python -m aerie_platform.cli <command>``, its output in ``logs``."""
 
-    def __init__(self, commands: Mapping[str, list[str]], env: Mapping[str, str], logs: Path):
+    def __init__(
+        self,
+        commands: Mapping[str, list[str]],
+        env: Mapping[str, str],
+        logs: Path,
+        heartbeats: WorkerHeartbeats | None = None,
+    ):
+        self.heartbeats = heartbeats
+        """The workers' heartbeats: a worker that wrote none for their limit is restarted."""
         self.commands = dict(commands)
         self.env = dict(env)
         self.logs = logs
@@ -84,11 +93,20 @@ class Supervisor:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
+        if self.heartbeats is not None:
+            self.heartbeats.started(name)
         say(f"started {name} (pid {self.children[name].pid}, log {self.log(name)})")
 
     def restart_exited(self, stopping: threading.Event) -> bool:
         """Start again every part that exited; False when one keeps dying (it says which)."""
         for name, child in list(self.children.items()):
+            if child.poll() is None and self.heartbeats and self.heartbeats.stale(name):
+                say(
+                    f"{name} wrote no heartbeat for {self.heartbeats.limit:g} s (stuck behind "
+                    f"the relay, or frozen); killing it (see {self.log(name)})"
+                )
+                child.kill()
+                child.wait()
             if child.poll() is not None and not stopping.is_set():
                 if self.crashes.record(name):
                     say(

@@ -20,6 +20,7 @@ import psycopg
 from aerie_services.platform.keyring import KEYRING_DDL
 
 QUARANTINE_TABLE = "aerie_quarantine"
+REPUBLISH_TABLE = "aerie_relay_republish"
 HELD_TABLE = "aerie_relay_held"
 QUARANTINE_CHANNEL = "aerie_quarantine"
 DEAD_LETTER_TABLE = "aerie_dead_letters"
@@ -163,6 +164,15 @@ DEMO_AS_OF = """
 ALTER TABLE aerie_demo_loads ADD COLUMN IF NOT EXISTS as_of timestamptz;
 """
 
+REPUBLISH_REQUESTS = """
+CREATE TABLE IF NOT EXISTS aerie_relay_republish (
+    topic text PRIMARY KEY,
+    asked_at timestamptz NOT NULL DEFAULT now(),
+    reason text NOT NULL
+);
+"""
+"""Topics a consumer found missing a number in: their relay publishes them again from the store."""
+
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "relay positions and dead letters", RELAY_AND_DEAD_LETTERS),
     (2, "subject keys for personal data", KEYRING_DDL),
@@ -175,6 +185,7 @@ MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (9, "a message is quarantined once per projection", QUARANTINE_ONCE),
     (10, "anonymous events held back until their window ends", HELD_EVENTS),
     (11, "the instant a demo load ends the day before", DEMO_AS_OF),
+    (12, "topics a consumer asked to be republished from the event store", REPUBLISH_REQUESTS),
 )
 """``(version, name, SQL)`` of the platform's own tables, in order."""
 

@@ -7,7 +7,7 @@ per partition, ``holdback.py`` how anonymous events wait for their window.
 
 from aerie_services.platform.relay.holdback import AnonymousHold, Parked, ReleaseFailed
 from aerie_services.platform.relay.numbering import partition_of
-from aerie_services.platform.relay.relay import Relay, ensure_topics
+from aerie_services.platform.relay.relay import Relay, ask_republish, ensure_topics
 from aerie_services.platform.relay.sources import (
     DEAD_LETTER_COLUMNS,
     QUARANTINE_COLUMNS,
@@ -33,6 +33,7 @@ __all__ = [
     "Relay",
     "ReleaseFailed",
     "Source",
+    "ask_republish",
     "dead_letter_messages",
     "ensure_topics",
     "is_anonymous",

@@ -13,7 +13,8 @@ Contract:
   from any saved position yields the same numbers. Consumers skip numbers
   they applied and rewind when they see a gap.
 - A broker that lost its data (its empty epoch topic is gone) is detected and the relay republishes
-  everything from the event store, with the same numbering.
+  everything from the event store, with the same numbering. So does a topic a
+  consumer found missing a number in (``ask_republish``).
 - An anonymous event waits for its window (``holdback.AnonymousHold``); its
   ``recorded_at`` is coarsened to the hour and its position is withheld
   (``sources.ContextEvents``).
@@ -39,7 +40,7 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from aerie_services.platform.relay.holdback import AnonymousHold, Parked
 from aerie_services.platform.relay.numbering import numbered
 from aerie_services.platform.relay.sources import Converted, Outgoing, Source
-from aerie_services.platform.storage import QUARANTINE_TABLE
+from aerie_services.platform.storage import QUARANTINE_TABLE, REPUBLISH_TABLE
 
 log = logging.getLogger("aerie.relay")
 
@@ -274,7 +275,22 @@ class Relay:
         self._last_reset_check = time.monotonic()
         if self._broker_lost_data():
             log.warning("the broker lost relayed events: republishing from the event store")
+        elif asked := self._republish_asked():
+            log.warning("republishing from the event store, as asked: %s", "; ".join(asked))
+            self.reset()
         self.ensure_topics()
+
+    def _republish_asked(self) -> list[str]:
+        """Take the requests to republish this relay's topics (see ``ask_republish``)."""
+        rows = (
+            self.bookkeeping()
+            .execute(
+                f"DELETE FROM {REPUBLISH_TABLE} WHERE topic = ANY(%s) RETURNING topic, reason",
+                (self.topics(),),
+            )
+            .fetchall()
+        )
+        return [f"{topic}: {reason}" for topic, reason in rows]
 
     def ensure_topics(self) -> None:
         ensure_topics(self.bootstrap, self.topics(), self.partitions, self.client_options)
@@ -400,6 +416,21 @@ class Relay:
         first = list(listener.notifies(timeout=timeout, stop_after=1))
         rest = list(listener.notifies(timeout=0.0)) if first else []
         return {channels[n.channel] for n in first + rest if n.channel in channels}
+
+
+def ask_republish(database_url: str, topic: str, reason: str) -> None:
+    """Ask the relay of ``topic`` to publish it again from the event store, numbered as before.
+
+    For a consumer that needs a number the topic no longer holds (retention,
+    compaction, a lost log). The relay takes the request within
+    ``BROKER_CHECK_SECONDS``; consumers skip what they applied by number.
+    """
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            f"INSERT INTO {REPUBLISH_TABLE} (topic, reason) VALUES (%s, %s) "
+            "ON CONFLICT (topic) DO NOTHING",
+            (topic, reason[:500]),
+        )
 
 
 def ensure_topics(
