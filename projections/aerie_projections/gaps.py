@@ -111,6 +111,7 @@ class SequenceLocator:
                 bootstrap_servers=self.bootstrap,
                 client_id="aerie-gap-locator",
                 group_id=None,
+                allow_auto_create_topics=False,  # the relay makes topics, with their layout
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",
             )

@@ -16,7 +16,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from tests.conftest import Platform, bootstrap_of
 
 
-def test_a_topic_made_with_other_partitions_stops_the_relay_and_the_worker_at_start(
+def test_a_topic_made_with_fewer_partitions_stops_the_relay_and_the_worker_at_start(
     database_url: str, broker: Any, workdir: Path
 ) -> None:
     platform = Platform(database_url, broker, workdir, "layout")

@@ -360,6 +360,9 @@ class Relay:
             self._producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 client_id=f"aerie-relay-{self.group}",
+                # topics are made by ensure_topics with the platform's partition count; a send
+                # retried into a broker that restarted empty must not make one with its default
+                allow_auto_create_topics=False,
                 acks="all",
                 linger_ms=2,
                 batch_size=512 * 1024,
@@ -461,13 +464,24 @@ class TopicLayoutError(SystemExit):
 
 
 def _check_partitions(described: Sequence[Mapping[str, Any]], partitions: int) -> None:
-    """Refuse topics made with another partition count: events would be numbered wrong."""
+    """Refuse topics with fewer partitions than the platform numbers: events would be numbered
+    into partitions that do not exist. A topic with more (one a client made with the broker's
+    default after the broker restarted empty) is used as it is: the relay writes only to, and
+    the workers read only from, partitions 0 to ``partitions - 1``; it is said once."""
     for topic in described:
         found = len(topic["partitions"])
-        if found != partitions:
+        if found < partitions:
             raise TopicLayoutError(
                 f"topic {topic['name']} has {found} partitions, and the platform is set to "
                 f"{partitions} (AERIE_TOPIC_PARTITIONS): the relay numbers partitions "
                 f"0..{partitions - 1} by the key's hash. Set AERIE_TOPIC_PARTITIONS={found} on "
                 "every part, or recreate the topic; nothing was sent."
+            )
+        if found > partitions:
+            log.warning(
+                "topic %s has %d partitions; the platform uses the first %d "
+                "(AERIE_TOPIC_PARTITIONS) and leaves the others empty",
+                topic["name"],
+                found,
+                partitions,
             )
