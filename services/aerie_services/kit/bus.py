@@ -103,22 +103,6 @@ class Aerie:
             self.facts.forget_answers()
         return [_outcome_of(a) for a in answers]
 
-    def handle_each(
-        self, requests: Iterable[tuple[str, dict[str, Any]]], *, channel: str
-    ) -> list[Outcome | DomainError]:
-        """Record each command of a batch on its own: each answered, by an outcome or its refusal.
-
-        A refused command is dead-lettered like any other and does not stop the
-        rest; nothing is half-committed, since every command commits alone.
-        """
-        answers: list[Outcome | DomainError] = []
-        for kind, inputs in requests:
-            try:
-                answers.append(self.handle(kind, channel=channel, **inputs))
-            except DomainError as refused:
-                answers.append(refused)
-        return answers
-
     def _prepare(
         self, kind: Any, inputs: dict[str, Any], trusted_time: bool
     ) -> tuple[Command, Handles, ContextApplication]:
